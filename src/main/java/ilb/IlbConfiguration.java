@@ -1,0 +1,74 @@
+package ilb;
+
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+import ilb.balancer.BalancerSettings;
+import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.SelectionPolicy;
+import ilb.policies.Policies;
+import ilb.protocols.HttpApi;
+import ilb.protocols.InferenceHttpBinding;
+import ilb.protocols.InferenceHttpServer;
+import ilb.routing.ModelCatalog;
+import ilb.routing.ModelComponent;
+import ilb.simulator.DemoFleet;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
+import org.apache.camel.processor.loadbalancer.LoadBalancer;
+import org.apache.camel.spi.Registry;
+
+/**
+ * Wires ilb into Camel: the {@code model:} component, the beans the route files name ({@code httpApi}, the HTTP
+ * binding, one balancer per selection policy name) and, unless turned off, the demo fleet.
+ */
+public class IlbConfiguration implements CamelConfiguration {
+
+    @PropertyInject(value = "ilb.demo.fleet")
+    private boolean demoFleet;
+    @PropertyInject(value = "ilb.routes.reloadGraceMillis")
+    private long reloadGraceMillis;
+    @PropertyInject(value = "ilb.balancer.maxAttempts")
+    private int maxAttempts;
+    @PropertyInject(value = "ilb.balancer.retryPercent")
+    private double retryPercent;
+    @PropertyInject(value = "ilb.balancer.retryMinPerSecond")
+    private double retryMinPerSecond;
+    @PropertyInject(value = "ilb.balancer.retryMaxSaved")
+    private double retryMaxSaved;
+    @PropertyInject(value = "ilb.balancer.queueSize")
+    private int queueSize;
+    @PropertyInject(value = "ilb.balancer.queueTimeoutMillis")
+    private long queueTimeoutMillis;
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        ScheduledExecutorService timer = context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "ilb-timer");
+        ModelCatalog catalog = new ModelCatalog(timer, reloadGraceMillis);
+        context.addComponent("model", new ModelComponent(catalog));
+
+        Registry registry = context.getRegistry();
+        registry.bind("httpApi", new HttpApi(catalog));
+        registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
+        registry.bind("inferenceHttpServer", new InferenceHttpServer());
+
+        // customLoadBalancer: {ref: peak-ewma} gives each pool a balancer of its own with that policy
+        BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
+                queueSize, queueTimeoutMillis);
+        for (Map.Entry<String, Supplier<SelectionPolicy>> policy : Policies.BY_NAME.entrySet()) {
+            registry.bindAsPrototype(policy.getKey(), LoadBalancer.class,
+                    () -> new InferenceLoadBalancer(policy.getValue(), settings, timer));
+        }
+
+        // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
+        context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());
+
+        if (demoFleet) {
+            context.addService(new DemoFleet());
+        }
+    }
+}

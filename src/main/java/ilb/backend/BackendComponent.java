@@ -1,0 +1,136 @@
+package ilb.backend;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * The {@code backend:} component: each endpoint is one model server, written in the route file with its settings
+ * ({@code backend:gpu-0?url=http://10.0.0.7:8000&tier=0&weight=2&capacity=16}). The component keeps every
+ * backend's live state by name, so a route reload changes settings without forgetting breaker, latency or health.
+ * <p>
+ * Defaults for all backends, and the circuit-breaker policy, are set as {@code camel.component.backend.*}.
+ */
+public class BackendComponent extends DefaultComponent {
+
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private HttpBackendClient client;
+
+    private int clientThreads = Runtime.getRuntime().availableProcessors();
+    private int maxResponseBytes = 64 << 20;
+    private int capacity = 64;
+    private String timeout = "120s";
+    private String connectTimeout = "2s";
+    private String healthInterval = "2s";
+    private float breakerFailureRateThreshold = 50;
+    private int breakerSlidingWindowSize = 20;
+    private int breakerMinimumNumberOfCalls = 10;
+    private String breakerOpenDuration = "10s";
+    private int breakerHalfOpenCalls = 3;
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        BackendEndpoint endpoint = new BackendEndpoint(uri, this, remaining);
+        endpoint.setCapacity(capacity);
+        endpoint.setTimeout(timeout);
+        endpoint.setConnectTimeout(connectTimeout);
+        endpoint.setHealthInterval(healthInterval);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        client = new HttpBackendClient(clientThreads, maxResponseBytes);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        client.close();
+        super.doStop();
+    }
+
+    HttpBackendClient client() {
+        return client;
+    }
+
+    /** The live state of the named backend, created on first use; its settings are replaced by these. */
+    Backend backend(BackendSettings settings) {
+        Backend backend = backends.computeIfAbsent(settings.id(), id -> new Backend(settings, breakerConfig()));
+        backend.update(settings);
+        return backend;
+    }
+
+    /** Every backend known since start, in no particular order. */
+    public Collection<Backend> backends() {
+        return backends.values();
+    }
+
+    private CircuitBreakerConfig breakerConfig() {
+        return CircuitBreakerConfig.custom()
+                .failureRateThreshold(breakerFailureRateThreshold)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(breakerSlidingWindowSize)
+                .minimumNumberOfCalls(breakerMinimumNumberOfCalls)
+                .waitDurationInOpenState(Duration.ofMillis(Durations.millis(breakerOpenDuration)))
+                .permittedNumberOfCallsInHalfOpenState(breakerHalfOpenCalls)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build();
+    }
+
+    public void setClientThreads(int clientThreads) {
+        this.clientThreads = clientThreads;
+    }
+
+    public void setMaxResponseBytes(int maxResponseBytes) {
+        this.maxResponseBytes = maxResponseBytes;
+    }
+
+    /** Default concurrency limit of a backend. */
+    public void setCapacity(int capacity) {
+        this.capacity = capacity;
+    }
+
+    public void setTimeout(String timeout) {
+        this.timeout = timeout;
+    }
+
+    public void setConnectTimeout(String connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public void setHealthInterval(String healthInterval) {
+        this.healthInterval = healthInterval;
+    }
+
+    /** Percentage of failed calls in the window that opens a breaker. */
+    public void setBreakerFailureRateThreshold(float breakerFailureRateThreshold) {
+        this.breakerFailureRateThreshold = breakerFailureRateThreshold;
+    }
+
+    /** How many recent calls a breaker judges. */
+    public void setBreakerSlidingWindowSize(int breakerSlidingWindowSize) {
+        this.breakerSlidingWindowSize = breakerSlidingWindowSize;
+    }
+
+    /** Calls a breaker needs to see before it may open. */
+    public void setBreakerMinimumNumberOfCalls(int breakerMinimumNumberOfCalls) {
+        this.breakerMinimumNumberOfCalls = breakerMinimumNumberOfCalls;
+    }
+
+    /** How long an open breaker keeps its backend out before letting probes through (half-open). */
+    public void setBreakerOpenDuration(String breakerOpenDuration) {
+        this.breakerOpenDuration = breakerOpenDuration;
+    }
+
+    /** Probe calls let through while half-open; all must succeed to close the breaker again. */
+    public void setBreakerHalfOpenCalls(int breakerHalfOpenCalls) {
+        this.breakerHalfOpenCalls = breakerHalfOpenCalls;
+    }
+}

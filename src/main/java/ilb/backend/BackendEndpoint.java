@@ -1,0 +1,134 @@
+package ilb.backend;
+
+import java.net.URI;
+
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.support.DefaultEndpoint;
+
+/**
+ * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}). Sending
+ * an {@link ilb.inference.InferenceRequest} to it sends the request to the server; the reply replaces the body.
+ * While the endpoint runs, the server's health path is polled.
+ */
+public class BackendEndpoint extends DefaultEndpoint {
+
+    private final String id;
+    private String url;
+    private int tier;
+    private int weight = 1;
+    private int capacity;
+    private String healthPath = "/health";
+    private String metricsPath = "/metrics";
+    private String zone = "";
+    private String hardware = "";
+    private String timeout;
+    private String connectTimeout;
+    private String healthInterval;
+    private String apiKey;
+    private Backend backend;
+    private HealthCheck healthCheck;
+
+    BackendEndpoint(String uri, BackendComponent component, String id) {
+        super(uri, component);
+        this.id = id;
+    }
+
+    @Override
+    public BackendComponent getComponent() {
+        return (BackendComponent) super.getComponent();
+    }
+
+    /** The backend's live state; available once the endpoint has started. */
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (url == null) {
+            throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
+        }
+        BackendSettings settings = new BackendSettings(id, URI.create(url), tier, weight, capacity, healthPath,
+                metricsPath, zone, hardware, Durations.millis(timeout), Durations.millis(connectTimeout),
+                Durations.millis(healthInterval), apiKey);
+        backend = getComponent().backend(settings);
+        if (!healthPath.isEmpty()) {
+            healthCheck = new HealthCheck(backend, getComponent().client());
+            healthCheck.start();
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (healthCheck != null) {
+            healthCheck.stop();
+        }
+        super.doStop();
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new BackendProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("backend:" + id + " can only be sent to");
+    }
+
+    @Override
+    public boolean isLenientProperties() {
+        return false;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public void setTier(int tier) {
+        this.tier = tier;
+    }
+
+    public void setWeight(int weight) {
+        this.weight = weight;
+    }
+
+    public void setCapacity(int capacity) {
+        this.capacity = capacity;
+    }
+
+    public void setHealthPath(String healthPath) {
+        this.healthPath = healthPath;
+    }
+
+    public void setMetricsPath(String metricsPath) {
+        this.metricsPath = metricsPath;
+    }
+
+    public void setZone(String zone) {
+        this.zone = zone;
+    }
+
+    public void setHardware(String hardware) {
+        this.hardware = hardware;
+    }
+
+    public void setTimeout(String timeout) {
+        this.timeout = timeout;
+    }
+
+    public void setConnectTimeout(String connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public void setHealthInterval(String healthInterval) {
+        this.healthInterval = healthInterval;
+    }
+
+    public void setApiKey(String apiKey) {
+        this.apiKey = apiKey;
+    }
+}

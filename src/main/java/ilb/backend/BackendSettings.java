@@ -1,0 +1,56 @@
+package ilb.backend;
+
+import java.net.URI;
+
+/**
+ * How ilb treats one model server, as written beside its endpoint in the route file
+ * ({@code backend:gpu-0?url=http://10.0.0.7:8000&tier=0&weight=2&capacity=16}).
+ *
+ * @param id                   names the backend in headers, logs, metrics and the console; its state (breaker,
+ *                             latency, health) is kept by this name across route reloads
+ * @param url                  base URL of the server; request paths are appended to it
+ * @param tier                 priority: lower tiers are used first, higher tiers take what they cannot
+ * @param weight               share of requests relative to the tier's other backends
+ * @param capacity             most requests in flight at once (concurrency limit)
+ * @param healthPath           polled to tell whether the server is up; empty turns active checks off
+ * @param metricsPath          where the server publishes Prometheus metrics
+ * @param zone                 where it runs (e.g. an availability zone)
+ * @param hardware             what it runs on (e.g. {@code a100}, {@code cpu})
+ * @param timeoutMillis        the longest the server may stay silent: before its response, or between streamed chunks
+ * @param connectTimeoutMillis the longest a connection may take to open
+ * @param healthIntervalMillis time between two health checks
+ * @param apiKey               sent to the server as a bearer token, if it wants one
+ */
+public record BackendSettings(String id, URI url, int tier, int weight, int capacity, String healthPath,
+        String metricsPath, String zone, String hardware, long timeoutMillis, long connectTimeoutMillis,
+        long healthIntervalMillis, String apiKey) {
+
+    public BackendSettings {
+        if (url == null || url.getHost() == null || !"http".equals(url.getScheme())) {
+            throw new IllegalArgumentException("backend " + id + ": url must be http://host:port[/path], got " + url);
+        }
+        if (weight < 1 || capacity < 1 || tier < 0) {
+            throw new IllegalArgumentException("backend " + id + ": weight and capacity must be >= 1, tier >= 0");
+        }
+    }
+
+    public String host() {
+        return url.getHost();
+    }
+
+    public int port() {
+        return url.getPort() > 0 ? url.getPort() : 80;
+    }
+
+    /** The URL's own path, without a trailing slash, to put before every request path. */
+    public String basePath() {
+        String path = url.getRawPath();
+        return path == null || path.equals("/") ? "" : path.replaceAll("/+$", "");
+    }
+
+    @Override
+    public String toString() {
+        // never the API key
+        return id + "(" + url + " tier=" + tier + " weight=" + weight + " capacity=" + capacity + ")";
+    }
+}

@@ -1,0 +1,343 @@
+package ilb.backend;
+
+import java.net.ConnectException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import ilb.inference.BackendFailure;
+import ilb.inference.HttpReply;
+import ilb.inference.BackendStream;
+import ilb.inference.InferenceMessage;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.AbstractChannelPoolMap;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.ChannelPoolMap;
+import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+/**
+ * An asynchronous HTTP/1.1 client for model servers, on Netty: pooled keep-alive connections per backend, no
+ * thread ever waits. A whole response is gathered and handed over at its end; a Server-Sent Events response is
+ * handed over at its first chunk and then streams through {@link BackendStream} as it arrives.
+ */
+public final class HttpBackendClient implements AutoCloseable {
+
+    private static final AttributeKey<Call> CALL = AttributeKey.valueOf("ilb.backend.call");
+    /** Response headers worth passing on to the client; hop-by-hop and framing headers are not. */
+    private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id"};
+
+    private record Address(String host, int port, long connectTimeoutMillis) {
+    }
+
+    private final EventLoopGroup group;
+    private final int maxResponseBytes;
+    private final ResponseHandler handler = new ResponseHandler();
+    private final ChannelPoolMap<Address, SimpleChannelPool> pools;
+
+    public HttpBackendClient(int threads, int maxResponseBytes) {
+        this.group = new NioEventLoopGroup(threads);
+        this.maxResponseBytes = maxResponseBytes;
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+        this.pools = new AbstractChannelPoolMap<>() {
+            @Override
+            protected SimpleChannelPool newPool(Address address) {
+                Bootstrap target = bootstrap.clone().remoteAddress(address.host(), address.port())
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) address.connectTimeoutMillis());
+                return new SimpleChannelPool(target, new AbstractChannelPoolHandler() {
+                    @Override
+                    public void channelCreated(Channel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), handler);
+                    }
+                }, ChannelHealthChecker.ACTIVE, true, true);
+            }
+        };
+    }
+
+    /**
+     * Sends one request to the backend. {@code done} gets exactly one {@link HttpReply}, {@link BackendStream}
+     * or {@link BackendFailure}, on a Netty thread.
+     */
+    public void send(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
+            long timeoutMillis, Consumer<InferenceMessage> done) {
+        new Call(backend, method, path, headers, body, timeoutMillis, done).start();
+    }
+
+    /** Where health checks and other periodic work of the client's backends run. */
+    public ScheduledExecutorService scheduler() {
+        return group;
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+
+    @ChannelHandler.Sharable
+    private static final class ResponseHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Call call = ctx.channel().attr(CALL).get();
+            if (call == null) {
+                // nothing was asked on this connection: the server is confused, drop it
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+            } else {
+                call.onMessage(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Call call = ctx.channel().attr(CALL).getAndSet(null);
+            if (call != null) {
+                call.onClosed();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** One request on one pooled connection; after the request is written, it runs on the connection's event loop. */
+    private final class Call implements BackendStream.Source {
+        private final BackendSettings backend;
+        private final FullHttpRequest request;
+        private final long timeoutNanos;
+        private final Consumer<InferenceMessage> done;
+        private SimpleChannelPool pool;
+        private Channel channel;
+        private ScheduledFuture<?> timer;
+        private long lastActivity;
+        private boolean completed;
+        private boolean finished;
+        private int status;
+        private Map<String, String> headers;
+        private boolean keepAlive;
+        private boolean streaming;
+        private CompositeByteBuf body;
+        private BackendStream stream;
+
+        Call(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
+                long timeoutMillis, Consumer<InferenceMessage> done) {
+            this.backend = backend;
+            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            this.done = done;
+            this.request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method),
+                    backend.basePath() + path, Unpooled.wrappedBuffer(body));
+            headers.forEach(request.headers()::set);
+            request.headers().set(HttpHeaderNames.HOST, backend.host() + ":" + backend.port())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (body.length > 0 && !request.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
+                request.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            }
+            if (backend.apiKey() != null && !backend.apiKey().isEmpty()) {
+                request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + backend.apiKey());
+            }
+        }
+
+        void start() {
+            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis()));
+            pool.acquire().addListener((Future<Channel> acquired) -> {
+                if (!acquired.isSuccess()) {
+                    request.release();
+                    Throwable cause = acquired.cause();
+                    complete(new BackendFailure(BackendFailure.Kind.CONNECT, cause instanceof ConnectException
+                            ? "connection refused" : String.valueOf(cause.getMessage())));
+                    return;
+                }
+                Channel ch = acquired.getNow();
+                ch.eventLoop().execute(() -> begin(ch));
+            });
+        }
+
+        private void begin(Channel ch) {
+            channel = ch;
+            ch.attr(CALL).set(this);
+            lastActivity = System.nanoTime();
+            timer = ch.eventLoop().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
+            ch.writeAndFlush(request).addListener(written -> {
+                if (!written.isSuccess() && !completed) {
+                    abandon(new BackendFailure(BackendFailure.Kind.RESET, "could not send the request: "
+                            + written.cause().getMessage()));
+                }
+            });
+        }
+
+        void onMessage(Object msg) {
+            try {
+                lastActivity = System.nanoTime();
+                if (msg instanceof HttpResponse head) {
+                    if (head.decoderResult().isFailure()) {
+                        abandon(new BackendFailure(BackendFailure.Kind.PROTOCOL, "malformed response: "
+                                + head.decoderResult().cause().getMessage()));
+                        return;
+                    }
+                    status = head.status().code();
+                    headers = passedHeaders(head);
+                    keepAlive = HttpUtil.isKeepAlive(head);
+                    streaming = status == 200 && headers.getOrDefault("content-type", "").startsWith("text/event-stream");
+                    if (!streaming) {
+                        body = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
+                    }
+                }
+                if (msg instanceof HttpContent content && !finished) {
+                    onContent(content);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void onContent(HttpContent content) {
+            ByteBuf data = content.content();
+            if (streaming) {
+                if (data.isReadable()) {
+                    if (stream == null) {
+                        stream = new BackendStream(status, headers, channel.eventLoop(), this);
+                        complete(stream);
+                    }
+                    stream.push(data.retain());
+                }
+            } else if (body.readableBytes() + data.readableBytes() > maxResponseBytes) {
+                abandon(new BackendFailure(BackendFailure.Kind.PROTOCOL,
+                        "response larger than " + maxResponseBytes + " bytes"));
+                return;
+            } else if (data.isReadable()) {
+                body.addComponent(true, data.retain());
+            }
+            if (content instanceof LastHttpContent) {
+                if (stream != null) {
+                    stream.end();
+                } else if (streaming) {
+                    complete(new HttpReply(status, headers, new byte[0]));
+                } else {
+                    complete(new HttpReply(status, headers, ByteBufUtil.getBytes(body)));
+                }
+                finish(keepAlive);
+            }
+        }
+
+        void onClosed() {
+            if (!completed) {
+                abandon(new BackendFailure(BackendFailure.Kind.RESET, "connection closed before the response"));
+            } else if (stream != null) {
+                stream.fail("backend connection lost mid-stream");
+                finish(false);
+            }
+        }
+
+        private void onTimer() {
+            long silent = System.nanoTime() - lastActivity;
+            if (finished) {
+                return;
+            }
+            if (silent < timeoutNanos) {
+                timer = channel.eventLoop().schedule(this::onTimer, timeoutNanos - silent, TimeUnit.NANOSECONDS);
+            } else if (!completed) {
+                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT,
+                        "no response within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+            } else {
+                stream.fail("backend silent for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms mid-stream");
+                finish(false);
+            }
+        }
+
+        /** Ends the call with a failure and drops the connection, which is in an unknown state. */
+        private void abandon(BackendFailure failure) {
+            complete(failure);
+            finish(false);
+        }
+
+        private void complete(InferenceMessage message) {
+            if (!completed) {
+                completed = true;
+                done.accept(message);
+            }
+        }
+
+        /** Gives the connection back to the pool if it can serve another request, else closes it. */
+        private void finish(boolean reusable) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+            channel.attr(CALL).set(null);
+            if (reusable) {
+                channel.config().setAutoRead(true);
+            } else {
+                channel.close();
+            }
+            pool.release(channel);
+        }
+
+        @Override
+        public void pause() {
+            if (!finished) {
+                channel.config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void resume() {
+            if (!finished) {
+                channel.config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void cancel() {
+            finish(false);
+        }
+    }
+
+    private static Map<String, String> passedHeaders(HttpResponse head) {
+        Map<String, String> passed = new HashMap<>(4);
+        for (String name : PASSED_HEADERS) {
+            String value = head.headers().get(name);
+            if (value != null) {
+                passed.put(name, value);
+            }
+        }
+        return passed;
+    }
+}

@@ -1,0 +1,56 @@
+package ilb.backend;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request's place at a backend: holds a unit of its capacity (and a breaker permission) from the moment the
+ * balancer picks it until the response is over. The outcome feeds the breaker and the latency estimate.
+ */
+public final class Lease {
+
+    private final Backend backend;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    Lease(Backend backend) {
+        this.backend = backend;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The backend answered (even with a client error): a success for the breaker, a latency sample. */
+    public void succeeded() {
+        long elapsed = System.nanoTime() - startNanos;
+        backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
+        backend.latency().observe(elapsed, System.nanoTime());
+    }
+
+    /** The backend failed the request: counts against its breaker. */
+    public void failed(String reason) {
+        long elapsed = System.nanoTime() - startNanos;
+        backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS, new BackendFailedException(reason));
+        backend.latency().observe(elapsed, System.nanoTime());
+    }
+
+    /** Neither success nor failure (the backend was merely full, or the client left): the breaker forgets the call. */
+    public void ignored() {
+        backend.breaker().releasePermission();
+    }
+
+    /** Gives the place back; only the first call counts. */
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            backend.release();
+        }
+    }
+
+    /** What the breaker records as the cause of a failed call. */
+    static final class BackendFailedException extends RuntimeException {
+        BackendFailedException(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+}

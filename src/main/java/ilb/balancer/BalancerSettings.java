@@ -1,0 +1,19 @@
+package ilb.balancer;
+
+/**
+ * How every pool's balancer retries and queues; set as {@code ilb.balancer.*} properties.
+ *
+ * @param maxAttempts        most backends one request is sent to
+ * @param retryPercent       retries may add this fraction to the request rate (0.2 = 20 %)
+ * @param retryMinPerSecond  retries a quiet pool may always make, per second
+ * @param retryMaxSaved      most retries saved up for a burst of failures
+ * @param queueSize          most requests waiting for a backend with free capacity
+ * @param queueTimeoutMillis longest a request waits for one before it is answered 503
+ */
+public record BalancerSettings(int maxAttempts, double retryPercent, double retryMinPerSecond, double retryMaxSaved,
+        int queueSize, long queueTimeoutMillis) {
+
+    public static BalancerSettings defaults() {
+        return new BalancerSettings(3, 0.2, 10, 100, 1024, 10_000);
+    }
+}

@@ -1,0 +1,378 @@
+package ilb.balancer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import ilb.backend.Backend;
+import ilb.backend.BackendEndpoint;
+import ilb.backend.Lease;
+import ilb.inference.ApiError;
+import ilb.inference.BackendFailure;
+import ilb.inference.HttpReply;
+import ilb.inference.BackendStream;
+import ilb.inference.ExchangeProperties;
+import ilb.inference.InferenceMessage;
+import ilb.inference.InferenceRequest;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Channel;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.processor.SendProcessor;
+import org.apache.camel.processor.loadbalancer.LoadBalancerSupport;
+import org.apache.camel.support.service.ServiceHelper;
+
+/**
+ * The custom load-balancer EIP ({@code customLoadBalancer} in a route file). Its children are {@code backend:}
+ * endpoints; each request goes to the lowest tier that has a backend able to take it (up, breaker not open, not
+ * cooling after a 429, below its concurrency limit), chosen inside the tier by the pool's {@link SelectionPolicy}.
+ * <p>
+ * A request that fails before its first byte reaches the client (connect error, reset, 502/503/504, 429) is tried
+ * on another backend, within a {@link RetryBudget}. When every backend is merely full, the request waits in a
+ * bounded FIFO queue until one frees up. Nothing blocks: the request moves on whichever thread frees it.
+ */
+public class InferenceLoadBalancer extends LoadBalancerSupport {
+
+    private static final long MAX_COOLING_MILLIS = 60_000;
+
+    private final Supplier<SelectionPolicy> policies;
+    private final BalancerSettings settings;
+    private final ArrayDeque<Dispatch> waiting = new ArrayDeque<>();
+    private final Runnable drainOnRelease = this::drain;
+    private List<Tier> tiers = List.of();
+    private Map<Backend, AsyncProcessor> processors = Map.of();
+    private final ScheduledExecutorService timer;
+    private RetryBudget budget;
+
+    /** The backends of one priority level and the policy that picks among them. */
+    private record Tier(int level, List<Backend> backends, SelectionPolicy policy) {
+    }
+
+    /** The outcome of looking for a backend: a lease, or why there is none. */
+    private record Selection(Lease lease, boolean busy, long coolingMillis, String reason) {
+    }
+
+    /**
+     * @param policies makes the selection policy of each tier
+     * @param timer    runs queue timeouts; shared by all pools
+     */
+    public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, BalancerSettings settings,
+            ScheduledExecutorService timer) {
+        this.policies = policies;
+        this.settings = settings;
+        this.timer = timer;
+    }
+
+    /** The pool's backends by tier, lowest first. */
+    public List<List<Backend>> tiers() {
+        return tiers.stream().map(Tier::backends).toList();
+    }
+
+    /** Requests waiting for a backend with free capacity. */
+    public int queued() {
+        synchronized (waiting) {
+            return waiting.size();
+        }
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        Map<Integer, List<Backend>> byTier = new TreeMap<>();
+        Map<Backend, AsyncProcessor> byBackend = new HashMap<>();
+        for (AsyncProcessor processor : getProcessors()) {
+            BackendEndpoint endpoint = backendEndpoint(processor);
+            ServiceHelper.startService(endpoint);
+            Backend backend = endpoint.backend();
+            if (byBackend.put(backend, processor) != null) {
+                throw new IllegalArgumentException("backend " + backend.id() + " appears twice in route " + getRouteId());
+            }
+            byTier.computeIfAbsent(backend.settings().tier(), t -> new ArrayList<>()).add(backend);
+        }
+        processors = byBackend;
+        tiers = byTier.entrySet().stream()
+                .map(tier -> new Tier(tier.getKey(), List.copyOf(tier.getValue()), policies.get())).toList();
+        budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
+        processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        processors.keySet().forEach(backend -> backend.removeReleaseListener(drainOnRelease));
+        super.doStop();
+    }
+
+    private static BackendEndpoint backendEndpoint(Processor processor) {
+        Processor target = processor instanceof Channel channel ? channel.getNextProcessor() : processor;
+        Endpoint endpoint = target instanceof SendProcessor send ? send.getDestination() : null;
+        if (endpoint instanceof BackendEndpoint backendEndpoint) {
+            return backendEndpoint;
+        }
+        throw new IllegalArgumentException("the children of an InferenceLoadBalancer must be backend: endpoints, not "
+                + (endpoint != null ? endpoint.getEndpointUri() : target));
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        if (!(exchange.getMessage().getBody() instanceof InferenceRequest request)) {
+            exchange.setException(new IllegalArgumentException("the balancer expects an InferenceRequest body, got "
+                    + exchange.getMessage().getBody()));
+            callback.done(true);
+            return true;
+        }
+        budget.deposit();
+        new Dispatch(exchange, callback, request).next();
+        return false;
+    }
+
+    private Selection select(Set<Backend> excluded) {
+        long now = System.nanoTime();
+        boolean busy = false;
+        long cooling = Long.MAX_VALUE;
+        Map<Backend.Availability, Integer> unavailable = new TreeMap<>();
+        for (Tier tier : tiers) {
+            List<Backend> candidates = new ArrayList<>(tier.backends().size());
+            for (Backend backend : tier.backends()) {
+                if (excluded.contains(backend)) {
+                    continue;
+                }
+                Backend.Availability availability = backend.availability(now);
+                switch (availability) {
+                    case AVAILABLE -> candidates.add(backend);
+                    case FULL -> busy = true;
+                    case COOLING -> cooling = Math.min(cooling, backend.coolingMillis(now));
+                    default -> { }
+                }
+                if (availability != Backend.Availability.AVAILABLE) {
+                    unavailable.merge(availability, 1, Integer::sum);
+                }
+            }
+            while (!candidates.isEmpty()) {
+                Backend chosen = tier.policy().choose(candidates);
+                Lease lease = chosen.tryAcquire();
+                if (lease != null) {
+                    return new Selection(lease, false, 0, null);
+                }
+                // lost a race for its last place, or its half-open breaker has enough probes in flight
+                candidates.remove(chosen);
+                busy = true;
+            }
+        }
+        String reason = unavailable.isEmpty() ? "no backend left to try" : "backends " + unavailable;
+        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason.toLowerCase());
+    }
+
+    /** Sends queued requests to backends that have freed up, oldest first. */
+    private void drain() {
+        while (true) {
+            Dispatch dispatch;
+            Selection selection;
+            synchronized (waiting) {
+                dispatch = waiting.peek();
+                if (dispatch == null) {
+                    return;
+                }
+                selection = select(dispatch.tried);
+                if (selection.lease() == null && selection.busy()) {
+                    return;
+                }
+                waiting.poll();
+                dispatch.timeout.cancel(false);
+            }
+            if (selection.lease() != null) {
+                dispatch.send(selection.lease());
+            } else {
+                dispatch.unavailable(selection);
+            }
+        }
+    }
+
+    /** One request's way through the pool: which backends it tried and what they said. */
+    private final class Dispatch {
+        private final Exchange exchange;
+        private final AsyncCallback callback;
+        private final InferenceRequest request;
+        private final Set<Backend> tried = new HashSet<>(4);
+        private Backend last;
+        private InferenceMessage lastResponse;
+        private ScheduledFuture<?> timeout;
+
+        Dispatch(Exchange exchange, AsyncCallback callback, InferenceRequest request) {
+            this.exchange = exchange;
+            this.callback = callback;
+            this.request = request;
+        }
+
+        void next() {
+            boolean first = tried.isEmpty();
+            if (first && queued() > 0) {
+                // others are waiting already: take a place behind them
+                enqueue();
+                return;
+            }
+            Selection selection = select(tried);
+            if (selection.lease() != null) {
+                if (!first && !budget.tryWithdraw()) {
+                    selection.lease().ignored();
+                    selection.lease().release();
+                    finish(lastResponse);
+                } else {
+                    send(selection.lease());
+                }
+            } else if (selection.busy()) {
+                enqueue();
+            } else {
+                unavailable(selection);
+            }
+        }
+
+        void unavailable(Selection selection) {
+            if (lastResponse != null) {
+                finish(lastResponse);
+            } else {
+                finish(ApiError.unavailable("no_healthy_backend", "no backend for model " + request.model()
+                        + " can take the request now (" + selection.reason() + ")",
+                        (int) Math.ceil(selection.coolingMillis() / 1000.0)));
+            }
+        }
+
+        private void enqueue() {
+            synchronized (waiting) {
+                if (waiting.size() >= settings.queueSize()) {
+                    finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
+                            + " is busy and " + waiting.size() + " requests are waiting", 1));
+                    return;
+                }
+                waiting.add(this);
+                timeout = timer.schedule(this::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
+            }
+            // a place may have freed up while this request was looking
+            drain();
+        }
+
+        private void expire() {
+            synchronized (waiting) {
+                if (!waiting.remove(this)) {
+                    return;
+                }
+            }
+            if (lastResponse != null) {
+                finish(lastResponse);
+            } else {
+                finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
+                        + " stayed busy for " + settings.queueTimeoutMillis() + " ms", 1));
+            }
+        }
+
+        void send(Lease lease) {
+            Backend backend = lease.backend();
+            tried.add(backend);
+            last = backend;
+            exchange.getMessage().setBody(request);
+            processors.get(backend).process(exchange, doneSync -> onResponse(lease));
+        }
+
+        private void onResponse(Lease lease) {
+            Object body = exchange.getMessage().getBody();
+            if (exchange.getException() != null || !(body instanceof InferenceMessage response)) {
+                lease.ignored();
+                lease.release();
+                callback.done(false);
+                return;
+            }
+            if (response instanceof BackendStream stream) {
+                lease.succeeded();
+                stream.whenDone(normally -> lease.release());
+                finish(stream);
+            } else if (response instanceof HttpReply reply) {
+                onReply(lease, reply);
+            } else if (response instanceof BackendFailure failure) {
+                lease.failed(failure.message());
+                lease.release();
+                switch (failure.kind()) {
+                    case CONNECT -> {
+                        lease.backend().markDown(failure.message());
+                        retry(failure);
+                    }
+                    case RESET -> retry(failure);
+                    default -> finish(failure);
+                }
+            } else {
+                lease.ignored();
+                lease.release();
+                finish(response);
+            }
+        }
+
+        private void onReply(Lease lease, HttpReply reply) {
+            int status = reply.status();
+            if (status == 429) {
+                lease.ignored();
+                lease.backend().coolFor(retryAfterMillis(reply));
+                lease.release();
+                retry(reply);
+            } else if (status == 502 || status == 503 || status == 504) {
+                lease.failed("HTTP " + status);
+                lease.release();
+                retry(reply);
+            } else if (status >= 500) {
+                lease.failed("HTTP " + status);
+                lease.release();
+                finish(reply);
+            } else {
+                lease.succeeded();
+                lease.release();
+                finish(reply);
+            }
+        }
+
+        private void retry(InferenceMessage response) {
+            lastResponse = response;
+            if (tried.size() < settings.maxAttempts()) {
+                next();
+            } else {
+                finish(response);
+            }
+        }
+
+        private void finish(InferenceMessage response) {
+            exchange.getMessage().setBody(response instanceof BackendFailure failure ? toApiError(failure) : response);
+            if (last != null) {
+                exchange.setProperty(ExchangeProperties.BACKEND, last.id());
+            }
+            exchange.setProperty(ExchangeProperties.ATTEMPTS, tried.size());
+            callback.done(false);
+        }
+    }
+
+    private static ApiError toApiError(BackendFailure failure) {
+        return switch (failure.kind()) {
+            case CONNECT -> ApiError.unavailable("no_healthy_backend", "no backend could be reached: "
+                    + failure.message(), 1);
+            case TIMEOUT -> ApiError.gatewayTimeout("the backend did not answer in time: " + failure.message());
+            default -> ApiError.badGateway("the backend failed: " + failure.message());
+        };
+    }
+
+    private static long retryAfterMillis(HttpReply reply) {
+        String value = reply.headers().get("retry-after");
+        try {
+            long seconds = value == null ? 1 : Long.parseLong(value.trim());
+            return Math.min(MAX_COOLING_MILLIS, Math.max(1, seconds) * 1000);
+        } catch (NumberFormatException e) {
+            // an HTTP date: rare from model servers, a second is a fair guess
+            return 1000;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package ilb.balancer;
+
+import java.util.List;
+
+import ilb.backend.Backend;
+
+/**
+ * Picks the backend for a request among those of one tier that can take it now. The balancer keeps one policy
+ * instance per tier, so a policy may keep state about that tier's backends; it must be thread-safe.
+ */
+public interface SelectionPolicy {
+
+    /** One of {@code candidates}, which is never empty. */
+    Backend choose(List<Backend> candidates);
+}

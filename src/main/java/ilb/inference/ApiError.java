@@ -1,0 +1,43 @@
+package ilb.inference;
+
+/**
+ * An error ilb answers itself, written in the client's API shape.
+ *
+ * @param status            HTTP status
+ * @param type              OpenAI error type, e.g. {@code invalid_request_error}
+ * @param code              machine-readable code, e.g. {@code model_not_found}
+ * @param message           what went wrong, for a human
+ * @param retryAfterSeconds value of {@code Retry-After}, or 0 for none
+ */
+public record ApiError(int status, String type, String code, String message, int retryAfterSeconds)
+        implements InferenceMessage {
+
+    public static ApiError badRequest(String message) {
+        return new ApiError(400, "invalid_request_error", "invalid_request", message, 0);
+    }
+
+    public static ApiError notFound(String code, String message) {
+        return new ApiError(404, "invalid_request_error", code, message, 0);
+    }
+
+    public static ApiError tooLarge(long limit) {
+        return new ApiError(413, "invalid_request_error", "request_too_large",
+                "request body is larger than " + limit + " bytes", 0);
+    }
+
+    public static ApiError unavailable(String code, String message, int retryAfterSeconds) {
+        return new ApiError(503, "service_unavailable", code, message, Math.max(1, retryAfterSeconds));
+    }
+
+    public static ApiError badGateway(String message) {
+        return new ApiError(502, "server_error", "backend_error", message, 0);
+    }
+
+    public static ApiError gatewayTimeout(String message) {
+        return new ApiError(504, "timeout", "backend_timeout", message, 0);
+    }
+
+    public static ApiError internal(String message) {
+        return new ApiError(500, "server_error", "internal_error", message, 0);
+    }
+}

@@ -1,0 +1,15 @@
+package ilb.inference;
+
+/** Exchange properties that carry what ilb learns about a request along its route. */
+public final class ExchangeProperties {
+
+    /** The {@link Api} the request came in on. */
+    public static final String API = "ilb.api";
+    /** Id of the backend that served (or last tried) the request. */
+    public static final String BACKEND = "ilb.backend";
+    /** How many backends were tried. */
+    public static final String ATTEMPTS = "ilb.attempts";
+
+    private ExchangeProperties() {
+    }
+}

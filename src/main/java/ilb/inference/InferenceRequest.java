@@ -1,0 +1,31 @@
+package ilb.inference;
+
+import java.util.Map;
+
+/**
+ * One inference request on its way to a backend: what the client asked for, parsed just enough to route it.
+ *
+ * @param api       the API it came in on
+ * @param method    HTTP method sent to the backend
+ * @param path      path and query sent to the backend (an alias already replaced by the model's name)
+ * @param headers   request headers forwarded to the backend (lower-case names)
+ * @param body      request body sent to the backend
+ * @param model     the model asked for, as the client named it
+ * @param version   the model version asked for (KServe), or null
+ * @param stream    whether the client asked for Server-Sent Events
+ */
+public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
+        String model, String version, boolean stream) implements InferenceMessage {
+
+    /** The same request addressed to another model name (aliases) with the path and body that name needs. */
+    public InferenceRequest retarget(String path, byte[] body) {
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream);
+    }
+
+    @Override
+    public String toString() {
+        // never the headers: they may carry keys
+        return method + " " + path + " model=" + model + (version == null ? "" : " version=" + version)
+                + (stream ? " stream" : "") + " (" + body.length + " bytes)";
+    }
+}

@@ -1,0 +1,75 @@
+package ilb.protocols;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import ilb.inference.Api;
+import ilb.inference.ApiError;
+import ilb.inference.ExchangeProperties;
+import ilb.inference.InferenceMessage;
+import ilb.inference.InferenceRequest;
+import ilb.routing.ModelCatalog;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.netty.http.NettyHttpMessage;
+
+/**
+ * The first step of the HTTP entry route: reads the request just enough to route it (OpenAI under {@code /v1},
+ * KServe v2 under {@code /v2}) and leaves an {@link InferenceRequest} for {@code model:*}. What ilb answers
+ * itself (model lists, health, every error) ends the route here.
+ */
+public final class HttpApi implements Processor {
+
+    /** Request headers passed on to backends; never the client's credentials. */
+    private static final String[] FORWARDED_HEADERS = {"content-type", "accept", "x-request-id", "traceparent",
+        "tracestate", "inference-header-content-length"};
+
+    private final OpenAiApi openAi;
+    private final KServeApi kserve;
+
+    public HttpApi(ModelCatalog catalog) {
+        this.openAi = new OpenAiApi(catalog);
+        this.kserve = new KServeApi(catalog);
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
+        String method = request.method().name();
+        boolean kserveApi = path.equals("/v2") || path.startsWith("/v2/");
+        exchange.setProperty(ExchangeProperties.API, kserveApi ? Api.KSERVE : Api.OPENAI);
+
+        InferenceMessage result;
+        // bodies over the size limit never get here: InferenceHttpServer refuses them
+        if (kserveApi) {
+            result = kserve.handle(method, path, uri.rawQuery(), forwardedHeaders(request),
+                    ByteBufUtil.getBytes(request.content()));
+        } else if (path.equals("/v1") || path.startsWith("/v1/")) {
+            result = openAi.handle(method, path, request.uri(), forwardedHeaders(request),
+                    ByteBufUtil.getBytes(request.content()));
+        } else {
+            result = ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
+                    + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
+        }
+        exchange.getMessage().setBody(result);
+        if (!(result instanceof InferenceRequest)) {
+            exchange.setRouteStop(true);
+        }
+    }
+
+    private static Map<String, String> forwardedHeaders(FullHttpRequest request) {
+        Map<String, String> headers = new HashMap<>(4);
+        for (String name : FORWARDED_HEADERS) {
+            String value = request.headers().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        return headers;
+    }
+}
