@@ -70,6 +70,7 @@ public final class SimulatedBackend implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicLong ids = new AtomicLong();
     private final LongAdder inferenceRequests = new LongAdder();
+    private final LongAdder streamedTokens = new LongAdder();
     private Channel server;
 
     private SimulatedBackend(SimulatorOptions options) {
@@ -116,6 +117,16 @@ public final class SimulatedBackend implements AutoCloseable {
         return inferenceRequests.sum();
     }
 
+    /** Tokens sent as stream events so far. */
+    public long streamedTokens() {
+        return streamedTokens.sum();
+    }
+
+    /** Sequences in the batch now. */
+    public int running() {
+        return metrics.running();
+    }
+
     /** Prompt tokens that were prefix-cache hits so far. */
     public long prefixHitTokens() {
         return metrics.prefixHitTokens();
@@ -125,8 +136,11 @@ public final class SimulatedBackend implements AutoCloseable {
     public void crash() {
         server.close().syncUninterruptibly();
         for (Channel ch : connections) {
-            ch.config().setOption(ChannelOption.SO_LINGER, 0);
-            ch.close();
+            if (ch.isOpen()) {
+                // linger 0: the peer gets a reset, as when a process dies
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                ch.close();
+            }
         }
         connections.close().awaitUninterruptibly();
     }
@@ -263,6 +277,7 @@ public final class SimulatedBackend implements AutoCloseable {
 
                 @Override
                 public void token(int index) {
+                    streamedTokens.increment();
                     reply.event(generation.chunk(index).toString());
                 }
 

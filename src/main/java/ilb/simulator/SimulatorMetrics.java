@@ -54,6 +54,10 @@ final class SimulatorMetrics {
         responses.computeIfAbsent(status, s -> new LongAdder()).increment();
     }
 
+    int running() {
+        return running;
+    }
+
     long prefixHitTokens() {
         return prefixHits.sum();
     }

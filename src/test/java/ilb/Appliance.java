@@ -1,0 +1,176 @@
+package ilb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import ilb.backend.Backend;
+import ilb.backend.BackendComponent;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * ilb as it runs in production (Camel Main, {@code routes/api.yaml}, application.properties, real sockets on
+ * loopback), serving the pool routes a test writes, with properties the test overrides.
+ */
+public final class Appliance implements AutoCloseable {
+
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    private final Main main;
+    private final int port;
+    private final Path routes;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Appliance(Main main, int port, Path routes) {
+        this.main = main;
+        this.port = port;
+        this.routes = routes;
+    }
+
+    /** Starts ilb with the given pool route file (YAML) and {@code name=value} properties. */
+    public static Appliance start(String poolRoutes, String... properties) {
+        try {
+            Path routes = Files.createDirectories(Path.of("target", "test-routes",
+                    "run-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet()));
+            Files.writeString(routes.resolve("pool.yaml"), poolRoutes);
+            int port = freePort();
+            Main main = new Main();
+            main.configure().addConfiguration(IlbConfiguration.class);
+            main.addOverrideProperty("camel.main.routesIncludePattern", "file:routes/api.yaml,file:" + routes + "/*.yaml");
+            main.addOverrideProperty("camel.main.routesReloadDirectory", routes.toString());
+            main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
+            main.addOverrideProperty("camel.main.shutdownTimeout", "5");
+            main.addOverrideProperty("ilb.http.host", "127.0.0.1");
+            main.addOverrideProperty("ilb.http.port", String.valueOf(port));
+            main.addOverrideProperty("ilb.demo.fleet", "false");
+            for (String property : properties) {
+                int eq = property.indexOf('=');
+                main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));
+            }
+            main.start();
+            return new Appliance(main, port, routes);
+        } catch (Exception e) {
+            throw new IllegalStateException("ilb did not start", e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The pool route file, to edit while ilb runs. */
+    public Path poolRouteFile() {
+        return routes.resolve("pool.yaml");
+    }
+
+    public HttpResponse<String> post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** Starts a streamed chat completion and returns as soon as its response head is in. */
+    public HttpResponse<InputStream> openStream(String model, int maxTokens) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/chat/completions"))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":"
+                            + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\"tell a story\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    /** A chat completion request for the model, with a short prompt. */
+    public static String chat(String model, int maxTokens) {
+        return "{\"model\":\"" + model + "\",\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+    }
+
+    /** Sends chat completions for model {@code m} one after the other; the backends that served them, in order. */
+    public List<String> servedBy(int requests) {
+        List<String> served = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> response = post("/v1/chat/completions", chat("m", 2));
+            if (response.statusCode() != 200) {
+                throw new AssertionError("request " + i + " failed: " + response.statusCode() + " " + response.body());
+            }
+            served.add(servedBy(response));
+        }
+        return served;
+    }
+
+    public static Map<String, Long> counts(List<String> served) {
+        return served.stream().collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting()));
+    }
+
+    /** The backend that served a response, from {@code x-ilb-backend}. */
+    public static String servedBy(HttpResponse<?> response) {
+        return response.headers().firstValue("x-ilb-backend").orElse("");
+    }
+
+    public static int attempts(HttpResponse<?> response) {
+        return Integer.parseInt(response.headers().firstValue("x-ilb-attempts").orElse("0"));
+    }
+
+    /** The live state of a backend, as the balancer sees it. */
+    public Backend backend(String id) {
+        return context().getComponent("backend", BackendComponent.class).backends().stream()
+                .filter(b -> b.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}

@@ -1,0 +1,38 @@
+package ilb;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ilb.simulator.SimulatedBackend;
+import ilb.simulator.SimulatorOptions;
+
+/** What a test starts (simulated backends, the appliance), closed in reverse order. */
+public final class Servers implements AutoCloseable {
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    /** A simulated backend serving model {@code m} unless the options name others. */
+    public SimulatedBackend backend(SimulatorOptions options) {
+        SimulatedBackend server = SimulatedBackend.start(options);
+        started.add(server);
+        return server;
+    }
+
+    /** A fast simulated backend serving model {@code m}. */
+    public SimulatedBackend fastBackend() {
+        return backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
+    }
+
+    public Appliance ilb(String routes, String... properties) {
+        Appliance appliance = Appliance.start(routes, properties);
+        started.add(appliance);
+        return appliance;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+    }
+}
