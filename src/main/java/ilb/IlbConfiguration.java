@@ -10,7 +10,7 @@ import ilb.balancer.SelectionPolicy;
 import ilb.policies.Policies;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
-import ilb.protocols.InferenceHttpServer;
+import ilb.protocols.RequestSizeLimit;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.simulator.DemoFleet;
@@ -29,6 +29,8 @@ public class IlbConfiguration implements CamelConfiguration {
 
     @PropertyInject(value = "ilb.demo.fleet")
     private boolean demoFleet;
+    @PropertyInject(value = "ilb.http.maxRequestBytes")
+    private int maxRequestBytes;
     @PropertyInject(value = "ilb.routes.reloadGraceMillis")
     private long reloadGraceMillis;
     @PropertyInject(value = "ilb.balancer.maxAttempts")
@@ -54,7 +56,7 @@ public class IlbConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("httpApi", new HttpApi(catalog));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
-        registry.bind("inferenceHttpServer", new InferenceHttpServer());
+        registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));
 
         // customLoadBalancer: {ref: peak-ewma} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,

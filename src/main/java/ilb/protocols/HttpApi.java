@@ -45,7 +45,7 @@ public final class HttpApi implements Processor {
         exchange.setProperty(ExchangeProperties.API, kserveApi ? Api.KSERVE : Api.OPENAI);
 
         InferenceMessage result;
-        // bodies over the size limit never get here: InferenceHttpServer refuses them
+        // bodies over the size limit never get here: RequestSizeLimit refuses them
         if (kserveApi) {
             result = kserve.handle(method, path, uri.rawQuery(), forwardedHeaders(request),
                     ByteBufUtil.getBytes(request.content()));

@@ -150,12 +150,13 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
 
             @Override
             public void onError(String reason) {
-                // the client has had its first bytes, so no retry: say what happened, then cut the stream short
+                // the client has had its first bytes, so no retry: end the stream with an error event and no
+                // [DONE], which OpenAI clients raise as an error
                 client.closeFuture().removeListener(clientGone);
                 String event = "data: " + new String(ErrorBodies.render(Api.OPENAI,
                         ApiError.badGateway(reason)), UTF_8) + "\n\n";
-                client.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(event, UTF_8)))
-                        .addListener(ChannelFutureListener.CLOSE);
+                client.write(new DefaultHttpContent(Unpooled.copiedBuffer(event, UTF_8)));
+                client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
             }
         });
     }

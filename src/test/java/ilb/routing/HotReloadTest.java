@@ -1,0 +1,71 @@
+package ilb.routing;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import ilb.Appliance;
+import ilb.Servers;
+import ilb.simulator.SimulatedBackend;
+import ilb.simulator.SimulatorOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static ilb.Appliance.chat;
+import static ilb.Appliance.counts;
+import static ilb.Appliance.servedBy;
+import static ilb.PoolRoute.backend;
+import static ilb.PoolRoute.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Editing a route file changes routing within seconds, with no restart and no request lost. */
+class HotReloadTest {
+
+    private final Servers servers = new Servers();
+
+    @AfterEach
+    void stop() throws Exception {
+        servers.close();
+    }
+
+    @Test
+    void replacingTheBackendsOfAPoolDuringTrafficLosesNoRequest() throws Exception {
+        // 50 ms per request: some are always in flight when the old route is replaced
+        SimulatedBackend before = servers.backend(new SimulatorOptions().models("m").ttftMs(50).itlMs(1));
+        SimulatedBackend after = servers.backend(new SimulatorOptions().models("m").ttftMs(50).itlMs(1));
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("before", before)),
+                "camel.main.routesReloadEnabled=true");
+
+        Queue<String> outcomes = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        for (int i = 0; i < 8; i++) {
+            clients.submit(() -> {
+                while (running.get()) {
+                    HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
+                    outcomes.add(response.statusCode() + " " + servedBy(response));
+                }
+            });
+        }
+        await().until(() -> outcomes.size() >= 40);
+
+        // what an operator does: edit the file and save it
+        Files.writeString(ilb.poolRouteFile(), pool("m", "least-request", backend("after", after)));
+
+        await().atMost(30, TimeUnit.SECONDS).until(() -> outcomes.stream().filter("200 after"::equals).count() >= 40);
+        running.set(false);
+        clients.shutdown();
+        assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+        List<String> all = List.copyOf(outcomes);
+        assertThat(all).allMatch(outcome -> outcome.startsWith("200 "), "every request succeeded");
+        assertThat(counts(all)).containsOnlyKeys("200 before", "200 after");
+    }
+}

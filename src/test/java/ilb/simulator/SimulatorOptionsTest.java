@@ -1,0 +1,22 @@
+package ilb.simulator;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SimulatorOptionsTest {
+
+    @Test
+    void startsFromCommandLineFlags() {
+        SimulatorOptions options = SimulatorOptions.parse("--model", "llama,llama-chat", "--max-num-seqs", "4",
+                "--itl-ms", "25", "--error-rate", "0.5", "--retry-after", "3");
+        assertThat(options.models).containsExactly("llama", "llama-chat");
+        assertThat(options.maxNumSeqs).isEqualTo(4);
+        assertThat(options.itlMs).isEqualTo(25.0);
+        assertThat(options.faults().errorRate).isEqualTo(0.5);
+        assertThat(options.faults().retryAfterSeconds).isEqualTo(3);
+        assertThatThrownBy(() -> SimulatorOptions.parse("--no-such-flag", "1"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
