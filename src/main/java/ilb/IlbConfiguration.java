@@ -2,8 +2,10 @@ package ilb;
 
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import ilb.backend.BackendComponent;
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.SelectionPolicy;
@@ -14,12 +16,15 @@ import ilb.protocols.RequestSizeLimit;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.simulator.DemoFleet;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 import org.apache.camel.processor.loadbalancer.LoadBalancer;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * Wires ilb into Camel: the {@code model:} component, the beans the route files name ({@code httpApi}, the HTTP
@@ -27,6 +32,8 @@ import org.apache.camel.spi.Registry;
  */
 public class IlbConfiguration implements CamelConfiguration {
 
+    @PropertyInject(value = "ilb.eventLoopThreads")
+    private int eventLoopThreads;
     @PropertyInject(value = "ilb.demo.fleet")
     private boolean demoFleet;
     @PropertyInject(value = "ilb.http.maxRequestBytes")
@@ -53,6 +60,13 @@ public class IlbConfiguration implements CamelConfiguration {
         ModelCatalog catalog = new ModelCatalog(timer, reloadGraceMillis);
         context.addComponent("model", new ModelComponent(catalog));
 
+        // one set of I/O threads for the inference API and the backend connections: a request is served on one
+        // thread from client to backend and back (routes/api.yaml: workerGroup)
+        EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads);
+        context.addService(new EventLoopsService(eventLoops));
+        context.getRegistry().bind("ilbEventLoops", eventLoops);
+        context.addComponent("backend", new BackendComponent(eventLoops));
+
         Registry registry = context.getRegistry();
         registry.bind("httpApi", new HttpApi(catalog));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
@@ -71,6 +85,20 @@ public class IlbConfiguration implements CamelConfiguration {
 
         if (demoFleet) {
             context.addService(new DemoFleet());
+        }
+    }
+
+    /** Shuts the shared I/O threads down with Camel. */
+    private static final class EventLoopsService extends ServiceSupport {
+        private final EventLoopGroup eventLoops;
+
+        EventLoopsService(EventLoopGroup eventLoops) {
+            this.eventLoops = eventLoops;
+        }
+
+        @Override
+        protected void doStop() {
+            eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }
     }
 }

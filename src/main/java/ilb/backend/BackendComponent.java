@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.netty.channel.EventLoopGroup;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
@@ -19,9 +20,9 @@ import org.apache.camel.support.DefaultComponent;
 public class BackendComponent extends DefaultComponent {
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final EventLoopGroup eventLoops;
     private HttpBackendClient client;
 
-    private int clientThreads = Runtime.getRuntime().availableProcessors();
     private int maxResponseBytes = 64 << 20;
     private int capacity = 64;
     private String timeout = "120s";
@@ -32,6 +33,11 @@ public class BackendComponent extends DefaultComponent {
     private int breakerMinimumNumberOfCalls = 10;
     private String breakerOpenDuration = "10s";
     private int breakerHalfOpenCalls = 3;
+
+    /** @param eventLoops where backend connections run: best the same as the inbound HTTP server's */
+    public BackendComponent(EventLoopGroup eventLoops) {
+        this.eventLoops = eventLoops;
+    }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -47,7 +53,7 @@ public class BackendComponent extends DefaultComponent {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        client = new HttpBackendClient(clientThreads, maxResponseBytes);
+        client = new HttpBackendClient(eventLoops, maxResponseBytes);
     }
 
     @Override
@@ -82,10 +88,6 @@ public class BackendComponent extends DefaultComponent {
                 .permittedNumberOfCallsInHalfOpenState(breakerHalfOpenCalls)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .build();
-    }
-
-    public void setClientThreads(int clientThreads) {
-        this.clientThreads = clientThreads;
     }
 
     public void setMaxResponseBytes(int maxResponseBytes) {

@@ -22,12 +22,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.ChannelHealthChecker;
-import io.netty.channel.pool.ChannelPoolMap;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -42,6 +41,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
 /**
@@ -55,24 +55,29 @@ public final class HttpBackendClient implements AutoCloseable {
     /** Response headers worth passing on to the client; hop-by-hop and framing headers are not. */
     private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id"};
 
-    private record Address(String host, int port, long connectTimeoutMillis) {
+    /** Connections are pooled per backend and per event loop. */
+    private record Address(String host, int port, long connectTimeoutMillis, EventLoop loop) {
     }
 
     private final EventLoopGroup group;
     private final int maxResponseBytes;
     private final ResponseHandler handler = new ResponseHandler();
-    private final ChannelPoolMap<Address, SimpleChannelPool> pools;
+    private final AbstractChannelPoolMap<Address, SimpleChannelPool> pools;
 
-    public HttpBackendClient(int threads, int maxResponseBytes) {
-        this.group = new NioEventLoopGroup(threads);
+    /**
+     * @param group the event loops to run on; when they are also those of the inbound HTTP server, a request is
+     *              served on one thread from client to backend and back, with no hand-off
+     */
+    public HttpBackendClient(EventLoopGroup group, int maxResponseBytes) {
+        this.group = group;
         this.maxResponseBytes = maxResponseBytes;
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap().channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
         this.pools = new AbstractChannelPoolMap<>() {
             @Override
             protected SimpleChannelPool newPool(Address address) {
-                Bootstrap target = bootstrap.clone().remoteAddress(address.host(), address.port())
+                Bootstrap target = bootstrap.clone(address.loop()).remoteAddress(address.host(), address.port())
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) address.connectTimeoutMillis());
                 return new SimpleChannelPool(target, new AbstractChannelPoolHandler() {
                     @Override
@@ -98,9 +103,19 @@ public final class HttpBackendClient implements AutoCloseable {
         return group;
     }
 
+    /** The event loop of the calling thread, if it is one of ours: the backend connection is used on it. */
+    private EventLoop currentLoop() {
+        for (EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                return (EventLoop) loop;
+            }
+        }
+        return group.next();
+    }
+
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        pools.close();
     }
 
     @ChannelHandler.Sharable
@@ -169,7 +184,7 @@ public final class HttpBackendClient implements AutoCloseable {
         }
 
         void start() {
-            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis()));
+            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), currentLoop()));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
                     request.release();

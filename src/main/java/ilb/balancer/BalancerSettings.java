@@ -12,8 +12,4 @@ package ilb.balancer;
  */
 public record BalancerSettings(int maxAttempts, double retryPercent, double retryMinPerSecond, double retryMaxSaved,
         int queueSize, long queueTimeoutMillis) {
-
-    public static BalancerSettings defaults() {
-        return new BalancerSettings(3, 0.2, 10, 100, 1024, 10_000);
-    }
 }

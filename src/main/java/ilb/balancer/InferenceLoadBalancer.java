@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import ilb.backend.Backend;
 import ilb.backend.BackendEndpoint;
@@ -74,13 +75,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.timer = timer;
     }
 
-    /** The pool's backends by tier, lowest first. */
-    public List<List<Backend>> tiers() {
-        return tiers.stream().map(Tier::backends).toList();
-    }
-
     /** Requests waiting for a backend with free capacity. */
-    public int queued() {
+    private int queued() {
         synchronized (waiting) {
             return waiting.size();
         }
@@ -169,8 +165,10 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 busy = true;
             }
         }
-        String reason = unavailable.isEmpty() ? "no backend left to try" : "backends " + unavailable;
-        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason.toLowerCase());
+        String reason = unavailable.isEmpty() ? "no backend left to try" : unavailable.entrySet().stream()
+                .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase().replace('_', ' '))
+                .collect(Collectors.joining(", "));
+        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason);
     }
 
     /** Sends queued requests to backends that have freed up, oldest first. */
@@ -251,7 +249,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             synchronized (waiting) {
                 if (waiting.size() >= settings.queueSize()) {
                     finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
-                            + " is busy and " + waiting.size() + " requests are waiting", 1));
+                            + " is busy and the wait queue is full (" + waiting.size() + " waiting)", 1));
                     return;
                 }
                 waiting.add(this);

@@ -10,17 +10,12 @@ import java.util.Map;
  * @param path      path and query sent to the backend (an alias already replaced by the model's name)
  * @param headers   request headers forwarded to the backend (lower-case names)
  * @param body      request body sent to the backend
- * @param model     the model asked for, as the client named it
+ * @param model     the model's own name (not the alias the client may have used)
  * @param version   the model version asked for (KServe), or null
  * @param stream    whether the client asked for Server-Sent Events
  */
 public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
         String model, String version, boolean stream) implements InferenceMessage {
-
-    /** The same request addressed to another model name (aliases) with the path and body that name needs. */
-    public InferenceRequest retarget(String path, byte[] body) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream);
-    }
 
     @Override
     public String toString() {

@@ -136,13 +136,16 @@ public final class SimulatedBackend implements AutoCloseable {
     public void crash() {
         server.close().syncUninterruptibly();
         for (Channel ch : connections) {
-            if (ch.isOpen()) {
-                // linger 0: the peer gets a reset, as when a process dies
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            // on the channel's own thread, so that it cannot close in between
+            ch.eventLoop().execute(() -> {
+                if (ch.isOpen()) {
+                    // linger 0: the peer gets a reset, as when a process dies
+                    ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                }
                 ch.close();
-            }
+            });
         }
-        connections.close().awaitUninterruptibly();
+        connections.newCloseFuture().awaitUninterruptibly();
     }
 
     @Override
