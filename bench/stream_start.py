@@ -14,13 +14,14 @@ import time
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 WARM_UP = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+AUTH = {"authorization": "Bearer sk-ilb-demo", "content-type": "application/json"}
 BODY = json.dumps({"model": "llama-3.1-8b-instruct", "stream": True, "max_tokens": 8,
                    "messages": [{"role": "user", "content": "hello"}]})
 
 
-def first_token_and_total(port, conn):
+def first_token_and_total(conn):
     start = time.perf_counter()
-    conn.request("POST", "/v1/chat/completions", BODY, {"content-type": "application/json"})
+    conn.request("POST", "/v1/chat/completions", BODY, AUTH)
     response = conn.getresponse()
     first = None
     while True:
@@ -45,7 +46,7 @@ def warm_up():
     conn = http.client.HTTPConnection("127.0.0.1", 8080)
     body = json.dumps({"inputs": [{"name": "INPUT0", "shape": [1, 1], "datatype": "FP32", "data": [1]}]})
     for _ in range(WARM_UP):
-        conn.request("POST", "/v2/models/resnet50/infer", body, {"content-type": "application/json"})
+        conn.request("POST", "/v2/models/resnet50/infer", body, AUTH)
         conn.getresponse().read()
 
 
@@ -54,10 +55,9 @@ def main():
     results = {"direct": ([], []), "ilb": ([], [])}
     conns = {"direct": http.client.HTTPConnection("127.0.0.1", 9101),
              "ilb": http.client.HTTPConnection("127.0.0.1", 8080)}
-    ports = {"direct": 9101, "ilb": 8080}
     for i in range(RUNS + 20):
         for name in ("direct", "ilb") if i % 2 == 0 else ("ilb", "direct"):
-            first, total = first_token_and_total(ports[name], conns[name])
+            first, total = first_token_and_total(conns[name])
             if i >= 20:  # warm-up
                 results[name][0].append(first * 1000)
                 results[name][1].append(total * 1000)

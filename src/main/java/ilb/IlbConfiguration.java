@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import ilb.admission.ApiKeys;
 import ilb.backend.BackendComponent;
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
@@ -68,6 +69,7 @@ public class IlbConfiguration implements CamelConfiguration {
         context.addComponent("backend", new BackendComponent(eventLoops));
 
         Registry registry = context.getRegistry();
+        registry.bind("apiKeys", ApiKeys.fromProperties(context.getPropertiesComponent()));
         registry.bind("httpApi", new HttpApi(catalog));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));

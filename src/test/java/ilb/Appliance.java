@@ -29,6 +29,8 @@ import org.apache.camel.main.Main;
  */
 public final class Appliance implements AutoCloseable {
 
+    /** The API key of tenant "test", which may use every model; requests made here carry it. */
+    public static final String API_KEY = "sk-test";
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private final Main main;
@@ -59,6 +61,9 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.http.host", "127.0.0.1");
             main.addOverrideProperty("ilb.http.port", String.valueOf(port));
             main.addOverrideProperty("ilb.demo.fleet", "false");
+            main.addOverrideProperty("ilb.tenants", "test");
+            main.addOverrideProperty("ilb.tenant.test.keys", API_KEY);
+            main.addOverrideProperty("ilb.tenant.test.models", "*");
             for (String property : properties) {
                 int eq = property.indexOf('=');
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));
@@ -91,16 +96,20 @@ public final class Appliance implements AutoCloseable {
         return routes.resolve("pool.yaml");
     }
 
+    /** A request to ilb with tenant "test"'s API key. */
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("authorization", "Bearer " + API_KEY);
+    }
+
     public HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("content-type", "application/json")
+        return send(request(path).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     /** Starts a streamed chat completion and returns as soon as its response head is in. */
     public HttpResponse<InputStream> openStream(String model, int maxTokens) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/chat/completions"))
-                    .header("content-type", "application/json")
+            return http.send(request("/v1/chat/completions").header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":"
                             + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\"tell a story\"}]}"))
                     .build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -113,7 +122,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+        return send(request(path).GET().build());
     }
 
     public HttpResponse<String> send(HttpRequest request) {

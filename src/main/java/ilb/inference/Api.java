@@ -5,5 +5,10 @@ public enum Api {
     /** OpenAI-compatible: {@code {"error":{"message","type","code"}}}. */
     OPENAI,
     /** KServe v2 / Open Inference Protocol: {@code {"error":"..."}}. */
-    KSERVE
+    KSERVE;
+
+    /** The API served under a request path: KServe v2 under {@code /v2}, OpenAI everywhere else. */
+    public static Api forPath(String path) {
+        return path.equals("/v2") || path.startsWith("/v2/") ? KSERVE : OPENAI;
+    }
 }

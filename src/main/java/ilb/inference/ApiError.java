@@ -20,6 +20,11 @@ public record ApiError(int status, String type, String code, String message, int
         return new ApiError(404, "invalid_request_error", code, message, 0);
     }
 
+    public static ApiError notAllowed(String model) {
+        return new ApiError(403, "permission_error", "model_not_allowed",
+                "Your API key may not use the model `" + model + "`.", 0);
+    }
+
     public static ApiError tooLarge(long limit) {
         return new ApiError(413, "invalid_request_error", "request_too_large",
                 "request body is larger than " + limit + " bytes", 0);

@@ -5,6 +5,8 @@ public final class ExchangeProperties {
 
     /** The {@link Api} the request came in on. */
     public static final String API = "ilb.api";
+    /** The {@link ilb.admission.Tenant} calling, once its API key is known. */
+    public static final String TENANT = "ilb.tenant";
     /** Id of the backend that served (or last tried) the request. */
     public static final String BACKEND = "ilb.backend";
     /** How many backends were tried. */

@@ -3,6 +3,7 @@ package ilb.protocols;
 import java.util.HashMap;
 import java.util.Map;
 
+import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.ExchangeProperties;
@@ -17,7 +18,8 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.netty.http.NettyHttpMessage;
 
 /**
- * The first step of the HTTP entry route: reads the request just enough to route it (OpenAI under {@code /v1},
+ * The HTTP entry route's step after {@link ilb.admission.ApiKeys}: reads the request just enough to route it
+ * (OpenAI under {@code /v1},
  * KServe v2 under {@code /v2}) and leaves an {@link InferenceRequest} for {@code model:*}. What ilb answers
  * itself (model lists, health, every error) ends the route here.
  */
@@ -41,16 +43,17 @@ public final class HttpApi implements Processor {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
         String method = request.method().name();
-        boolean kserveApi = path.equals("/v2") || path.startsWith("/v2/");
-        exchange.setProperty(ExchangeProperties.API, kserveApi ? Api.KSERVE : Api.OPENAI);
+        Api api = Api.forPath(path);
+        exchange.setProperty(ExchangeProperties.API, api);
+        Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
 
         InferenceMessage result;
         // bodies over the size limit never get here: RequestSizeLimit refuses them
-        if (kserveApi) {
-            result = kserve.handle(method, path, uri.rawQuery(), forwardedHeaders(request),
+        if (api == Api.KSERVE) {
+            result = kserve.handle(tenant, method, path, uri.rawQuery(), forwardedHeaders(request),
                     ByteBufUtil.getBytes(request.content()));
         } else if (path.equals("/v1") || path.startsWith("/v1/")) {
-            result = openAi.handle(method, path, request.uri(), forwardedHeaders(request),
+            result = openAi.handle(tenant, method, path, request.uri(), forwardedHeaders(request),
                     ByteBufUtil.getBytes(request.content()));
         } else {
             result = ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path

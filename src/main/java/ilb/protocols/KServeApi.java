@@ -4,6 +4,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
+import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.HttpReply;
@@ -24,7 +25,8 @@ final class KServeApi {
         this.catalog = catalog;
     }
 
-    InferenceMessage handle(String method, String path, String query, Map<String, String> headers, byte[] body) {
+    InferenceMessage handle(Tenant tenant, String method, String path, String query, Map<String, String> headers,
+            byte[] body) {
         switch (path) {
             case "/v2" -> {
                 return get(method, () -> HttpReply.json(200, "{\"name\":\"ilb\",\"version\":\"1\",\"extensions\":[]}"));
@@ -39,15 +41,16 @@ final class KServeApi {
             }
             default -> {
                 if (path.startsWith("/v2/models/")) {
-                    return model(method, path.substring("/v2/models/".length()).split("/", -1), query, headers, body);
+                    return model(tenant, method, path.substring("/v2/models/".length()).split("/", -1), query, headers,
+                            body);
                 }
                 return notFound(path);
             }
         }
     }
 
-    private InferenceMessage model(String method, String[] parts, String query, Map<String, String> headers,
-            byte[] body) {
+    private InferenceMessage model(Tenant tenant, String method, String[] parts, String query,
+            Map<String, String> headers, byte[] body) {
         // {model} [versions {version}] [ready|infer]
         String requested = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
         boolean versioned = parts.length >= 3 && parts[1].equals("versions") && !parts[2].isEmpty();
@@ -66,6 +69,9 @@ final class KServeApi {
         String name = catalog.canonicalName(requested).orElse(null);
         if (name == null) {
             return ApiError.notFound("model_not_found", "model '" + requested + "' is not found");
+        }
+        if (!tenant.allows(name)) {
+            return ApiError.notAllowed(requested);
         }
         String path = "/v2/models/" + name + (versioned ? "/versions/" + version : "")
                 + (action.isEmpty() ? "" : "/" + action) + (query == null || query.isEmpty() ? "" : "?" + query);

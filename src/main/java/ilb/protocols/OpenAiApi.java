@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.HttpReply;
@@ -33,20 +34,22 @@ final class OpenAiApi {
         this.catalog = catalog;
     }
 
-    InferenceMessage handle(String method, String path, String uri, Map<String, String> headers, byte[] body) {
+    InferenceMessage handle(Tenant tenant, String method, String path, String uri, Map<String, String> headers,
+            byte[] body) {
         switch (path) {
             case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" -> {
                 if (!method.equals("POST")) {
                     return methodNotAllowed(method, path);
                 }
-                return inference(uri, headers, body);
+                return inference(tenant, uri, headers, body);
             }
             case "/v1/models" -> {
-                return method.equals("GET") ? modelList() : methodNotAllowed(method, path);
+                return method.equals("GET") ? modelList(tenant) : methodNotAllowed(method, path);
             }
             default -> {
                 if (path.startsWith("/v1/models/")) {
-                    return method.equals("GET") ? model(URLDecoder.decode(path.substring(11), StandardCharsets.UTF_8))
+                    return method.equals("GET")
+                            ? model(tenant, URLDecoder.decode(path.substring(11), StandardCharsets.UTF_8))
                             : methodNotAllowed(method, path);
                 }
                 return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path + ".");
@@ -54,7 +57,7 @@ final class OpenAiApi {
         }
     }
 
-    private InferenceMessage inference(String uri, Map<String, String> headers, byte[] body) {
+    private InferenceMessage inference(Tenant tenant, String uri, Map<String, String> headers, byte[] body) {
         String model = null;
         boolean stream = false;
         try (JsonParser parser = JSON.getFactory().createParser(body)) {
@@ -93,6 +96,9 @@ final class OpenAiApi {
         if (name == null) {
             return ApiError.notFound("model_not_found", "The model `" + requested + "` does not exist.");
         }
+        if (!tenant.allows(name)) {
+            return ApiError.notAllowed(requested);
+        }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream);
     }
@@ -108,18 +114,22 @@ final class OpenAiApi {
         }
     }
 
-    private HttpReply modelList() {
+    /** The models the tenant may use: others stay invisible to it. */
+    private HttpReply modelList(Tenant tenant) {
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         for (ModelCatalog.ServedModel model : catalog.models()) {
+            if (!tenant.allows(model.name())) {
+                continue;
+            }
             data.add(modelObject(model.name(), model.name()));
             model.aliases().forEach(alias -> data.add(modelObject(alias, model.name())));
         }
         return HttpReply.json(200, list.toString());
     }
 
-    private InferenceMessage model(String id) {
-        return catalog.canonicalName(id)
+    private InferenceMessage model(Tenant tenant, String id) {
+        return catalog.canonicalName(id).filter(tenant::allows)
                 .<InferenceMessage>map(name -> HttpReply.json(200, modelObject(id, name).toString()))
                 .orElseGet(() -> ApiError.notFound("model_not_found", "The model `" + id + "` does not exist."));
     }

@@ -1,7 +1,6 @@
 package ilb.balancer;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +29,7 @@ class WaitQueueTest {
     }
 
     private static CompletableFuture<HttpResponse<String>> sendAsync(Appliance ilb) {
-        return ilb.http().sendAsync(HttpRequest.newBuilder(URI.create(ilb.baseUrl() + "/v1/chat/completions"))
+        return ilb.http().sendAsync(ilb.request("/v1/chat/completions")
                 .POST(HttpRequest.BodyPublishers.ofString(chat("m", 2))).build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,6 +1,5 @@
 package ilb.protocols;
 
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
@@ -127,9 +126,9 @@ class ErrorStatusTest {
     @Test
     void aRequestOverTheRouteThrottleIs503WithRetryAfter() throws Exception {
         // the first request holds the route's only permit while its completion is generated
-        CompletableFuture<HttpResponse<String>> first = ilb.http().sendAsync(HttpRequest.newBuilder(
-                URI.create(ilb.baseUrl() + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(
-                chat("throttled", 20))).build(), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> first = ilb.http().sendAsync(ilb.request("/v1/chat/completions")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("throttled", 20))).build(),
+                HttpResponse.BodyHandlers.ofString());
         await().until(() -> slow.running() == 1);
 
         HttpResponse<String> second = ilb.post("/v1/chat/completions", chat("throttled", 2));

@@ -39,7 +39,7 @@ class OpenAiSdkTest {
         SimulatedBackend b = SERVERS.backend(new SimulatorOptions().models("llama-3.1-8b").ttftMs(2).itlMs(2));
         Appliance ilb = SERVERS.ilb(route("pool-llama", "model:llama-3.1-8b?aliases=llama3", "", "peak-ewma",
                 backend("a", a), backend("b", b)));
-        openai = OpenAIOkHttpClient.builder().baseUrl(ilb.baseUrl() + "/v1").apiKey("sk-test").maxRetries(0).build();
+        openai = OpenAIOkHttpClient.builder().baseUrl(ilb.baseUrl() + "/v1").apiKey(Appliance.API_KEY).maxRetries(0).build();
     }
 
     @AfterAll

@@ -1,0 +1,116 @@
+package ilb.admission;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import ilb.inference.Api;
+import ilb.inference.ApiError;
+import ilb.inference.ExchangeProperties;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.netty.http.NettyHttpMessage;
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * The first step of the HTTP entry route: who is calling. A request must carry a tenant's API key
+ * ({@code Authorization: Bearer <key>}), else 401; a tenant over its request rate gets 429. The tenant travels on
+ * as an exchange property. Keys are held as SHA-256 hashes and never written anywhere.
+ * <p>
+ * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.keys} (comma-separated),
+ * {@code .models} (names, or {@code *}) and {@code .requestsPerSecond} (0 for no limit).
+ */
+public final class ApiKeys implements Processor {
+
+    /** Server health stays open to probes (Kubernetes, load balancers in front of ilb). */
+    private static final Set<String> OPEN_PATHS = Set.of("/v2/health/live", "/v2/health/ready");
+
+    private final boolean enabled;
+    private final Map<String, Tenant> byKeyHash;
+
+    public ApiKeys(boolean enabled, Map<String, Tenant> byKeyHash) {
+        this.enabled = enabled;
+        this.byKeyHash = byKeyHash;
+    }
+
+    /** The tenants and keys configured as properties. */
+    public static ApiKeys fromProperties(PropertiesComponent properties) {
+        boolean enabled = Boolean.parseBoolean(properties.resolveProperty("ilb.auth.enabled").orElse("true"));
+        Map<String, Tenant> byKeyHash = new HashMap<>();
+        for (String name : list(properties.resolveProperty("ilb.tenants").orElse(""))) {
+            String prefix = "ilb.tenant." + name + ".";
+            double rate = Double.parseDouble(properties.resolveProperty(prefix + "requestsPerSecond").orElse("0"));
+            Tenant tenant = new Tenant(name, Set.copyOf(list(properties.resolveProperty(prefix + "models").orElse("*"))),
+                    rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null);
+            for (String key : list(properties.resolveProperty(prefix + "keys").orElse(""))) {
+                if (byKeyHash.put(hash(key), tenant) != null) {
+                    throw new IllegalArgumentException("an API key of tenant " + name + " is also another's");
+                }
+            }
+        }
+        return new ApiKeys(enabled, byKeyHash);
+    }
+
+    private static List<String> list(String value) {
+        return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        if (!enabled) {
+            exchange.setProperty(ExchangeProperties.TENANT, Tenant.ANYONE);
+            return;
+        }
+        FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (OPEN_PATHS.contains(path)) {
+            return;
+        }
+        String key = bearerToken(request.headers().get("authorization"));
+        Tenant tenant = key == null ? null : byKeyHash.get(hash(key));
+        ApiError refusal = null;
+        if (key == null) {
+            refusal = new ApiError(401, "invalid_request_error", "missing_api_key",
+                    "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
+        } else if (tenant == null) {
+            refusal = new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
+        } else if (tenant.rate() != null) {
+            long waitMillis = tenant.rate().tryTake();
+            if (waitMillis > 0) {
+                refusal = new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
+                        "Rate limit reached for tenant " + tenant.name() + ".", (int) Math.ceil(waitMillis / 1000.0));
+            }
+        }
+        if (refusal != null) {
+            exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
+            exchange.getMessage().setBody(refusal);
+            exchange.setRouteStop(true);
+        } else {
+            exchange.setProperty(ExchangeProperties.TENANT, tenant);
+        }
+    }
+
+    private static String bearerToken(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    private static String hash(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package ilb.admission;
+
+import java.util.Set;
+
+/**
+ * Who is calling, known by API key: which models it may use and how fast it may send requests.
+ *
+ * @param models model names (not aliases) it may use; {@code *} for all
+ * @param rate   its request rate limit, or null for none
+ */
+public record Tenant(String name, Set<String> models, TokenBucket rate) {
+
+    /** Everyone, when authentication is off. */
+    public static final Tenant ANYONE = new Tenant("anyone", Set.of("*"), null);
+
+    public boolean allows(String model) {
+        return models.contains("*") || models.contains(model);
+    }
+}
