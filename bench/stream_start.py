@@ -2,7 +2,8 @@
 """Time to first token through ilb against the same backend directly, side by side.
 
 Start ilb with its demo fleet first (mvn camel:run), then: python3 bench/stream_start.py [runs] [warm-up]
-ilb first gets [warm-up] requests (default 10000) so that the JIT has compiled its request path; then
+ilb first gets [warm-up] streamed requests (default 10000, 16 at a time) so that the JIT has compiled
+its request path; then
 requests alternate between direct (simulated GPU backend, :9101) and ilb (:8080), so both see the same
 machine state. The report gives medians, p99 and ilb's added time as a difference and a ratio.
 """
@@ -10,6 +11,7 @@ import http.client
 import json
 import statistics
 import sys
+import threading
 import time
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -43,11 +45,16 @@ def percentile(values, p):
 
 
 def warm_up():
-    conn = http.client.HTTPConnection("127.0.0.1", 8080)
-    body = json.dumps({"inputs": [{"name": "INPUT0", "shape": [1, 1], "datatype": "FP32", "data": [1]}]})
-    for _ in range(WARM_UP):
-        conn.request("POST", "/v2/models/resnet50/infer", body, AUTH)
-        conn.getresponse().read()
+    """The same streamed requests, 16 at a time, until the JIT has compiled ilb's path for them."""
+    def client(count):
+        conn = http.client.HTTPConnection("127.0.0.1", 8080)
+        for _ in range(count):
+            first_token_and_total(conn)
+    threads = [threading.Thread(target=client, args=(WARM_UP // 16,)) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def main():
