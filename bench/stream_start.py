@@ -3,9 +3,8 @@
 
 Start ilb with its demo fleet first (mvn camel:run), then: python3 bench/stream_start.py [runs] [warm-up]
 ilb first gets [warm-up] streamed requests (default 10000, 16 at a time) so that the JIT has compiled
-its request path; then
-requests alternate between direct (simulated GPU backend, :9101) and ilb (:8080), so both see the same
-machine state. The report gives medians, p99 and ilb's added time as a difference and a ratio.
+its request path; then requests alternate between direct (simulated GPU backend, :9101) and ilb
+(:8080), so both see the same machine state. The report gives medians, p99 and ilb's added time as a difference and a ratio.
 """
 import http.client
 import json
