@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time to first token through ilb against the same backend directly, side by side.
 
-Start ilb with its demo fleet first (mvn camel:run), then: python3 bench/stream_start.py [runs] [warm-up]
+Start ilb with its demo fleet first (mvn compile camel:run), then: python3 bench/stream_start.py [runs] [warm-up]
 ilb first gets [warm-up] streamed requests (default 10000, 16 at a time) so that the JIT has compiled
 its request path; then requests alternate between direct (simulated GPU backend, :9101) and ilb
 (:8080), so both see the same machine state. The report gives medians, p99 and ilb's added time as a difference and a ratio.
