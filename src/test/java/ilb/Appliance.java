@@ -62,7 +62,7 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.http.port", String.valueOf(port));
             main.addOverrideProperty("ilb.demo.fleet", "false");
             main.addOverrideProperty("ilb.tenants", "test");
-            main.addOverrideProperty("ilb.tenant.test.keys", API_KEY);
+            main.addOverrideProperty("ilb.tenant.test.apiKeys", API_KEY);
             main.addOverrideProperty("ilb.tenant.test.models", "*");
             for (String property : properties) {
                 int eq = property.indexOf('=');

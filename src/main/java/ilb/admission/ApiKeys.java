@@ -24,7 +24,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * ({@code Authorization: Bearer <key>}), else 401; a tenant over its request rate gets 429. The tenant travels on
  * as an exchange property. Keys are held as SHA-256 hashes and never written anywhere.
  * <p>
- * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.keys} (comma-separated),
+ * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.apiKeys} (comma-separated),
  * {@code .models} (names, or {@code *}) and {@code .requestsPerSecond} (0 for no limit).
  */
 public final class ApiKeys implements Processor {
@@ -49,7 +49,7 @@ public final class ApiKeys implements Processor {
             double rate = Double.parseDouble(properties.resolveProperty(prefix + "requestsPerSecond").orElse("0"));
             Tenant tenant = new Tenant(name, Set.copyOf(list(properties.resolveProperty(prefix + "models").orElse("*"))),
                     rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null);
-            for (String key : list(properties.resolveProperty(prefix + "keys").orElse(""))) {
+            for (String key : list(properties.resolveProperty(prefix + "apiKeys").orElse(""))) {
                 if (byKeyHash.put(hash(key), tenant) != null) {
                     throw new IllegalArgumentException("an API key of tenant " + name + " is also another's");
                 }

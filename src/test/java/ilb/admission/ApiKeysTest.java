@@ -3,6 +3,10 @@ package ilb.admission;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import ilb.Appliance;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
@@ -10,6 +14,7 @@ import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import static ilb.Appliance.chat;
 import static ilb.PoolRoute.backend;
@@ -20,21 +25,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ApiKeysTest {
 
     private static final Servers SERVERS = new Servers();
+    private static final ListAppender<ILoggingEvent> LOG = new ListAppender<>();
     private static Appliance ilb;
 
     @BeforeAll
     static void start() {
+        // everything ilb and Camel log at INFO (ilb at DEBUG) while this class runs, to look for keys in it
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        LOG.start();
+        root.addAppender(LOG);
+        ((Logger) LoggerFactory.getLogger("org.apache.camel")).setLevel(Level.INFO);
+        ((Logger) LoggerFactory.getLogger("ilb")).setLevel(Level.DEBUG);
         SimulatedBackend backend = SERVERS.backend(new SimulatorOptions().models("open", "secret").ttftMs(1));
         ilb = SERVERS.ilb(pool("open", "round-robin", backend("open-0", backend))
                         + pool("secret", "round-robin", backend("secret-0", backend)),
                 "ilb.tenants=test,guest,slow",
-                "ilb.tenant.guest.keys=sk-guest-1,sk-guest-2", "ilb.tenant.guest.models=open",
-                "ilb.tenant.slow.keys=sk-slow", "ilb.tenant.slow.requestsPerSecond=0.5");
+                "ilb.tenant.guest.apiKeys=sk-guest-1,sk-guest-2", "ilb.tenant.guest.models=open",
+                "ilb.tenant.slow.apiKeys=sk-slow", "ilb.tenant.slow.requestsPerSecond=0.5");
     }
 
     @AfterAll
     static void stop() throws Exception {
         SERVERS.close();
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(LOG);
+        ((Logger) LoggerFactory.getLogger("org.apache.camel")).setLevel(null);
+        ((Logger) LoggerFactory.getLogger("ilb")).setLevel(Level.INFO);
     }
 
     private static HttpResponse<String> post(String key, String model) {
@@ -93,6 +108,16 @@ class ApiKeysTest {
         assertThat(limited.headers().firstValue("retry-after")).hasValue("2");
         // other tenants are not held back by it
         assertThat(post("sk-guest-1", "open").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void apiKeysNeverAppearInTheLog() {
+        post("sk-stolen-or-mistyped", "open");
+        post("sk-guest-1", "secret");
+
+        assertThat(LOG.list).isNotEmpty();
+        assertThat(LOG.list).allSatisfy(event -> assertThat(event.getFormattedMessage())
+                .doesNotContain("sk-guest-1", "sk-guest-2", "sk-slow", Appliance.API_KEY, "sk-stolen"));
     }
 
     @Test
