@@ -28,6 +28,7 @@ public final class Backend {
     private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
     private volatile long coolUntilNanos;
     private volatile String downReason;
+    private volatile long downUntilNanos;
 
     public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig) {
         this.settings = settings;
@@ -61,13 +62,19 @@ public final class Backend {
     }
 
     public boolean isDown() {
-        return downReason != null;
+        return downReason != null && downUntilNanos - System.nanoTime() > 0;
     }
 
+    /**
+     * Takes the backend out until a health check finds it up again; without health checks, for one health
+     * interval, so that a passing failure cannot remove it for good.
+     */
     public void markDown(String reason) {
-        if (downReason == null) {
+        if (!isDown()) {
             LOG.info("backend {} DOWN: {}", id(), reason);
         }
+        downUntilNanos = System.nanoTime() + (settings.healthPath().isEmpty()
+                ? TimeUnit.MILLISECONDS.toNanos(settings.healthIntervalMillis()) : Long.MAX_VALUE / 2);
         downReason = reason;
     }
 
@@ -90,7 +97,7 @@ public final class Backend {
     }
 
     public Availability availability(long nowNanos) {
-        if (downReason != null) {
+        if (isDown()) {
             return Availability.DOWN;
         }
         if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
@@ -108,17 +115,17 @@ public final class Backend {
     /** Takes a place for one request, if the backend can take one now; {@code null} if it cannot. */
     public Lease tryAcquire() {
         int capacity = settings.capacity();
+        if (inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
+            return null;
+        }
         int current;
         do {
             current = inFlight.get();
             if (current >= capacity) {
+                breaker.releasePermission();
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
-        if (!breaker.tryAcquirePermission()) {
-            inFlight.decrementAndGet();
-            return null;
-        }
         return new Lease(this);
     }
 

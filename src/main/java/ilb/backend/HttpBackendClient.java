@@ -26,7 +26,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
-import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -43,6 +42,8 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An asynchronous HTTP/1.1 client for model servers, on Netty: pooled keep-alive connections per backend, no
@@ -52,6 +53,14 @@ import io.netty.util.concurrent.Future;
 public final class HttpBackendClient implements AutoCloseable {
 
     private static final AttributeKey<Call> CALL = AttributeKey.valueOf("ilb.backend.call");
+    /** When a pooled connection was last given back; absent until its first request. */
+    private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("ilb.backend.idleSince");
+    /**
+     * Pooled connections idle longer than this are not used again: model servers close idle keep-alive connections
+     * (vLLM's uvicorn after 5 s), and a request written just as that happens is lost.
+     */
+    private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(4);
+    private static final Logger LOG = LoggerFactory.getLogger(HttpBackendClient.class);
     /** Response headers worth passing on to the client; hop-by-hop and framing headers are not. */
     private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id"};
 
@@ -84,7 +93,7 @@ public final class HttpBackendClient implements AutoCloseable {
                     public void channelCreated(Channel ch) {
                         ch.pipeline().addLast(new HttpClientCodec(), handler);
                     }
-                }, ChannelHealthChecker.ACTIVE, true, true);
+                }, HttpBackendClient::fresh, true, true);
             }
         };
     }
@@ -96,6 +105,13 @@ public final class HttpBackendClient implements AutoCloseable {
     public void send(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
             long timeoutMillis, Consumer<InferenceMessage> done) {
         new Call(backend, method, path, headers, body, timeoutMillis, done).start();
+    }
+
+    /** Whether a pooled connection may serve another request: open, and not idle for long. */
+    private static Future<Boolean> fresh(Channel ch) {
+        Long idleSince = ch.attr(IDLE_SINCE).get();
+        return ch.eventLoop().newSucceededFuture(ch.isActive()
+                && (idleSince == null || System.nanoTime() - idleSince < MAX_IDLE_NANOS));
     }
 
     /** Where health checks and other periodic work of the client's backends run. */
@@ -149,7 +165,10 @@ public final class HttpBackendClient implements AutoCloseable {
     /** One request on one pooled connection; after the request is written, it runs on the connection's event loop. */
     private final class Call implements BackendStream.Source {
         private final BackendSettings backend;
-        private final FullHttpRequest request;
+        private final String method;
+        private final String path;
+        private final Map<String, String> requestHeaders;
+        private final byte[] requestBody;
         private final long timeoutNanos;
         private final Consumer<InferenceMessage> done;
         private SimpleChannelPool pool;
@@ -158,6 +177,12 @@ public final class HttpBackendClient implements AutoCloseable {
         private long lastActivity;
         private boolean completed;
         private boolean finished;
+        /** Whether the connection had served requests before this one. */
+        private boolean reused;
+        private boolean resent;
+        private boolean answered;
+        private boolean interim;
+        private boolean paused;
         private int status;
         private Map<String, String> headers;
         private boolean keepAlive;
@@ -168,26 +193,33 @@ public final class HttpBackendClient implements AutoCloseable {
         Call(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
                 long timeoutMillis, Consumer<InferenceMessage> done) {
             this.backend = backend;
+            this.method = method;
+            this.path = path;
+            this.requestHeaders = headers;
+            this.requestBody = body;
             this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             this.done = done;
-            this.request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method),
-                    backend.basePath() + path, Unpooled.wrappedBuffer(body));
-            headers.forEach(request.headers()::set);
+        }
+
+        private FullHttpRequest request() {
+            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method),
+                    backend.basePath() + path, Unpooled.wrappedBuffer(requestBody));
+            requestHeaders.forEach(request.headers()::set);
             request.headers().set(HttpHeaderNames.HOST, backend.host() + ":" + backend.port())
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (body.length > 0 && !request.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, requestBody.length);
+            if (requestBody.length > 0 && !request.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
                 request.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
             }
             if (backend.apiKey() != null && !backend.apiKey().isEmpty()) {
                 request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + backend.apiKey());
             }
+            return request;
         }
 
         void start() {
             pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), currentLoop()));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
-                    request.release();
                     Throwable cause = acquired.cause();
                     complete(new BackendFailure(BackendFailure.Kind.CONNECT, cause instanceof ConnectException
                             ? "connection refused" : String.valueOf(cause.getMessage())));
@@ -200,20 +232,45 @@ public final class HttpBackendClient implements AutoCloseable {
 
         private void begin(Channel ch) {
             channel = ch;
+            finished = false;
+            reused = ch.attr(IDLE_SINCE).get() != null;
             ch.attr(CALL).set(this);
             lastActivity = System.nanoTime();
             timer = ch.eventLoop().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
-            ch.writeAndFlush(request).addListener(written -> {
+            ch.writeAndFlush(request()).addListener(written -> {
                 if (!written.isSuccess() && !completed) {
-                    abandon(new BackendFailure(BackendFailure.Kind.RESET, "could not send the request: "
-                            + written.cause().getMessage()));
+                    lost("could not send the request: " + written.cause().getMessage());
                 }
             });
+        }
+
+        /**
+         * The connection broke before any of the response. On a reused connection that is most likely the server
+         * closing it as idle just as the request went out: send it once more on another connection.
+         */
+        private void lost(String reason) {
+            if (reused && !resent && !answered) {
+                resent = true;
+                finish(false);
+                start();
+            } else {
+                abandon(new BackendFailure(BackendFailure.Kind.RESET, reason));
+            }
         }
 
         void onMessage(Object msg) {
             try {
                 lastActivity = System.nanoTime();
+                if (msg instanceof HttpResponse head && isInterim(head)) {
+                    // 100 Continue, 103 Early Hints: the real response follows
+                    interim = true;
+                    return;
+                }
+                if (interim) {
+                    interim = !(msg instanceof LastHttpContent);
+                    return;
+                }
+                answered = true;
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
                         abandon(new BackendFailure(BackendFailure.Kind.PROTOCOL, "malformed response: "
@@ -267,7 +324,7 @@ public final class HttpBackendClient implements AutoCloseable {
 
         void onClosed() {
             if (!completed) {
-                abandon(new BackendFailure(BackendFailure.Kind.RESET, "connection closed before the response"));
+                lost("connection closed before the response");
             } else if (stream != null) {
                 stream.fail("backend connection lost mid-stream");
                 finish(false);
@@ -275,16 +332,17 @@ public final class HttpBackendClient implements AutoCloseable {
         }
 
         private void onTimer() {
-            long silent = System.nanoTime() - lastActivity;
             if (finished) {
                 return;
             }
+            // a client that reads slowly pauses the backend: that silence is not the backend's
+            long silent = paused ? 0 : System.nanoTime() - lastActivity;
             if (silent < timeoutNanos) {
                 timer = channel.eventLoop().schedule(this::onTimer, timeoutNanos - silent, TimeUnit.NANOSECONDS);
             } else if (!completed) {
                 abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT,
                         "no response within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
-            } else {
+            } else if (stream != null) {
                 stream.fail("backend silent for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms mid-stream");
                 finish(false);
             }
@@ -299,7 +357,12 @@ public final class HttpBackendClient implements AutoCloseable {
         private void complete(InferenceMessage message) {
             if (!completed) {
                 completed = true;
-                done.accept(message);
+                try {
+                    done.accept(message);
+                } catch (RuntimeException e) {
+                    // the connection's own state must still be settled
+                    LOG.warn("handling the response of backend {} failed", backend.id(), e);
+                }
             }
         }
 
@@ -319,6 +382,7 @@ public final class HttpBackendClient implements AutoCloseable {
             channel.attr(CALL).set(null);
             if (reusable) {
                 channel.config().setAutoRead(true);
+                channel.attr(IDLE_SINCE).set(System.nanoTime());
             } else {
                 channel.close();
             }
@@ -327,22 +391,43 @@ public final class HttpBackendClient implements AutoCloseable {
 
         @Override
         public void pause() {
-            if (!finished) {
-                channel.config().setAutoRead(false);
-            }
+            onChannelLoop(() -> {
+                if (!finished) {
+                    paused = true;
+                    channel.config().setAutoRead(false);
+                }
+            });
         }
 
         @Override
         public void resume() {
-            if (!finished) {
-                channel.config().setAutoRead(true);
+            onChannelLoop(() -> {
+                if (!finished && paused) {
+                    paused = false;
+                    lastActivity = System.nanoTime();
+                    channel.config().setAutoRead(true);
+                }
+            });
+        }
+
+        /** The call's state belongs to its connection's event loop; a call that is over ignores late requests. */
+        private void onChannelLoop(Runnable task) {
+            if (channel.eventLoop().inEventLoop()) {
+                task.run();
+            } else {
+                channel.eventLoop().execute(task);
             }
         }
 
         @Override
         public void cancel() {
-            finish(false);
+            onChannelLoop(() -> finish(false));
         }
+    }
+
+    private static boolean isInterim(HttpResponse head) {
+        int code = head.status().code();
+        return code >= 100 && code < 200 && code != 101;
     }
 
     private static Map<String, String> passedHeaders(HttpResponse head) {

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.processor.SendProcessor;
 import org.apache.camel.processor.loadbalancer.LoadBalancerSupport;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.support.service.ServiceHelper;
 
 /**
@@ -171,28 +173,38 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason);
     }
 
-    /** Sends queued requests to backends that have freed up, oldest first. */
+    /**
+     * Sends queued requests to backends that have freed up, oldest first. A queued retry that only a backend it
+     * already tried could take does not hold up the requests behind it.
+     */
     private void drain() {
         while (true) {
-            Dispatch dispatch;
-            Selection selection;
+            Dispatch ready = null;
+            Selection selection = null;
             synchronized (waiting) {
-                dispatch = waiting.peek();
-                if (dispatch == null) {
-                    return;
+                boolean freshOnesBusy = false;
+                for (Iterator<Dispatch> it = waiting.iterator(); it.hasNext() && ready == null; ) {
+                    Dispatch dispatch = it.next();
+                    boolean fresh = dispatch.tried.isEmpty();
+                    if (fresh && freshOnesBusy) {
+                        // a fresh request ahead of it found nothing: neither would this one
+                        continue;
+                    }
+                    Selection found = select(dispatch.tried);
+                    if (found.lease() == null && found.busy()) {
+                        freshOnesBusy |= fresh;
+                    } else {
+                        it.remove();
+                        dispatch.timeout.cancel(false);
+                        ready = dispatch;
+                        selection = found;
+                    }
                 }
-                selection = select(dispatch.tried);
-                if (selection.lease() == null && selection.busy()) {
-                    return;
-                }
-                waiting.poll();
-                dispatch.timeout.cancel(false);
             }
-            if (selection.lease() != null) {
-                dispatch.send(selection.lease());
-            } else {
-                dispatch.unavailable(selection);
+            if (ready == null) {
+                return;
             }
+            ready.proceed(selection);
         }
     }
 
@@ -213,47 +225,48 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         void next() {
-            boolean first = tried.isEmpty();
-            if (first && queued() > 0) {
+            if (tried.isEmpty() && queued() > 0) {
                 // others are waiting already: take a place behind them
                 enqueue();
                 return;
             }
             Selection selection = select(tried);
-            if (selection.lease() != null) {
-                if (!first && !budget.tryWithdraw()) {
-                    selection.lease().ignored();
-                    selection.lease().release();
-                    finish(lastResponse);
-                } else {
-                    send(selection.lease());
-                }
-            } else if (selection.busy()) {
+            if (selection.lease() == null && selection.busy()) {
                 enqueue();
             } else {
-                unavailable(selection);
+                proceed(selection);
             }
         }
 
-        void unavailable(Selection selection) {
-            if (lastResponse != null) {
+        /** Sends the request where the selection says, or answers why it cannot go anywhere. */
+        void proceed(Selection selection) {
+            Lease lease = selection.lease();
+            if (lease == null) {
+                finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_healthy_backend",
+                        "no backend for model " + request.model() + " can take the request now ("
+                                + selection.reason() + ")", (int) Math.ceil(selection.coolingMillis() / 1000.0)));
+            } else if (!tried.isEmpty() && !budget.tryWithdraw()) {
+                lease.ignored();
+                lease.release();
                 finish(lastResponse);
             } else {
-                finish(ApiError.unavailable("no_healthy_backend", "no backend for model " + request.model()
-                        + " can take the request now (" + selection.reason() + ")",
-                        (int) Math.ceil(selection.coolingMillis() / 1000.0)));
+                send(lease);
             }
         }
 
         private void enqueue() {
+            int queued;
             synchronized (waiting) {
-                if (waiting.size() >= settings.queueSize()) {
-                    finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
-                            + " is busy and the wait queue is full (" + waiting.size() + " waiting)", 1));
-                    return;
+                queued = waiting.size();
+                if (queued < settings.queueSize()) {
+                    waiting.add(this);
+                    timeout = timer.schedule(this::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
                 }
-                waiting.add(this);
-                timeout = timer.schedule(this::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
+            }
+            if (queued >= settings.queueSize()) {
+                finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
+                        + " is busy and the wait queue is full (" + queued + " waiting)", 1));
+                return;
             }
             // a place may have freed up while this request was looking
             drain();
@@ -292,6 +305,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             if (response instanceof BackendStream stream) {
                 lease.succeeded();
                 stream.whenDone(normally -> lease.release());
+                // the HTTP entry relays the stream before the exchange completes; if nothing did, end it there
+                exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                    @Override
+                    public void onDone(Exchange done) {
+                        stream.cancelIfUnsubscribed();
+                    }
+                });
                 finish(stream);
             } else if (response instanceof HttpReply reply) {
                 onReply(lease, reply);

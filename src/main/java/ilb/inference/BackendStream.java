@@ -122,6 +122,16 @@ public final class BackendStream implements InferenceMessage {
         });
     }
 
+    /** Nobody took the stream up (the route ended otherwise): stop the backend and drop what is held. */
+    public void cancelIfUnsubscribed() {
+        run(() -> {
+            if (subscriber == null && !done) {
+                source.cancel();
+                finish(false);
+            }
+        });
+    }
+
     /** The client went away: stop the backend and drop what is held. */
     public void cancel() {
         run(() -> {

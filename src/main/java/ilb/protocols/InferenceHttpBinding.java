@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -29,6 +30,7 @@ import org.apache.camel.component.netty.NettyConstants;
 import org.apache.camel.component.netty.http.DefaultNettyHttpBinding;
 import org.apache.camel.component.netty.http.NettyHttpConfiguration;
 import org.apache.camel.component.netty.http.NettyHttpConstants;
+import org.apache.camel.component.netty.http.NettyHttpMessage;
 import org.apache.camel.processor.ThrottlerRejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +57,10 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         if (exchange.getException() != null) {
             response = error(api, fromException(exchange));
         } else if (body instanceof BackendStream stream) {
+            HttpRequest request = ((NettyHttpMessage) message).getHttpRequest();
             ChannelHandlerContext ctx = message.getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
-            stream(ctx.channel(), exchange, stream, close);
+            stream(ctx.channel(), exchange, stream, close, request.protocolVersion().equals(HttpVersion.HTTP_1_0));
             // written already: camel-netty-http must not write anything more
             return null;
         } else if (body instanceof HttpReply reply) {
@@ -115,14 +118,22 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         }
     }
 
-    /** Relays the stream to the client: every chunk flushed at once, backend reads paused while the client lags. */
-    private static void stream(Channel client, Exchange exchange, BackendStream stream, boolean close) {
+    /**
+     * Relays the stream to the client: every chunk flushed at once, backend reads paused while the client lags.
+     * HTTP/1.0 clients get the events unframed, and the end of the stream is the end of the connection.
+     */
+    private static void stream(Channel client, Exchange exchange, BackendStream stream, boolean close,
+            boolean http10) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(stream.status()));
         stream.headers().forEach(head.headers()::set);
-        head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-                .set("x-accel-buffering", "no");
-        if (close) {
+        head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache").set("x-accel-buffering", "no");
+        if (http10) {
+            close = true;
+        } else {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        boolean closeAtEnd = close;
+        if (closeAtEnd) {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         served(head.headers(), exchange);
@@ -143,7 +154,7 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
             public void onEnd() {
                 client.closeFuture().removeListener(clientGone);
                 var written = client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                if (close) {
+                if (closeAtEnd) {
                     written.addListener(ChannelFutureListener.CLOSE);
                 }
             }
@@ -153,7 +164,8 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
                 // the client has had its first bytes, so no retry: end the stream with an error event and no
                 // [DONE], which OpenAI clients raise as an error
                 client.closeFuture().removeListener(clientGone);
-                String event = "data: " + new String(ErrorBodies.render(Api.OPENAI,
+                // the blank lines end an event the backend may have left half sent
+                String event = "\n\ndata: " + new String(ErrorBodies.render(Api.OPENAI,
                         ApiError.badGateway(reason)), UTF_8) + "\n\n";
                 client.write(new DefaultHttpContent(Unpooled.copiedBuffer(event, UTF_8)));
                 client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);

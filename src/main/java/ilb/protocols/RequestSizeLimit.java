@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import org.apache.camel.component.netty.ChannelHandlerFactory;
 
@@ -26,6 +27,7 @@ public final class RequestSizeLimit extends ChannelInboundHandlerAdapter impleme
     private final long limit;
     private long received;
     private boolean refusing;
+    private String uri = "";
 
     public RequestSizeLimit(long limit) {
         this.limit = limit;
@@ -41,14 +43,15 @@ public final class RequestSizeLimit extends ChannelInboundHandlerAdapter impleme
         if (msg instanceof HttpRequest request) {
             received = 0;
             refusing = false;
+            uri = request.uri();
             if (HttpUtil.getContentLength(request, 0L) > limit) {
-                refuse(ctx, request.uri());
+                refuse(ctx);
             }
         }
         if (msg instanceof HttpContent content && !refusing) {
             received += content.content().readableBytes();
             if (received > limit) {
-                refuse(ctx, "");
+                refuse(ctx);
             }
         }
         if (refusing) {
@@ -61,9 +64,9 @@ public final class RequestSizeLimit extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private void refuse(ChannelHandlerContext ctx, String uri) {
+    private void refuse(ChannelHandlerContext ctx) {
         refusing = true;
-        Api api = uri.startsWith("/v2") ? Api.KSERVE : Api.OPENAI;
+        Api api = Api.forPath(new QueryStringDecoder(uri).path());
         FullHttpResponse response = InferenceHttpBinding.error(api, ApiError.tooLarge(limit));
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         // from the tail of the pipeline: the response encoder sits after this handler

@@ -110,21 +110,22 @@ public final class ModelCatalog {
      * reloaded, or answers 404 with an {@link ApiError} body.
      */
     public void dispatch(String name, String version, Exchange exchange, AsyncCallback callback) {
-        ModelConsumer consumer;
+        ModelConsumer consumer = null;
+        boolean known;
         synchronized (this) {
             Map<String, ModelConsumer> versions = routes.get(name);
-            if (versions == null) {
-                if (departedNamed(name).isPresent()) {
-                    park(name, version, exchange, callback);
-                } else {
-                    answer(exchange, callback, ApiError.notFound("model_not_found",
-                            "The model `" + name + "` does not exist."));
-                }
+            known = versions != null;
+            if (known) {
+                consumer = pick(versions, version);
+            } else if (departedNamed(name).isPresent()) {
+                park(name, version, exchange, callback);
                 return;
             }
-            consumer = pick(versions, version);
         }
-        if (consumer == null) {
+        // answered outside the lock: the rest of the route runs in these calls
+        if (!known) {
+            answer(exchange, callback, ApiError.notFound("model_not_found", "The model `" + name + "` does not exist."));
+        } else if (consumer == null) {
             answer(exchange, callback, ApiError.notFound("model_version_not_found",
                     "Model `" + name + "` has no version `" + version + "`."));
         } else {

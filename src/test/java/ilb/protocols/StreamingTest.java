@@ -113,6 +113,21 @@ class StreamingTest {
     }
 
     @Test
+    void aStreamThatARouteDropsIsStoppedAndItsPlaceGivenBack() {
+        SimulatedBackend backend = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(20));
+        // a mistaken route: a step after the balancer throws the stream away
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("a", backend)).stripTrailing()
+                + "\n        - setBody:\n            constant: oops\n");
+
+        HttpResponse<String> response = ilb.post("/v1/chat/completions",
+                "{\"model\":\"m\",\"stream\":true,\"max_tokens\":100000,\"messages\":[]}");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("\"code\":\"internal_error\"");
+        await().until(() -> backend.running() == 0 && ilb.backend("a").inFlight() == 0);
+    }
+
+    @Test
     void aFailureBeforeTheFirstEventIsRetriedOnAnotherBackend() throws Exception {
         SimulatedBackend unavailable = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
         SimulatedBackend healthy = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
