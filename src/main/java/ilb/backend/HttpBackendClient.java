@@ -238,7 +238,8 @@ public final class HttpBackendClient implements AutoCloseable {
             lastActivity = System.nanoTime();
             timer = ch.eventLoop().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
             ch.writeAndFlush(request()).addListener(written -> {
-                if (!written.isSuccess() && !completed) {
+                // only if this connection still carries the call: a close may have handled it already
+                if (!written.isSuccess() && channel == ch && !finished) {
                     lost("could not send the request: " + written.cause().getMessage());
                 }
             });

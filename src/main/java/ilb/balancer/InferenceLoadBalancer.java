@@ -59,7 +59,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private RetryBudget budget;
 
     /** The backends of one priority level and the policy that picks among them. */
-    private record Tier(int level, List<Backend> backends, SelectionPolicy policy) {
+    private record Tier(List<Backend> backends, SelectionPolicy policy) {
     }
 
     /** The outcome of looking for a backend: a lease, or why there is none. */
@@ -99,8 +99,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             byTier.computeIfAbsent(backend.settings().tier(), t -> new ArrayList<>()).add(backend);
         }
         processors = byBackend;
-        tiers = byTier.entrySet().stream()
-                .map(tier -> new Tier(tier.getKey(), List.copyOf(tier.getValue()), policies.get())).toList();
+        tiers = byTier.values().stream().map(tier -> new Tier(List.copyOf(tier), policies.get())).toList();
         budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
         processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
     }
