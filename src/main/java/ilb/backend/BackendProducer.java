@@ -31,7 +31,7 @@ final class BackendProducer extends DefaultAsyncProducer {
         }
         BackendSettings settings = getEndpoint().backend().settings();
         getEndpoint().getComponent().client().send(settings, request.method(), request.path(), request.headers(),
-                request.body(), settings.timeoutMillis(), response -> {
+                request.body(), settings.timeoutMillis(), request.clientGone(), response -> {
                     exchange.getMessage().setBody(response);
                     callback.done(false);
                 });

@@ -45,7 +45,7 @@ final class HealthCheck {
         }
         BackendSettings settings = backend.settings();
         long timeout = Math.min(settings.timeoutMillis(), Math.max(500, settings.healthIntervalMillis()));
-        client.send(settings, "GET", settings.healthPath(), Map.of(), new byte[0], timeout, result -> {
+        client.send(settings, "GET", settings.healthPath(), Map.of(), new byte[0], timeout, null, result -> {
             running.set(false);
             if (result instanceof HttpReply reply && reply.status() / 100 == 2) {
                 failures = 0;

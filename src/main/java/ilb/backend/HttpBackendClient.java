@@ -42,6 +42,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,11 +101,17 @@ public final class HttpBackendClient implements AutoCloseable {
 
     /**
      * Sends one request to the backend. {@code done} gets exactly one {@link HttpReply}, {@link BackendStream}
-     * or {@link BackendFailure}, on a Netty thread.
+     * or {@link BackendFailure}, on a Netty thread. If {@code clientGone} completes before the response has come,
+     * the backend connection is closed (a model server then stops generating) and the call fails as
+     * {@link BackendFailure.Kind#CLIENT_GONE}.
      */
     public void send(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
-            long timeoutMillis, Consumer<InferenceMessage> done) {
-        new Call(backend, method, path, headers, body, timeoutMillis, done).start();
+            long timeoutMillis, Future<?> clientGone, Consumer<InferenceMessage> done) {
+        Call call = new Call(backend, method, path, headers, body, timeoutMillis, clientGone, done);
+        if (clientGone != null) {
+            clientGone.addListener(call);
+        }
+        call.start();
     }
 
     /** Whether a pooled connection may serve another request: open, and not idle for long. */
@@ -163,16 +170,17 @@ public final class HttpBackendClient implements AutoCloseable {
     }
 
     /** One request on one pooled connection; after the request is written, it runs on the connection's event loop. */
-    private final class Call implements BackendStream.Source {
+    private final class Call implements BackendStream.Source, GenericFutureListener<Future<Object>> {
         private final BackendSettings backend;
         private final String method;
         private final String path;
         private final Map<String, String> requestHeaders;
         private final byte[] requestBody;
         private final long timeoutNanos;
+        private final Future<?> clientGone;
         private final Consumer<InferenceMessage> done;
         private SimpleChannelPool pool;
-        private Channel channel;
+        private volatile Channel channel;
         private ScheduledFuture<?> timer;
         private long lastActivity;
         private boolean completed;
@@ -191,13 +199,14 @@ public final class HttpBackendClient implements AutoCloseable {
         private BackendStream stream;
 
         Call(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
-                long timeoutMillis, Consumer<InferenceMessage> done) {
+                long timeoutMillis, Future<?> clientGone, Consumer<InferenceMessage> done) {
             this.backend = backend;
             this.method = method;
             this.path = path;
             this.requestHeaders = headers;
             this.requestBody = body;
             this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            this.clientGone = clientGone;
             this.done = done;
         }
 
@@ -233,6 +242,11 @@ public final class HttpBackendClient implements AutoCloseable {
         private void begin(Channel ch) {
             channel = ch;
             finished = false;
+            if (clientGone != null && clientGone.isDone()) {
+                complete(new BackendFailure(BackendFailure.Kind.CLIENT_GONE, "the client went away"));
+                finish(true);
+                return;
+            }
             reused = ch.attr(IDLE_SINCE).get() != null;
             ch.attr(CALL).set(this);
             lastActivity = System.nanoTime();
@@ -355,9 +369,27 @@ public final class HttpBackendClient implements AutoCloseable {
             finish(false);
         }
 
+        /** The client went away: stop the backend call if it has no response yet (a stream stops on its own). */
+        @Override
+        public void operationComplete(Future<Object> gone) {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.eventLoop().execute(() -> {
+                    if (channel == ch && !completed) {
+                        complete(new BackendFailure(BackendFailure.Kind.CLIENT_GONE, "the client went away"));
+                        finish(false);
+                    }
+                });
+            }
+            // without a connection yet, begin() finds out
+        }
+
         private void complete(InferenceMessage message) {
             if (!completed) {
                 completed = true;
+                if (clientGone != null) {
+                    clientGone.removeListener(this);
+                }
                 try {
                     done.accept(message);
                 } catch (RuntimeException e) {

@@ -314,6 +314,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 finish(stream);
             } else if (response instanceof HttpReply reply) {
                 onReply(lease, reply);
+            } else if (response instanceof BackendFailure failure
+                    && failure.kind() == BackendFailure.Kind.CLIENT_GONE) {
+                // nobody is left to answer, and the backend is not to blame
+                lease.ignored();
+                lease.release();
+                finish(failure);
             } else if (response instanceof BackendFailure failure) {
                 lease.failed(failure.message());
                 lease.release();
@@ -378,6 +384,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             case CONNECT -> ApiError.unavailable("no_healthy_backend", "no backend could be reached: "
                     + failure.message(), 1);
             case TIMEOUT -> ApiError.gatewayTimeout("the backend did not answer in time: " + failure.message());
+            case CLIENT_GONE -> new ApiError(499, "client_closed", "client_closed", failure.message(), 0);
             default -> ApiError.badGateway("the backend failed: " + failure.message());
         };
     }

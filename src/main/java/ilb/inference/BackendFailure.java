@@ -14,6 +14,8 @@ public record BackendFailure(Kind kind, String message) implements InferenceMess
         /** No (first byte of the) response within the backend's timeout. */
         TIMEOUT,
         /** The backend answered something that is not usable HTTP, or too much of it. */
-        PROTOCOL
+        PROTOCOL,
+        /** The client went away first; the backend call was stopped. */
+        CLIENT_GONE
     }
 }

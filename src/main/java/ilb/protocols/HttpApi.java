@@ -11,10 +11,12 @@ import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.routing.ModelCatalog;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.component.netty.NettyConstants;
 import org.apache.camel.component.netty.http.NettyHttpMessage;
 
 /**
@@ -59,8 +61,12 @@ public final class HttpApi implements Processor {
             result = ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
                     + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
         }
-        exchange.getMessage().setBody(result);
-        if (!(result instanceof InferenceRequest)) {
+        if (result instanceof InferenceRequest inference) {
+            ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
+                    ChannelHandlerContext.class);
+            exchange.getMessage().setBody(inference.withClientGone(client.channel().closeFuture()));
+        } else {
+            exchange.getMessage().setBody(result);
             exchange.setRouteStop(true);
         }
     }

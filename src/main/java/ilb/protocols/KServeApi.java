@@ -75,7 +75,7 @@ final class KServeApi {
         }
         String path = "/v2/models/" + name + (versioned ? "/versions/" + version : "")
                 + (action.isEmpty() ? "" : "/" + action) + (query == null || query.isEmpty() ? "" : "?" + query);
-        return new InferenceRequest(Api.KSERVE, method, path, headers, body, name, version, false);
+        return new InferenceRequest(Api.KSERVE, method, path, headers, body, name, version, false, null);
     }
 
     private static InferenceMessage get(String method, java.util.function.Supplier<InferenceMessage> answer) {

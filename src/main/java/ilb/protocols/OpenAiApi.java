@@ -100,7 +100,7 @@ final class OpenAiApi {
             return ApiError.notAllowed(requested);
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
-        return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream);
+        return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, null);
     }
 
     /** The body with its {@code model} replaced: backends know a model by its own name, not by ilb's aliases. */

@@ -1,12 +1,15 @@
 package ilb.balancer;
 
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 import ilb.Appliance;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
+import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +19,7 @@ import static ilb.Appliance.servedBy;
 import static ilb.PoolRoute.backend;
 import static ilb.PoolRoute.pool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Failures before the first byte are retried on another backend, within the retry budget. */
 class RetryTest {
@@ -109,6 +113,27 @@ class RetryTest {
             assertThat(attempts(r)).isEqualTo(1);
         });
         assertThat(healthy.inferenceRequests()).isZero();
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheResponseStopsTheBackendCall() throws Exception {
+        // a long completion, not streamed: the backend is busy with it for 50 s
+        SimulatedBackend slow = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(50));
+        SimulatedBackend other = servers.fastBackend();
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("slow", slow), backend("other", other)));
+        String body = chat("m", 1000);
+
+        try (Socket client = new Socket("127.0.0.1", Integer.parseInt(ilb.baseUrl().replaceAll(".*:", "")))) {
+            client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nhost: ilb\r\n"
+                    + "authorization: Bearer " + Appliance.API_KEY + "\r\ncontent-type: application/json\r\n"
+                    + "content-length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            await().until(() -> slow.running() == 1);
+        }
+
+        // the backend connection is closed, so the server drops the sequence; nothing is retried elsewhere
+        await().until(() -> slow.running() == 0 && ilb.backend("slow").inFlight() == 0);
+        assertThat(other.inferenceRequests()).isZero();
+        assertThat(ilb.backend("slow").breaker().getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     @Test
