@@ -2,7 +2,10 @@ package ilb.admission;
 
 import java.util.concurrent.TimeUnit;
 
-/** A rate limit: {@code perSecond} tokens a second, up to {@code burst} saved; a request takes one. */
+/**
+ * A rate limit: {@code perSecond} tokens a second, up to {@code burst} saved (it starts full); a request takes
+ * one. Tokens can also be earned otherwise ({@link #add}).
+ */
 public final class TokenBucket {
 
     private final double perSecond;
@@ -25,6 +28,11 @@ public final class TokenBucket {
             tokens -= 1;
             return 0;
         }
-        return (long) Math.ceil((1 - tokens) / perSecond * 1000);
+        return perSecond > 0 ? (long) Math.ceil((1 - tokens) / perSecond * 1000) : Long.MAX_VALUE;
+    }
+
+    /** Adds tokens, up to the burst. */
+    public synchronized void add(double earned) {
+        tokens = Math.min(burst, tokens + earned);
     }
 }

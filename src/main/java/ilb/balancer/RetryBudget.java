@@ -1,6 +1,6 @@
 package ilb.balancer;
 
-import java.util.concurrent.TimeUnit;
+import ilb.admission.TokenBucket;
 
 /**
  * Bounds retries so that they cannot multiply load during an outage: each request earns {@code percent} of a
@@ -10,32 +10,20 @@ import java.util.concurrent.TimeUnit;
 public final class RetryBudget {
 
     private final double percent;
-    private final double minPerSecond;
-    private final double maxSaved;
-    private double balance;
-    private long stamp = System.nanoTime();
+    private final TokenBucket retries;
 
     public RetryBudget(double percent, double minPerSecond, double maxSaved) {
         this.percent = percent;
-        this.minPerSecond = minPerSecond;
-        this.maxSaved = maxSaved;
-        this.balance = maxSaved;
+        this.retries = new TokenBucket(minPerSecond, maxSaved);
     }
 
     /** A new request came in. */
-    public synchronized void deposit() {
-        balance = Math.min(maxSaved, balance + percent);
+    public void deposit() {
+        retries.add(percent);
     }
 
     /** Whether a retry may happen now; if so it is paid for. */
-    public synchronized boolean tryWithdraw() {
-        long now = System.nanoTime();
-        balance = Math.min(maxSaved, balance + minPerSecond * (now - stamp) / TimeUnit.SECONDS.toNanos(1));
-        stamp = now;
-        if (balance >= 1) {
-            balance -= 1;
-            return true;
-        }
-        return false;
+    public boolean tryWithdraw() {
+        return retries.tryTake() == 0;
     }
 }
