@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,21 +27,12 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -58,8 +48,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 public final class SimulatedBackend implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] WORDS = ("the quick brown fox jumps over a lazy dog while seven bright models "
-            + "stream tokens to patient users").split(" ");
 
     private final SimulatorOptions options;
     private final EventLoopGroup group = new NioEventLoopGroup(2);
@@ -163,7 +151,7 @@ public final class SimulatedBackend implements AutoCloseable {
             String path = uri.path();
             boolean post = HttpMethod.POST.equals(request.method());
             boolean keepAlive = HttpUtil.isKeepAlive(request);
-            Reply reply = new Reply(ctx.channel(), keepAlive);
+            Reply reply = new Reply(ctx.channel(), keepAlive, metrics);
             try {
                 if (path.equals("/v1/chat/completions") || path.equals("/v1/completions")
                         || path.equals("/v1/embeddings")) {
@@ -270,7 +258,7 @@ public final class SimulatedBackend implements AutoCloseable {
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
-        Generation generation = new Generation(chat, id, model, created, prompt.size(), outputTokens, finishReason);
+        Completion generation = new Completion(chat, id, model, created, prompt.size(), outputTokens, finishReason);
         if (stream) {
             reply.startStream();
             submit(reply, prompt, outputTokens, true, new BatchingEngine.Listener() {
@@ -449,87 +437,6 @@ public final class SimulatedBackend implements AutoCloseable {
         return tokens.isEmpty() ? List.of("") : tokens;
     }
 
-    /** One OpenAI completion being generated: its JSON, whole or as stream chunks. */
-    private record Generation(boolean chat, String id, String model, long created, int promptTokens, int outputTokens,
-            String finishReason) {
-
-        /** Token {@code index} as text: words separated by spaces. */
-        static String piece(int index) {
-            return (index == 0 ? "" : " ") + WORDS[index % WORDS.length];
-        }
-
-        String text() {
-            StringBuilder text = new StringBuilder();
-            for (int i = 0; i < outputTokens; i++) {
-                text.append(piece(i));
-            }
-            return text.toString();
-        }
-
-        ObjectNode envelope(boolean chunk) {
-            return JSON.createObjectNode().put("id", id)
-                    .put("object", chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion")
-                    .put("created", created).put("model", model);
-        }
-
-        ObjectNode choice(ObjectNode envelope) {
-            return envelope.putArray("choices").addObject().put("index", 0).putNull("logprobs");
-        }
-
-        ObjectNode chunk(int index) {
-            ObjectNode envelope = envelope(true);
-            ObjectNode choice = choice(envelope);
-            if (chat) {
-                ObjectNode delta = choice.putObject("delta");
-                if (index == 0) {
-                    delta.put("role", "assistant");
-                }
-                delta.put("content", piece(index));
-            } else {
-                choice.put("text", piece(index));
-            }
-            choice.putNull("finish_reason");
-            return envelope;
-        }
-
-        ObjectNode finalChunk() {
-            ObjectNode envelope = envelope(true);
-            ObjectNode choice = choice(envelope);
-            if (chat) {
-                choice.putObject("delta");
-            } else {
-                choice.put("text", "");
-            }
-            choice.put("finish_reason", finishReason);
-            return envelope;
-        }
-
-        ObjectNode usageChunk() {
-            ObjectNode envelope = envelope(true);
-            envelope.putArray("choices");
-            usage(envelope);
-            return envelope;
-        }
-
-        ObjectNode complete() {
-            ObjectNode envelope = envelope(false);
-            ObjectNode choice = choice(envelope);
-            if (chat) {
-                choice.putObject("message").put("role", "assistant").put("content", text());
-            } else {
-                choice.put("text", text());
-            }
-            choice.put("finish_reason", finishReason);
-            usage(envelope);
-            return envelope;
-        }
-
-        private void usage(ObjectNode envelope) {
-            envelope.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", outputTokens)
-                    .put("total_tokens", promptTokens + outputTokens);
-        }
-    }
-
     /** A listener that only cares about the end of generation (non-streaming requests). */
     private record OnFinish(Runnable action) implements BatchingEngine.Listener {
         @Override
@@ -543,66 +450,6 @@ public final class SimulatedBackend implements AutoCloseable {
         @Override
         public void finished() {
             action.run();
-        }
-    }
-
-    /** The response side of one request. */
-    private final class Reply {
-        final Channel channel;
-        final boolean keepAlive;
-        int retryAfter;
-        Runnable onDone = () -> { };
-
-        Reply(Channel channel, boolean keepAlive) {
-            this.channel = channel;
-            this.keepAlive = keepAlive;
-        }
-
-        void json(HttpResponseStatus status, JsonNode body) {
-            send(status, "application/json", body.toString());
-        }
-
-        void openAiError(HttpResponseStatus status, String type, String message) {
-            ObjectNode body = JSON.createObjectNode();
-            body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status.code());
-            json(status, body);
-        }
-
-        void send(HttpResponseStatus status, String contentType, String body) {
-            onDone.run();
-            metrics.response(status.code());
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.copiedBuffer(body, UTF_8));
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-            if (retryAfter > 0) {
-                response.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfter);
-            }
-            finish(channel.writeAndFlush(response));
-        }
-
-        void startStream() {
-            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            channel.writeAndFlush(response);
-        }
-
-        void event(String data) {
-            channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + data + "\n\n", UTF_8)));
-        }
-
-        void endStream() {
-            onDone.run();
-            metrics.response(200);
-            finish(channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
-        }
-
-        private void finish(io.netty.channel.ChannelFuture write) {
-            if (!keepAlive) {
-                write.addListener(ChannelFutureListener.CLOSE);
-            }
         }
     }
 
