@@ -65,10 +65,10 @@ public class IlbConfiguration implements CamelConfiguration {
         // thread from client to backend and back (routes/api.yaml: workerGroup)
         EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads);
         context.addService(new EventLoopsService(eventLoops));
-        context.getRegistry().bind("ilbEventLoops", eventLoops);
         context.addComponent("backend", new BackendComponent(eventLoops));
 
         Registry registry = context.getRegistry();
+        registry.bind("ilbEventLoops", eventLoops);
         registry.bind("apiKeys", ApiKeys.fromProperties(context.getPropertiesComponent()));
         registry.bind("httpApi", new HttpApi(catalog));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());

@@ -125,21 +125,22 @@ public final class BackendStream implements InferenceMessage {
     /** Nobody took the stream up (the route ended otherwise): stop the backend and drop what is held. */
     public void cancelIfUnsubscribed() {
         run(() -> {
-            if (subscriber == null && !done) {
-                source.cancel();
-                finish(false);
+            if (subscriber == null) {
+                stop();
             }
         });
     }
 
     /** The client went away: stop the backend and drop what is held. */
     public void cancel() {
-        run(() -> {
-            if (!done) {
-                source.cancel();
-                finish(false);
-            }
-        });
+        run(this::stop);
+    }
+
+    private void stop() {
+        if (!done) {
+            source.cancel();
+            finish(false);
+        }
     }
 
     /** Runs once when the stream is over: {@code true} when it ended normally, {@code false} on error or cancel. */
