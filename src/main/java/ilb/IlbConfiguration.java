@@ -1,16 +1,11 @@
 package ilb;
 
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import ilb.admission.ApiKeys;
 import ilb.backend.BackendComponent;
 import ilb.balancer.BalancerSettings;
-import ilb.balancer.InferenceLoadBalancer;
-import ilb.balancer.SelectionPolicy;
-import ilb.policies.Policies;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.RequestSizeLimit;
@@ -23,13 +18,13 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
-import org.apache.camel.processor.loadbalancer.LoadBalancer;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.DefaultRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * Wires ilb into Camel: the {@code model:} component, the beans the route files name ({@code httpApi}, the HTTP
- * binding, one balancer per selection policy name) and, unless turned off, the demo fleet.
+ * binding, a balancer per pool: {@link PoolBalancers}) and, unless turned off, the demo fleet.
  */
 public class IlbConfiguration implements CamelConfiguration {
 
@@ -53,6 +48,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private int queueSize;
     @PropertyInject(value = "ilb.balancer.queueTimeoutMillis")
     private long queueTimeoutMillis;
+    @PropertyInject(value = "ilb.zone")
+    private String zone;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -74,13 +71,10 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));
 
-        // customLoadBalancer: {ref: peak-ewma} gives each pool a balancer of its own with that policy
+        // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
-                queueSize, queueTimeoutMillis);
-        for (Map.Entry<String, Supplier<SelectionPolicy>> policy : Policies.BY_NAME.entrySet()) {
-            registry.bindAsPrototype(policy.getKey(), LoadBalancer.class,
-                    () -> new InferenceLoadBalancer(policy.getValue(), settings, timer));
-        }
+                queueSize, queueTimeoutMillis, zone);
+        ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

@@ -25,7 +25,7 @@ public final class PoolRoute {
                       steps:
                 %s        - loadBalance:
                             customLoadBalancer:
-                              ref: %s
+                              ref: "%s"
                             steps:
                 %s
                 """.formatted(routeId, from, steps, policy, String.join("", backends));

@@ -29,6 +29,7 @@ public final class Backend {
     private volatile long coolUntilNanos;
     private volatile String downReason;
     private volatile long downUntilNanos;
+    private volatile BackendTelemetry telemetry = BackendTelemetry.NONE;
 
     public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig) {
         this.settings = settings;
@@ -55,6 +56,20 @@ public final class Backend {
 
     public LatencyEwma latency() {
         return latency;
+    }
+
+    /**
+     * What the backend's metrics said lately, or {@link BackendTelemetry#NONE} if its last scrape is older than
+     * four scrape intervals (at least a second): then only what ilb counts itself is to be trusted.
+     */
+    public BackendTelemetry telemetry(long nowNanos) {
+        BackendTelemetry last = telemetry;
+        long staleAfter = TimeUnit.MILLISECONDS.toNanos(Math.max(1000, 4 * settings.metricsIntervalMillis()));
+        return last.known() && nowNanos - last.scrapedNanos() <= staleAfter ? last : BackendTelemetry.NONE;
+    }
+
+    void telemetry(BackendTelemetry telemetry) {
+        this.telemetry = telemetry;
     }
 
     public CircuitBreaker breaker() {

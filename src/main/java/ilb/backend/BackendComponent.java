@@ -28,6 +28,8 @@ public class BackendComponent extends DefaultComponent {
     private String timeout = "120s";
     private String connectTimeout = "2s";
     private String healthInterval = "2s";
+    private String metricsInterval = "200ms";
+    private Map<String, Integer> hardwareWeights = Map.of();
     private float breakerFailureRateThreshold = 50;
     private int breakerSlidingWindowSize = 20;
     private int breakerMinimumNumberOfCalls = 10;
@@ -46,6 +48,7 @@ public class BackendComponent extends DefaultComponent {
         endpoint.setTimeout(timeout);
         endpoint.setConnectTimeout(connectTimeout);
         endpoint.setHealthInterval(healthInterval);
+        endpoint.setMetricsInterval(metricsInterval);
         setProperties(endpoint, parameters);
         return endpoint;
     }
@@ -71,6 +74,11 @@ public class BackendComponent extends DefaultComponent {
         Backend backend = backends.computeIfAbsent(settings.id(), id -> new Backend(settings, breakerConfig()));
         backend.update(settings);
         return backend;
+    }
+
+    /** The weight of a backend that does not set one: its hardware's, or 1. */
+    int weightOf(String hardware) {
+        return hardwareWeights.getOrDefault(hardware, 1);
     }
 
     /** Every backend known since start, in no particular order. */
@@ -109,6 +117,30 @@ public class BackendComponent extends DefaultComponent {
 
     public void setHealthInterval(String healthInterval) {
         this.healthInterval = healthInterval;
+    }
+
+    /** How often each backend's metrics path is scraped; 0 turns scraping off. */
+    public void setMetricsInterval(String metricsInterval) {
+        this.metricsInterval = metricsInterval;
+    }
+
+    /**
+     * Default weights by hardware, as {@code h100:8,a100:4,cpu:1}: a backend that sets no weight gets its
+     * hardware's, so that a tier of mixed hardware shares requests by capability.
+     */
+    public void setHardwareWeights(String hardwareWeights) {
+        Map<String, Integer> weights = new java.util.HashMap<>();
+        for (String entry : hardwareWeights.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] pair = entry.split(":");
+            if (pair.length != 2) {
+                throw new IllegalArgumentException("hardwareWeights: expected name:weight, got " + entry);
+            }
+            weights.put(pair[0].trim(), Integer.parseInt(pair[1].trim()));
+        }
+        this.hardwareWeights = Map.copyOf(weights);
     }
 
     /** Percentage of failed calls in the window that opens a breaker. */

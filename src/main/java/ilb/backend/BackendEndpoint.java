@@ -17,7 +17,8 @@ public class BackendEndpoint extends DefaultEndpoint {
     private final String id;
     private String url;
     private int tier;
-    private int weight = 1;
+    /** 0: the hardware's weight (BackendComponent#setHardwareWeights) */
+    private int weight;
     private int capacity;
     private String healthPath = "/health";
     private String metricsPath = "/metrics";
@@ -26,9 +27,11 @@ public class BackendEndpoint extends DefaultEndpoint {
     private String timeout;
     private String connectTimeout;
     private String healthInterval;
+    private String metricsInterval;
     private String apiKey;
     private Backend backend;
     private HealthCheck healthCheck;
+    private MetricsScrape metricsScrape;
 
     BackendEndpoint(String uri, BackendComponent component, String id) {
         super(uri, component);
@@ -51,13 +54,18 @@ public class BackendEndpoint extends DefaultEndpoint {
         if (url == null) {
             throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
         }
-        BackendSettings settings = new BackendSettings(id, URI.create(url), tier, weight, capacity, healthPath,
-                metricsPath, zone, hardware, Durations.millis(timeout), Durations.millis(connectTimeout),
-                Durations.millis(healthInterval), apiKey);
+        BackendSettings settings = new BackendSettings(id, URI.create(url), tier,
+                weight > 0 ? weight : getComponent().weightOf(hardware), capacity, healthPath, metricsPath, zone,
+                hardware, Durations.millis(timeout), Durations.millis(connectTimeout), Durations.millis(healthInterval),
+                Durations.millis(metricsInterval), apiKey);
         backend = getComponent().backend(settings);
         if (!healthPath.isEmpty()) {
             healthCheck = new HealthCheck(backend, getComponent().client());
-            healthCheck.start();
+            healthCheck.start(settings.healthIntervalMillis());
+        }
+        if (!metricsPath.isEmpty() && settings.metricsIntervalMillis() > 0) {
+            metricsScrape = new MetricsScrape(backend, getComponent().client());
+            metricsScrape.start(settings.metricsIntervalMillis());
         }
     }
 
@@ -65,6 +73,9 @@ public class BackendEndpoint extends DefaultEndpoint {
     protected void doStop() throws Exception {
         if (healthCheck != null) {
             healthCheck.stop();
+        }
+        if (metricsScrape != null) {
+            metricsScrape.stop();
         }
         super.doStop();
     }
@@ -126,6 +137,10 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     public void setHealthInterval(String healthInterval) {
         this.healthInterval = healthInterval;
+    }
+
+    public void setMetricsInterval(String metricsInterval) {
+        this.metricsInterval = metricsInterval;
     }
 
     public void setApiKey(String apiKey) {

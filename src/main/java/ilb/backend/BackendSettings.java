@@ -19,11 +19,12 @@ import java.net.URI;
  * @param timeoutMillis        the longest the server may stay silent: before its response, or between streamed chunks
  * @param connectTimeoutMillis the longest a connection may take to open
  * @param healthIntervalMillis time between two health checks
+ * @param metricsIntervalMillis time between two scrapes of the metrics path; 0 for none
  * @param apiKey               sent to the server as a bearer token, if it wants one
  */
 public record BackendSettings(String id, URI url, int tier, int weight, int capacity, String healthPath,
         String metricsPath, String zone, String hardware, long timeoutMillis, long connectTimeoutMillis,
-        long healthIntervalMillis, String apiKey) {
+        long healthIntervalMillis, long metricsIntervalMillis, String apiKey) {
 
     public BackendSettings {
         if (url == null || url.getHost() == null || !"http".equals(url.getScheme())) {

@@ -9,7 +9,9 @@ package ilb.balancer;
  * @param retryMaxSaved      most retries saved up for a burst of failures
  * @param queueSize          most requests waiting for a backend with free capacity
  * @param queueTimeoutMillis longest a request waits for one before it is answered 503
+ * @param zone               where this ilb runs; its tiers prefer backends of the same zone and fail over to
+ *                           the others when none of those can take a request. Empty: zones are ignored
  */
 public record BalancerSettings(int maxAttempts, double retryPercent, double retryMinPerSecond, double retryMaxSaved,
-        int queueSize, long queueTimeoutMillis) {
+        int queueSize, long queueTimeoutMillis, String zone) {
 }

@@ -39,7 +39,9 @@ import org.apache.camel.support.service.ServiceHelper;
 /**
  * The custom load-balancer EIP ({@code customLoadBalancer} in a route file). Its children are {@code backend:}
  * endpoints; each request goes to the lowest tier that has a backend able to take it (up, breaker not open, not
- * cooling after a 429, below its concurrency limit), chosen inside the tier by the pool's {@link SelectionPolicy}.
+ * cooling after a 429, below its concurrency limit), chosen inside the tier by the pool's {@link SelectionPolicy},
+ * among the backends of ilb's own zone first. With latency targets ({@link SloTargets}), a tier whose best choice
+ * would break them passes the request on to the next.
  * <p>
  * A request that fails before its first byte reaches the client (connect error, reset, 502/503/504, 429) is tried
  * on another backend, within a {@link RetryBudget}. When every backend is merely full, the request waits in a
@@ -51,6 +53,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
+    private final SloTargets slo;
     private final ArrayDeque<Dispatch> waiting = new ArrayDeque<>();
     private final Runnable drainOnRelease = this::drain;
     private List<Tier> tiers = List.of();
@@ -68,11 +71,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
     /**
      * @param policies makes the selection policy of each tier
+     * @param options  the pool's options: its latency targets are read here, the rest by its policy
      * @param timer    runs queue timeouts; shared by all pools
      */
-    public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, BalancerSettings settings,
+    public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, PoolOptions options, BalancerSettings settings,
             ScheduledExecutorService timer) {
         this.policies = policies;
+        this.slo = SloTargets.from(options);
         this.settings = settings;
         this.timer = timer;
     }
@@ -133,21 +138,32 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         return false;
     }
 
-    private Selection select(Set<Backend> excluded) {
+    /**
+     * Looks for a backend for the request, tier by tier. With latency targets, backends forecast to break them are
+     * passed over, and a tier with no other passes the request on to the next; if no tier has one that meets them,
+     * the first tier's choice is taken, unless a backend that would meet them is merely full and the request may
+     * still wait for it.
+     */
+    private Selection select(Dispatch dispatch) {
         long now = System.nanoTime();
         boolean busy = false;
+        boolean fullButOnTarget = false;
         long cooling = Long.MAX_VALUE;
+        Backend offTarget = null;
         Map<Backend.Availability, Integer> unavailable = new TreeMap<>();
         for (Tier tier : tiers) {
             List<Backend> candidates = new ArrayList<>(tier.backends().size());
             for (Backend backend : tier.backends()) {
-                if (excluded.contains(backend)) {
+                if (dispatch.tried.contains(backend)) {
                     continue;
                 }
                 Backend.Availability availability = backend.availability(now);
                 switch (availability) {
                     case AVAILABLE -> candidates.add(backend);
-                    case FULL -> busy = true;
+                    case FULL -> {
+                        busy = true;
+                        fullButOnTarget |= !slo.brokenBy(backend, now);
+                    }
                     case COOLING -> cooling = Math.min(cooling, backend.coolingMillis(now));
                     default -> { }
                 }
@@ -155,8 +171,15 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     unavailable.merge(availability, 1, Integer::sum);
                 }
             }
+            candidates = inLocalZone(candidates);
+            List<Backend> onTarget = slo.any() ? candidates.stream().filter(b -> !slo.brokenBy(b, now)).toList()
+                    : candidates;
+            if (onTarget.isEmpty() && !candidates.isEmpty() && offTarget == null) {
+                offTarget = tier.policy().choose(candidates, dispatch.request);
+            }
+            candidates = new ArrayList<>(onTarget);
             while (!candidates.isEmpty()) {
-                Backend chosen = tier.policy().choose(candidates);
+                Backend chosen = tier.policy().choose(candidates, dispatch.request);
                 Lease lease = chosen.tryAcquire();
                 if (lease != null) {
                     return new Selection(lease, false, 0, null);
@@ -164,12 +187,34 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 // lost a race for its last place, or its half-open breaker has enough probes in flight
                 candidates.remove(chosen);
                 busy = true;
+                fullButOnTarget = true;
             }
+        }
+        if (offTarget != null && !(fullButOnTarget && dispatch.mayHold(now))) {
+            Lease lease = offTarget.tryAcquire();
+            if (lease != null) {
+                return new Selection(lease, false, 0, null);
+            }
+            busy = true;
         }
         String reason = unavailable.isEmpty() ? "no backend left to try" : unavailable.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase().replace('_', ' '))
                 .collect(Collectors.joining(", "));
         return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason);
+    }
+
+    /** The candidates in this ilb's zone, if any of them can take the request; else all (zone failover). */
+    private List<Backend> inLocalZone(List<Backend> candidates) {
+        if (settings.zone().isEmpty()) {
+            return candidates;
+        }
+        List<Backend> local = new ArrayList<>(candidates.size());
+        for (Backend backend : candidates) {
+            if (settings.zone().equals(backend.settings().zone())) {
+                local.add(backend);
+            }
+        }
+        return local.isEmpty() ? candidates : local;
     }
 
     /**
@@ -189,7 +234,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                         // a fresh request ahead of it found nothing: neither would this one
                         continue;
                     }
-                    Selection found = select(dispatch.tried);
+                    Selection found = select(dispatch);
                     if (found.lease() == null && found.busy()) {
                         freshOnesBusy |= fresh;
                     } else {
@@ -213,6 +258,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private final AsyncCallback callback;
         private final InferenceRequest request;
         private final Set<Backend> tried = new HashSet<>(4);
+        /** Until when it may wait for a backend that meets the latency targets rather than take one that does not. */
+        private final long holdUntilNanos;
         private Backend last;
         private InferenceMessage lastResponse;
         private ScheduledFuture<?> timeout;
@@ -221,6 +268,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             this.exchange = exchange;
             this.callback = callback;
             this.request = request;
+            this.holdUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(slo.holdMillis());
+        }
+
+        boolean mayHold(long nowNanos) {
+            return holdUntilNanos - nowNanos > 0;
         }
 
         void next() {
@@ -229,7 +281,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 enqueue();
                 return;
             }
-            Selection selection = select(tried);
+            Selection selection = select(this);
             if (selection.lease() == null && selection.busy()) {
                 enqueue();
             } else {
@@ -260,6 +312,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 if (queued < settings.queueSize()) {
                     waiting.add(this);
                     timeout = timer.schedule(this::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
+                    long holdLeft = holdUntilNanos - System.nanoTime();
+                    if (holdLeft > 0 && slo.any()) {
+                        // when the wait is over, look again: a backend off target is better than none
+                        timer.schedule(InferenceLoadBalancer.this::drain, holdLeft, TimeUnit.NANOSECONDS);
+                    }
                 }
             }
             if (queued >= settings.queueSize()) {

@@ -3,6 +3,7 @@ package ilb.balancer;
 import java.util.List;
 
 import ilb.backend.Backend;
+import ilb.inference.InferenceRequest;
 
 /**
  * Picks the backend for a request among those of one tier that can take it now. The balancer keeps one policy
@@ -10,6 +11,6 @@ import ilb.backend.Backend;
  */
 public interface SelectionPolicy {
 
-    /** One of {@code candidates}, which is never empty. */
-    Backend choose(List<Backend> candidates);
+    /** One of {@code candidates}, which is never empty, for {@code request}. */
+    Backend choose(List<Backend> candidates, InferenceRequest request);
 }

@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 
 import ilb.backend.Backend;
 import ilb.balancer.SelectionPolicy;
+import ilb.inference.InferenceRequest;
 
 /** Two random choices, the one with fewer requests in flight per unit of weight wins. */
 public final class LeastRequest implements SelectionPolicy {
@@ -22,8 +23,24 @@ public final class LeastRequest implements SelectionPolicy {
     }
 
     @Override
-    public Backend choose(List<Backend> candidates) {
+    public Backend choose(List<Backend> candidates, InferenceRequest request) {
         return TwoChoices.choose(candidates, random != null ? random : ThreadLocalRandom.current(),
-                backend -> (backend.inFlight() + 1.0) / backend.settings().weight());
+                LeastRequest::load);
+    }
+
+    /** Requests in flight with this one, per unit of weight. */
+    static double load(Backend backend) {
+        return (backend.inFlight() + 1.0) / backend.settings().weight();
+    }
+
+    /** The candidate with the lowest load: the first of them on a tie. */
+    static Backend leastLoaded(List<Backend> candidates) {
+        Backend best = candidates.get(0);
+        for (Backend backend : candidates) {
+            if (load(backend) < load(best)) {
+                best = backend;
+            }
+        }
+        return best;
     }
 }

@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 
 import ilb.backend.Backend;
 import ilb.balancer.SelectionPolicy;
+import ilb.inference.InferenceRequest;
 
 /**
  * Two random choices scored by expected wait: the backend's peak-sensitive latency average times the requests it
@@ -29,7 +30,7 @@ public final class PeakEwma implements SelectionPolicy {
     }
 
     @Override
-    public Backend choose(List<Backend> candidates) {
+    public Backend choose(List<Backend> candidates, InferenceRequest request) {
         long now = System.nanoTime();
         return TwoChoices.choose(candidates, random != null ? random : ThreadLocalRandom.current(),
                 backend -> load(backend, now));

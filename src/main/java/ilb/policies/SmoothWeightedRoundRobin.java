@@ -6,6 +6,7 @@ import java.util.Map;
 
 import ilb.backend.Backend;
 import ilb.balancer.SelectionPolicy;
+import ilb.inference.InferenceRequest;
 
 /**
  * Round-robin in proportion to weight, spread evenly (nginx's smooth weighted round-robin): weights 5,1,1 give
@@ -17,7 +18,7 @@ public final class SmoothWeightedRoundRobin implements SelectionPolicy {
     private final Map<String, Long> current = new HashMap<>();
 
     @Override
-    public synchronized Backend choose(List<Backend> candidates) {
+    public synchronized Backend choose(List<Backend> candidates, InferenceRequest request) {
         long total = 0;
         Backend best = null;
         long bestWeight = Long.MIN_VALUE;

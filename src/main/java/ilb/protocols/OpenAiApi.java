@@ -16,12 +16,13 @@ import ilb.inference.ApiError;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.inference.PromptPrefix;
 import ilb.routing.ModelCatalog;
 
 /**
  * The OpenAI-compatible API under {@code /v1}: chat completions, completions and embeddings go to the model's
  * route; the model list is answered here. Bodies are read only as far as routing needs: the top-level
- * {@code model} and {@code stream} fields.
+ * {@code model} and {@code stream} fields, and the prompt ({@code messages} or {@code prompt}) as block hashes.
  */
 final class OpenAiApi {
 
@@ -60,6 +61,7 @@ final class OpenAiApi {
     private InferenceMessage inference(Tenant tenant, String uri, Map<String, String> headers, byte[] body) {
         String model = null;
         boolean stream = false;
+        PromptPrefix.Builder prompt = new PromptPrefix.Builder();
         try (JsonParser parser = JSON.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return ApiError.badRequest("The request body must be a JSON object.");
@@ -77,6 +79,8 @@ final class OpenAiApi {
                         return ApiError.badRequest("'stream' must be a boolean.");
                     }
                     stream = value == JsonToken.VALUE_TRUE;
+                } else if (field.equals("messages") || field.equals("prompt")) {
+                    readPrompt(parser, prompt);
                 } else {
                     parser.skipChildren();
                 }
@@ -100,7 +104,23 @@ final class OpenAiApi {
             return ApiError.notAllowed(requested);
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
-        return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, null);
+        return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
+                null);
+    }
+
+    /** Feeds the prompt's text, role names and all, to the hasher in the order the client wrote it. */
+    private static void readPrompt(JsonParser parser, PromptPrefix.Builder prompt) throws IOException {
+        int depth = 0;
+        do {
+            JsonToken token = parser.currentToken();
+            if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+                depth--;
+            } else if (token != null && token != JsonToken.VALUE_NULL) {
+                prompt.add(token == JsonToken.FIELD_NAME ? parser.currentName() : parser.getText());
+            }
+        } while (depth > 0 && parser.nextToken() != null);
     }
 
     /** The body with its {@code model} replaced: backends know a model by its own name, not by ilb's aliases. */

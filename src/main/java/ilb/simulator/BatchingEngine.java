@@ -30,6 +30,7 @@ final class BatchingEngine {
         final boolean streaming;
         final Listener listener;
         long arrivedNanos;
+        long firstTokenNanos;
         boolean running;
         boolean done;
         Runnable pending = () -> { };
@@ -99,6 +100,7 @@ final class BatchingEngine {
             sequence.pending = scheduler.schedule(() -> emit(sequence, 0), prefill);
         } else {
             long decode = nanos(options.itlMs) * (sequence.outputTokens - 1);
+            sequence.firstTokenNanos = now + prefill;
             metrics.firstToken(now - sequence.arrivedNanos + prefill);
             sequence.pending = scheduler.schedule(() -> finish(sequence), prefill + decode);
         }
@@ -106,7 +108,8 @@ final class BatchingEngine {
 
     private void emit(Sequence sequence, int index) {
         if (index == 0) {
-            metrics.firstToken(scheduler.nanoTime() - sequence.arrivedNanos);
+            sequence.firstTokenNanos = scheduler.nanoTime();
+            metrics.firstToken(sequence.firstTokenNanos - sequence.arrivedNanos);
         }
         sequence.listener.token(index);
         if (index + 1 < sequence.outputTokens) {
@@ -120,7 +123,10 @@ final class BatchingEngine {
         sequence.done = true;
         running--;
         kvTokens -= sequence.promptTokens + sequence.outputTokens;
-        metrics.finished(sequence.outputTokens, scheduler.nanoTime() - sequence.arrivedNanos);
+        long now = scheduler.nanoTime();
+        metrics.finished(sequence.outputTokens, now - sequence.arrivedNanos,
+                sequence.outputTokens > 1 && sequence.firstTokenNanos > 0
+                        ? (now - sequence.firstTokenNanos) / (sequence.outputTokens - 1) : -1);
         sequence.listener.finished();
         admit();
     }

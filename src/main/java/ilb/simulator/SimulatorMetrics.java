@@ -23,6 +23,7 @@ final class SimulatorMetrics {
     private final Histogram ttft = new Histogram();
     private final Histogram queueTime = new Histogram();
     private final Histogram e2e = new Histogram();
+    private final Histogram timePerOutputToken = new Histogram();
 
     SimulatorMetrics(String model) {
         this.model = model;
@@ -45,9 +46,13 @@ final class SimulatorMetrics {
         ttft.observe(nanos);
     }
 
-    void finished(int outputTokens, long e2eNanos) {
+    /** @param tpotNanos mean time per output token after the first, or negative when there was only one */
+    void finished(int outputTokens, long e2eNanos, long tpotNanos) {
         generationTokens.add(outputTokens);
         e2e.observe(e2eNanos);
+        if (tpotNanos >= 0) {
+            timePerOutputToken.observe(tpotNanos);
+        }
     }
 
     void response(int status) {
@@ -80,6 +85,7 @@ final class SimulatorMetrics {
         ttft.write(out, "vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.");
         queueTime.write(out, "vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.");
         e2e.write(out, "vllm:e2e_request_latency_seconds", "Histogram of end to end request latency in seconds.");
+        timePerOutputToken.write(out, "vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds.");
         return out.toString();
     }
 

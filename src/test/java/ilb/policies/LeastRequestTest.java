@@ -28,7 +28,7 @@ class LeastRequestTest {
         occupy(busy, 3);
         LeastRequest policy = new LeastRequest(new Random(7));
         for (int i = 0; i < 20; i++) {
-            assertThat(policy.choose(List.of(busy, idle)).id()).isEqualTo("idle");
+            assertThat(policy.choose(List.of(busy, idle), Requests.ANY).id()).isEqualTo("idle");
         }
     }
 
@@ -38,7 +38,7 @@ class LeastRequestTest {
         Backend small = backend("small", 1, 16);
         occupy(big, 2);
         // big: (2+1)/4 = 0.75 beats small: (0+1)/1 = 1
-        assertThat(new LeastRequest(new Random(1)).choose(List.of(big, small)).id()).isEqualTo("big");
+        assertThat(new LeastRequest(new Random(1)).choose(List.of(big, small), Requests.ANY).id()).isEqualTo("big");
     }
 
     @Test
@@ -51,7 +51,7 @@ class LeastRequestTest {
         LeastRequest policy = new LeastRequest(new Random(3));
         for (int i = 0; i < 200; i++) {
             // two distinct draws: c, the most loaded, always loses its pair
-            assertThat(policy.choose(List.of(a, b, c)).id()).isNotEqualTo("c");
+            assertThat(policy.choose(List.of(a, b, c), Requests.ANY).id()).isNotEqualTo("c");
         }
     }
 }

@@ -24,7 +24,7 @@ class PeakEwmaTest {
         measured(slow, 200);
         PeakEwma policy = new PeakEwma(new Random(5));
         for (int i = 0; i < 20; i++) {
-            assertThat(policy.choose(List.of(slow, fast)).id()).isEqualTo("fast");
+            assertThat(policy.choose(List.of(slow, fast), Requests.ANY).id()).isEqualTo("fast");
         }
     }
 
@@ -38,7 +38,7 @@ class PeakEwmaTest {
             fastButBusy.tryAcquire();
         }
         // busy: 20 ms x (4 + 1) = 100; idle: 50 ms x 1 = 50
-        assertThat(new PeakEwma(new Random(2)).choose(List.of(fastButBusy, slowerIdle)).id()).isEqualTo("slowerIdle");
+        assertThat(new PeakEwma(new Random(2)).choose(List.of(fastButBusy, slowerIdle), Requests.ANY).id()).isEqualTo("slowerIdle");
     }
 
     @Test

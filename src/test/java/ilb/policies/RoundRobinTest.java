@@ -17,7 +17,7 @@ class RoundRobinTest {
         RoundRobin policy = new RoundRobin();
         List<String> picks = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            picks.add(policy.choose(candidates).id());
+            picks.add(policy.choose(candidates, Requests.ANY).id());
         }
         assertThat(picks).containsExactly("a", "b", "c", "a", "b", "c");
     }

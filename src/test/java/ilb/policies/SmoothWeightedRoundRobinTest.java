@@ -16,7 +16,7 @@ class SmoothWeightedRoundRobinTest {
     void spreadsPicksInProportionToWeightWithoutBursts() {
         List<Backend> candidates = List.of(backend("a", 5, 8), backend("b", 1, 8), backend("c", 1, 8));
         SmoothWeightedRoundRobin policy = new SmoothWeightedRoundRobin();
-        String picks = IntStream.range(0, 14).mapToObj(i -> policy.choose(candidates).id())
+        String picks = IntStream.range(0, 14).mapToObj(i -> policy.choose(candidates, Requests.ANY).id())
                 .collect(Collectors.joining());
         // nginx's sequence for 5,1,1, twice
         assertThat(picks).isEqualTo("aabacaa" + "aabacaa");
@@ -30,7 +30,7 @@ class SmoothWeightedRoundRobinTest {
         SmoothWeightedRoundRobin policy = new SmoothWeightedRoundRobin();
         // c drops out (full or down) half of the time
         long aPicks = IntStream.range(0, 400)
-                .mapToObj(i -> policy.choose(i % 2 == 0 ? List.of(a, b, c) : List.of(a, b)).id())
+                .mapToObj(i -> policy.choose(i % 2 == 0 ? List.of(a, b, c) : List.of(a, b), Requests.ANY).id())
                 .filter("a"::equals).count();
         assertThat(aPicks).isBetween(260L, 300L);
     }

@@ -1,0 +1,62 @@
+package ilb;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+
+import ilb.balancer.BalancerSettings;
+import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.PoolOptions;
+import ilb.balancer.SelectionPolicy;
+import ilb.policies.Policies;
+import org.apache.camel.spi.BeanRepository;
+
+/**
+ * Answers a route's {@code customLoadBalancer: {ref: "<policy>?<options>"}} with a new balancer of its own for
+ * that pool, so that the policy and its options are one line in the route file. Options are checked here: a typo
+ * or a bad value fails the route with a message that says which.
+ */
+final class PoolBalancers implements BeanRepository {
+
+    private final BalancerSettings settings;
+    private final ScheduledExecutorService timer;
+
+    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer) {
+        this.settings = settings;
+        this.timer = timer;
+    }
+
+    @Override
+    public Object lookupByName(String name) {
+        return lookupByNameAndType(name, Object.class);
+    }
+
+    @Override
+    public <T> T lookupByNameAndType(String name, Class<T> type) {
+        if (!type.isAssignableFrom(InferenceLoadBalancer.class)) {
+            return null;
+        }
+        PoolOptions options = PoolOptions.parse(name);
+        Function<PoolOptions, SelectionPolicy> policy = Policies.BY_NAME.get(options.policy());
+        if (policy == null) {
+            // not a balancer spec: some other bean's name
+            return null;
+        }
+        InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
+                timer);
+        policy.apply(options);
+        options.checkAllRead();
+        return type.cast(balancer);
+    }
+
+    @Override
+    public <T> Map<String, T> findByTypeWithName(Class<T> type) {
+        return Map.of();
+    }
+
+    @Override
+    public <T> Set<T> findByType(Class<T> type) {
+        return Set.of();
+    }
+}

@@ -1,0 +1,39 @@
+package ilb.backend;
+
+import java.nio.charset.StandardCharsets;
+
+import ilb.inference.BackendStream;
+import ilb.inference.HttpReply;
+import ilb.inference.InferenceMessage;
+
+/**
+ * Scrapes a backend's Prometheus metrics path into its {@link BackendTelemetry}. A failed scrape leaves the last
+ * telemetry to go stale, so that policies fall back to in-flight counts; it never fails a request.
+ */
+final class MetricsScrape extends Poller {
+
+    private final MetricsReader reader = new MetricsReader();
+
+    MetricsScrape(Backend backend, HttpBackendClient client) {
+        super(backend, client);
+    }
+
+    @Override
+    String path(BackendSettings settings) {
+        return settings.metricsPath();
+    }
+
+    @Override
+    long timeoutMillis(BackendSettings settings) {
+        return Math.max(100, settings.metricsIntervalMillis());
+    }
+
+    @Override
+    void answered(InferenceMessage result) {
+        if (result instanceof HttpReply reply && reply.status() == 200) {
+            backend.telemetry(reader.read(new String(reply.body(), StandardCharsets.UTF_8), System.nanoTime()));
+        } else if (result instanceof BackendStream stream) {
+            stream.cancel();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package ilb.backend;
+
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import ilb.inference.InferenceMessage;
+
+/**
+ * GETs one path of a backend at a fixed interval, on the client's event loops and without waiting on any thread;
+ * a poll whose answer has not come yet is not started twice.
+ */
+abstract class Poller {
+
+    protected final Backend backend;
+    private final HttpBackendClient client;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private ScheduledFuture<?> task;
+
+    Poller(Backend backend, HttpBackendClient client) {
+        this.backend = backend;
+        this.client = client;
+    }
+
+    void start(long intervalMillis) {
+        task = client.scheduler().scheduleWithFixedDelay(this::poll, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    void poll() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        BackendSettings settings = backend.settings();
+        client.send(settings, "GET", path(settings), Map.of(), new byte[0], timeoutMillis(settings), null, result -> {
+            running.set(false);
+            answered(result);
+        });
+    }
+
+    abstract String path(BackendSettings settings);
+
+    abstract long timeoutMillis(BackendSettings settings);
+
+    /** The reply, stream or failure the poll got, on a Netty thread: handle it without blocking. */
+    abstract void answered(InferenceMessage result);
+}

@@ -1,0 +1,80 @@
+package ilb.policies;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+import ilb.backend.Backend;
+import ilb.balancer.PoolOptions;
+import ilb.balancer.SelectionPolicy;
+import ilb.inference.InferenceRequest;
+
+/**
+ * Sends a request where the start of its prompt is most likely in the prefix cache already, so that the server
+ * skips that part of the prefill (time to first token drops with it). Within a {@link BoundedLoad}:
+ * <ul>
+ * <li>a request with a session header goes to the session's backend by rendezvous hashing (the same backend
+ * from every ilb replica, and only 1/n of sessions move when a backend comes or goes);</li>
+ * <li>otherwise to the backend that was sent the longest run of the prompt's leading blocks lately
+ * ({@link PrefixIndex}), the less loaded one on a tie;</li>
+ * <li>a prompt seen nowhere, or whose backends are over the bound, goes to the least loaded backend, which then
+ * holds that prefix too: a hot prefix spreads as far as its load needs.</li>
+ * </ul>
+ * Options: {@code sessionHeader} (default {@code x-session-id}), {@code loadBound} (default 1.25).
+ */
+public final class PrefixAffinity implements SelectionPolicy {
+
+    /** Blocks remembered per pool: 16 Ki blocks of 256 characters, some 4 MB of prompts. */
+    static final int INDEX_BLOCKS = 1 << 14;
+
+    private final String sessionHeader;
+    private final double loadBound;
+    private final PrefixIndex index = new PrefixIndex(INDEX_BLOCKS);
+
+    public PrefixAffinity(PoolOptions options) {
+        this(options.text("sessionHeader", "x-session-id"), options.number("loadBound", 1.25));
+    }
+
+    PrefixAffinity(String sessionHeader, double loadBound) {
+        this.sessionHeader = sessionHeader.toLowerCase(Locale.ROOT);
+        if (loadBound < 1) {
+            throw new IllegalArgumentException("prefix-affinity: loadBound must be at least 1, got " + loadBound);
+        }
+        this.loadBound = loadBound;
+    }
+
+    @Override
+    public Backend choose(List<Backend> candidates, InferenceRequest request) {
+        BoundedLoad bound = new BoundedLoad(loadBound, candidates);
+        String session = request.headers().get(sessionHeader);
+        Backend chosen = session != null ? bySession(candidates, session, bound) : byPrefix(candidates, request, bound);
+        index.record(request.prefix(), chosen);
+        return chosen;
+    }
+
+    private static Backend bySession(List<Backend> candidates, String session, BoundedLoad bound) {
+        return candidates.stream()
+                .sorted(Comparator.comparingLong((Backend b) -> Rendezvous.score(session, b.id())).reversed())
+                .filter(bound::admits)
+                .findFirst()
+                .orElseGet(() -> LeastRequest.leastLoaded(candidates));
+    }
+
+    private Backend byPrefix(List<Backend> candidates, InferenceRequest request, BoundedLoad bound) {
+        int[] matched = index.matches(request.prefix(), candidates);
+        Backend best = null;
+        int bestMatched = 0;
+        for (int c = 0; c < matched.length; c++) {
+            Backend backend = candidates.get(c);
+            if (matched[c] == 0 || !bound.admits(backend)) {
+                continue;
+            }
+            if (matched[c] > bestMatched
+                    || matched[c] == bestMatched && LeastRequest.load(backend) < LeastRequest.load(best)) {
+                best = backend;
+                bestMatched = matched[c];
+            }
+        }
+        return best != null ? best : LeastRequest.leastLoaded(candidates);
+    }
+}

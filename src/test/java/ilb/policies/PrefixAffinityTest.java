@@ -1,0 +1,98 @@
+package ilb.policies;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import ilb.backend.Backend;
+import ilb.inference.InferenceRequest;
+import org.junit.jupiter.api.Test;
+
+import static ilb.backend.Backends.backend;
+import static ilb.backend.Backends.occupy;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PrefixAffinityTest {
+
+    private final Backend a = backend("a", 1, 100);
+    private final Backend b = backend("b", 1, 100);
+    private final Backend c = backend("c", 1, 100);
+    private final List<Backend> fleet = List.of(a, b, c);
+
+    private static String system(int n) {
+        return ("System prompt number " + n + ". ").repeat(50);
+    }
+
+    private static InferenceRequest ask(int system, String question) {
+        return Requests.prompt(system(system) + question);
+    }
+
+    @Test
+    void aPromptGoesBackWhereItsPrefixWasSent() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        Backend first = policy.choose(fleet, ask(1, "What is 2+2?"));
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(policy.choose(fleet, ask(1, "Question " + i))).isSameAs(first);
+        }
+    }
+
+    @Test
+    void newPrefixesGoToTheLeastLoaded() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        occupy(a, 2);
+        occupy(c, 1);
+
+        assertThat(policy.choose(fleet, ask(1, "?"))).isSameAs(b);
+    }
+
+    @Test
+    void theLongestMatchWins() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        String conversation = system(1) + "user: first question. assistant: a long answer. ".repeat(20);
+        Backend shortOwner = policy.choose(List.of(a), ask(1, ""));
+        Backend longOwner = policy.choose(List.of(b), Requests.prompt(conversation));
+        assertThat(shortOwner).isSameAs(a);
+        assertThat(longOwner).isSameAs(b);
+
+        assertThat(policy.choose(fleet, Requests.prompt(conversation + "user: next question"))).isSameAs(b);
+    }
+
+    @Test
+    void aBackendPastTheLoadBoundGivesNewRequestsToTheLeastLoaded() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        Backend owner = policy.choose(fleet, ask(1, "?"));
+        // 6 in flight across the pool, all at the owner: its bound is ceil(1.25 * 7 / 3) = 3
+        occupy(owner, 6);
+
+        Backend chosen = policy.choose(fleet, ask(1, "again?"));
+
+        assertThat(chosen).isNotSameAs(owner);
+        // the prefix now lives on both: when the owner is busy the new holder is the match
+        occupy(chosen, 3);
+        occupy(fleet.stream().filter(x -> x != owner && x != chosen).findFirst().orElseThrow(), 2);
+        assertThat(policy.choose(fleet, ask(1, "and again?"))).isSameAs(chosen);
+    }
+
+    @Test
+    void aSessionStaysOnItsBackendAndSessionsSpread() {
+        PrefixAffinity policy = new PrefixAffinity("X-Session-Id", 2);
+        Map<String, Backend> firstChoice = new HashMap<>();
+        IntStream.range(0, 60).forEach(i -> firstChoice.put("s" + i,
+                policy.choose(fleet, Requests.request("hello " + i, Map.of("x-session-id", "s" + i)))));
+
+        for (int round = 0; round < 3; round++) {
+            firstChoice.forEach((session, backend) -> assertThat(policy.choose(fleet,
+                    Requests.request("other text", Map.of("x-session-id", session)))).isSameAs(backend));
+        }
+        assertThat(firstChoice.values()).contains(a, b, c);
+    }
+
+    @Test
+    void aLoadBoundBelowOneIsRefused() {
+        assertThatThrownBy(() -> new PrefixAffinity("x-session-id", 0.5))
+                .hasMessageContaining("loadBound must be at least 1");
+    }
+}
