@@ -14,13 +14,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import ilb.backend.Backend;
 import ilb.backend.BackendComponent;
+import ilb.balancer.InferenceLoadBalancer;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
 import org.apache.camel.main.Main;
 
 /**
@@ -170,6 +174,30 @@ public final class Appliance implements AutoCloseable {
 
     public static int attempts(HttpResponse<?> response) {
         return Integer.parseInt(response.headers().firstValue("x-ilb-attempts").orElse("0"));
+    }
+
+    /** The balancer of a pool route. */
+    public InferenceLoadBalancer balancer(String routeId) {
+        return find(context().getRoute(routeId).navigate()).orElseThrow();
+    }
+
+    private static Optional<InferenceLoadBalancer> find(Navigate<Processor> processors) {
+        if (processors == null || !processors.hasNext()) {
+            return Optional.empty();
+        }
+        for (Processor processor : processors.next()) {
+            if (processor instanceof InferenceLoadBalancer balancer) {
+                return Optional.of(balancer);
+            }
+            if (processor instanceof Navigate<?> more) {
+                @SuppressWarnings("unchecked")
+                Optional<InferenceLoadBalancer> found = find((Navigate<Processor>) more);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** The live state of a backend, as the balancer sees it. */

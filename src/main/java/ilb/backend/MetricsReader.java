@@ -8,7 +8,7 @@ import java.util.Map;
  * Reads the Prometheus text of vLLM, SGLang and Triton (TensorRT-LLM) servers into {@link BackendTelemetry}.
  * Gauges are taken as they are (summed over label sets, so a server with several models counts all its queue).
  * Latencies come from histograms: the mean over the requests finished since the previous scrape, smoothed, and
- * kept as they were while nothing finishes. One reader per backend; not thread-safe (one scrape at a time).
+ * kept as they were while nothing finishes, for up to {@link #FORGET_NANOS}. One reader per backend; not thread-safe (one scrape at a time).
  */
 final class MetricsReader {
 
@@ -28,6 +28,11 @@ final class MetricsReader {
             "sglang:e2e_request_latency_seconds");
     /** Weight of the newest interval's mean. */
     private static final double SMOOTHING = 0.5;
+    /**
+     * A mean with nothing new for this long is forgotten: a backend that was slow and was then avoided gets
+     * requests again, and so a chance to show it recovered.
+     */
+    static final long FORGET_NANOS = 10_000_000_000L;
 
     private final HistogramMean ttft = new HistogramMean(TTFT);
     private final HistogramMean tpot = new HistogramMean(TPOT);
@@ -36,8 +41,8 @@ final class MetricsReader {
     BackendTelemetry read(String text, long nowNanos) {
         Map<String, Double> samples = samples(text);
         return new BackendTelemetry(nowNanos, first(samples, WAITING), first(samples, RUNNING),
-                first(samples, KV_CACHE), ttft.update(samples), tpot.update(samples),
-                e2e.update(samples));
+                first(samples, KV_CACHE), ttft.update(samples, nowNanos),
+                tpot.update(samples, nowNanos), e2e.update(samples, nowNanos));
     }
 
     /**
@@ -100,12 +105,13 @@ final class MetricsReader {
         private double lastSum = Double.NaN;
         private double lastCount = Double.NaN;
         private double mean = Double.NaN;
+        private long updatedNanos;
 
         HistogramMean(List<String> names) {
             this.names = names;
         }
 
-        double update(Map<String, Double> samples) {
+        double update(Map<String, Double> samples, long nowNanos) {
             for (String name : names) {
                 Double sum = samples.get(name + "_sum");
                 Double count = samples.get(name + "_count");
@@ -117,6 +123,9 @@ final class MetricsReader {
                 if (added > 0) {
                     double intervalMean = (Double.isNaN(lastSum) ? sum : sum - lastSum) / added;
                     mean = Double.isNaN(mean) ? intervalMean : SMOOTHING * intervalMean + (1 - SMOOTHING) * mean;
+                    updatedNanos = nowNanos;
+                } else if (nowNanos - updatedNanos > FORGET_NANOS) {
+                    mean = Double.NaN;
                 }
                 // a restarted server starts its counters again: start over from its new totals
                 lastSum = sum;

@@ -82,8 +82,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.timer = timer;
     }
 
-    /** Requests waiting for a backend with free capacity. */
-    private int queued() {
+    /** Requests waiting for a backend with free capacity (or, with latency targets, for one on target). */
+    public int queued() {
         synchronized (waiting) {
             return waiting.size();
         }

@@ -17,8 +17,10 @@ import ilb.inference.InferenceRequest;
  * from every ilb replica, and only 1/n of sessions move when a backend comes or goes);</li>
  * <li>otherwise to the backend that was sent the longest run of the prompt's leading blocks lately
  * ({@link PrefixIndex}), the less loaded one on a tie;</li>
- * <li>a prompt seen nowhere, or whose backends are over the bound, goes to the least loaded backend, which then
- * holds that prefix too: a hot prefix spreads as far as its load needs.</li>
+ * <li>a prompt seen nowhere goes where rendezvous hashing of its first block puts it, so that new prefixes spread
+ * over the pool (the same way from every replica);</li>
+ * <li>a prompt whose backends are all over the bound goes to the least loaded backend, which then holds that
+ * prefix too: a hot prefix spreads as far as its load needs.</li>
  * </ul>
  * Options: {@code sessionHeader} (default {@code x-session-id}), {@code loadBound} (default 1.25).
  */
@@ -47,14 +49,15 @@ public final class PrefixAffinity implements SelectionPolicy {
     public Backend choose(List<Backend> candidates, InferenceRequest request) {
         BoundedLoad bound = new BoundedLoad(loadBound, candidates);
         String session = request.headers().get(sessionHeader);
-        Backend chosen = session != null ? bySession(candidates, session, bound) : byPrefix(candidates, request, bound);
+        Backend chosen = session != null ? byKey(candidates, session.hashCode(), bound)
+                : byPrefix(candidates, request, bound);
         index.record(request.prefix(), chosen);
         return chosen;
     }
 
-    private static Backend bySession(List<Backend> candidates, String session, BoundedLoad bound) {
+    private static Backend byKey(List<Backend> candidates, long key, BoundedLoad bound) {
         return candidates.stream()
-                .sorted(Comparator.comparingLong((Backend b) -> Rendezvous.score(session, b.id())).reversed())
+                .sorted(Comparator.comparingLong((Backend b) -> Rendezvous.score(key, b.id())).reversed())
                 .filter(bound::admits)
                 .findFirst()
                 .orElseGet(() -> LeastRequest.leastLoaded(candidates));
@@ -64,8 +67,10 @@ public final class PrefixAffinity implements SelectionPolicy {
         int[] matched = index.matches(request.prefix(), candidates);
         Backend best = null;
         int bestMatched = 0;
+        boolean seen = false;
         for (int c = 0; c < matched.length; c++) {
             Backend backend = candidates.get(c);
+            seen |= matched[c] > 0;
             if (matched[c] == 0 || !bound.admits(backend)) {
                 continue;
             }
@@ -75,6 +80,10 @@ public final class PrefixAffinity implements SelectionPolicy {
                 bestMatched = matched[c];
             }
         }
-        return best != null ? best : LeastRequest.leastLoaded(candidates);
+        if (best != null) {
+            return best;
+        }
+        return seen || request.prefix().blocks() == 0 ? LeastRequest.leastLoaded(candidates)
+                : byKey(candidates, request.prefix().block(0), bound);
     }
 }

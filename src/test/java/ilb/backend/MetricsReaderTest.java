@@ -47,6 +47,15 @@ class MetricsReaderTest {
     }
 
     @Test
+    void aMeanWithNothingNewForLongIsForgotten() {
+        MetricsReader reader = new MetricsReader();
+        reader.read(vllm(0, 1.0, 10), 0);
+
+        assertThat(reader.read(vllm(0, 1.0, 10), MetricsReader.FORGET_NANOS).ttftSeconds()).isCloseTo(0.1, within(1e-9));
+        assertThat(reader.read(vllm(0, 1.0, 10), MetricsReader.FORGET_NANOS + 1).ttftSeconds()).isNaN();
+    }
+
+    @Test
     void readsSglangNames() {
         BackendTelemetry telemetry = new MetricsReader().read("""
                 sglang:num_running_reqs{model_name="m"} 7

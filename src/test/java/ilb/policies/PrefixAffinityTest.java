@@ -40,12 +40,29 @@ class PrefixAffinityTest {
     }
 
     @Test
-    void newPrefixesGoToTheLeastLoaded() {
+    void newPrefixesSpreadOverThePool() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+
+        assertThat(IntStream.range(0, 30).mapToObj(i -> policy.choose(fleet, ask(i, "?")))).contains(a, b, c);
+    }
+
+    @Test
+    void newPrefixesAvoidBackendsOverTheBound() {
+        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.0);
+        occupy(a, 2);
+        occupy(c, 2);
+        // 5 with the new one: at most 2 each, a and c would have 3
+
+        assertThat(IntStream.range(0, 30).mapToObj(i -> policy.choose(fleet, ask(i, "?")))).containsOnly(b);
+    }
+
+    @Test
+    void promptsTooShortForABlockGoToTheLeastLoaded() {
         PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
         occupy(a, 2);
         occupy(c, 1);
 
-        assertThat(policy.choose(fleet, ask(1, "?"))).isSameAs(b);
+        assertThat(policy.choose(fleet, Requests.prompt("hi"))).isSameAs(b);
     }
 
     @Test
