@@ -32,6 +32,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private int eventLoopThreads;
     @PropertyInject(value = "ilb.demo.fleet")
     private boolean demoFleet;
+    @PropertyInject(value = "ilb.http.sessionHeader")
+    private String sessionHeader;
     @PropertyInject(value = "ilb.http.maxRequestBytes")
     private int maxRequestBytes;
     @PropertyInject(value = "ilb.routes.reloadGraceMillis")
@@ -67,7 +69,7 @@ public class IlbConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("ilbEventLoops", eventLoops);
         registry.bind("apiKeys", ApiKeys.fromProperties(context.getPropertiesComponent()));
-        registry.bind("httpApi", new HttpApi(catalog));
+        registry.bind("httpApi", new HttpApi(catalog, sessionHeader));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));
 

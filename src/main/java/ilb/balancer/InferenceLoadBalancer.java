@@ -172,12 +172,14 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 }
             }
             candidates = inLocalZone(candidates);
-            List<Backend> onTarget = slo.any() ? candidates.stream().filter(b -> !slo.brokenBy(b, now)).toList()
-                    : candidates;
-            if (onTarget.isEmpty() && !candidates.isEmpty() && offTarget == null) {
-                offTarget = tier.policy().choose(candidates, dispatch.request);
+            if (slo.any()) {
+                List<Backend> onTarget = new ArrayList<>(candidates.size());
+                candidates.stream().filter(b -> !slo.brokenBy(b, now)).forEach(onTarget::add);
+                if (onTarget.isEmpty() && !candidates.isEmpty() && offTarget == null) {
+                    offTarget = tier.policy().choose(candidates, dispatch.request);
+                }
+                candidates = onTarget;
             }
-            candidates = new ArrayList<>(onTarget);
             while (!candidates.isEmpty()) {
                 Backend chosen = tier.policy().choose(candidates, dispatch.request);
                 Lease lease = chosen.tryAcquire();

@@ -16,15 +16,17 @@ import io.netty.util.concurrent.Future;
  * @param version   the model version asked for (KServe), or null
  * @param stream    whether the client asked for Server-Sent Events
  * @param prefix    the prompt's block hashes, for policies that send a prompt where its prefix is cached
+ * @param session   the client's session (conversation) id, for session affinity, or null
  * @param clientGone completes when the client goes away (its connection closes), or null if nobody waits on a
  *                   connection; a backend call still running then is stopped
  */
 public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
-        String model, String version, boolean stream, PromptPrefix prefix, Future<?> clientGone) implements InferenceMessage {
+        String model, String version, boolean stream, PromptPrefix prefix, String session,
+        Future<?> clientGone) implements InferenceMessage {
 
-    /** The same request, for a client whose going away is signalled by {@code gone}. */
-    public InferenceRequest withClientGone(Future<?> gone) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, gone);
+    /** The same request, from a client in {@code session} (or null) whose going away {@code gone} signals. */
+    public InferenceRequest onConnection(String session, Future<?> gone) {
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, gone);
     }
 
     @Override

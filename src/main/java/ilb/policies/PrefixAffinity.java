@@ -2,7 +2,6 @@ package ilb.policies;
 
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 import ilb.backend.Backend;
 import ilb.balancer.PoolOptions;
@@ -22,23 +21,21 @@ import ilb.inference.InferenceRequest;
  * <li>a prompt whose backends are all over the bound goes to the least loaded backend, which then holds that
  * prefix too: a hot prefix spreads as far as its load needs.</li>
  * </ul>
- * Options: {@code sessionHeader} (default {@code x-session-id}), {@code loadBound} (default 1.25).
+ * Option: {@code loadBound} (default 1.25). The session comes from the header {@code ilb.http.sessionHeader}.
  */
 public final class PrefixAffinity implements SelectionPolicy {
 
     /** Blocks remembered per pool: 16 Ki blocks of 256 characters, some 4 MB of prompts. */
     static final int INDEX_BLOCKS = 1 << 14;
 
-    private final String sessionHeader;
     private final double loadBound;
     private final PrefixIndex index = new PrefixIndex(INDEX_BLOCKS);
 
     public PrefixAffinity(PoolOptions options) {
-        this(options.text("sessionHeader", "x-session-id"), options.number("loadBound", 1.25));
+        this(options.number("loadBound", 1.25));
     }
 
-    PrefixAffinity(String sessionHeader, double loadBound) {
-        this.sessionHeader = sessionHeader.toLowerCase(Locale.ROOT);
+    PrefixAffinity(double loadBound) {
         if (loadBound < 1) {
             throw new IllegalArgumentException("prefix-affinity: loadBound must be at least 1, got " + loadBound);
         }
@@ -48,7 +45,7 @@ public final class PrefixAffinity implements SelectionPolicy {
     @Override
     public Backend choose(List<Backend> candidates, InferenceRequest request) {
         BoundedLoad bound = new BoundedLoad(loadBound, candidates);
-        String session = request.headers().get(sessionHeader);
+        String session = request.session();
         Backend chosen = session != null ? byKey(candidates, session.hashCode(), bound)
                 : byPrefix(candidates, request, bound);
         index.record(request.prefix(), chosen);

@@ -33,10 +33,13 @@ public final class HttpApi implements Processor {
 
     private final OpenAiApi openAi;
     private final KServeApi kserve;
+    private final String sessionHeader;
 
-    public HttpApi(ModelCatalog catalog) {
+    /** @param sessionHeader the request header that names the client's session, for session affinity */
+    public HttpApi(ModelCatalog catalog, String sessionHeader) {
         this.openAi = new OpenAiApi(catalog);
         this.kserve = new KServeApi(catalog);
+        this.sessionHeader = sessionHeader;
     }
 
     @Override
@@ -64,7 +67,8 @@ public final class HttpApi implements Processor {
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
-            exchange.getMessage().setBody(inference.withClientGone(client.channel().closeFuture()));
+            exchange.getMessage().setBody(inference.onConnection(request.headers().get(sessionHeader),
+                    client.channel().closeFuture()));
         } else {
             exchange.getMessage().setBody(result);
             exchange.setRouteStop(true);

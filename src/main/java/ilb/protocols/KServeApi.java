@@ -76,7 +76,8 @@ final class KServeApi {
         }
         String path = "/v2/models/" + name + (versioned ? "/versions/" + version : "")
                 + (action.isEmpty() ? "" : "/" + action) + (query == null || query.isEmpty() ? "" : "?" + query);
-        return new InferenceRequest(Api.KSERVE, method, path, headers, body, name, version, false, PromptPrefix.NONE, null);
+        return new InferenceRequest(Api.KSERVE, method, path, headers, body, name, version, false, PromptPrefix.NONE, null,
+                null);
     }
 
     private static InferenceMessage get(String method, java.util.function.Supplier<InferenceMessage> answer) {

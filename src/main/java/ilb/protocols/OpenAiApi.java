@@ -105,7 +105,7 @@ final class OpenAiApi {
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
-                null);
+                null, null);
     }
 
     /** Feeds the prompt's text, role names and all, to the hasher in the order the client wrote it. */

@@ -1,5 +1,6 @@
 package ilb.balancer;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,6 +65,26 @@ class PrefixRoutingTest {
         // 3 of the 4 rounds found the prompt cached
         long hits = fleet.stream().mapToLong(SimulatedBackend::prefixHitTokens).sum();
         assertThat(hits).isPositive();
+    }
+
+    @Test
+    void aSessionHeaderKeepsAConversationOnOneBackend() {
+        List<SimulatedBackend> fleet = List.of(servers.fastBackend(), servers.fastBackend(), servers.fastBackend());
+        Appliance ilb = ilb("prefix-affinity", fleet);
+        Map<String, Set<String>> servedBy = new HashMap<>();
+        for (int turn = 0; turn < 4; turn++) {
+            for (int session = 0; session < 6; session++) {
+                // a different prompt each turn: only the session header can keep them together
+                HttpResponse<String> response = ilb.send(ilb.request("/v1/chat/completions")
+                        .header("content-type", "application/json").header("x-session-id", "session-" + session)
+                        .POST(HttpRequest.BodyPublishers.ofString(chat(10 * turn + session, turn))).build());
+                assertThat(response.statusCode()).isEqualTo(200);
+                servedBy.computeIfAbsent("session-" + session, s -> new HashSet<>()).add(servedBy(response));
+            }
+        }
+
+        assertThat(servedBy.values()).allMatch(backends -> backends.size() == 1);
+        assertThat(servedBy.values().stream().flatMap(Set::stream).distinct().count()).isGreaterThan(1);
     }
 
     @Test

@@ -31,7 +31,7 @@ class PrefixAffinityTest {
 
     @Test
     void aPromptGoesBackWhereItsPrefixWasSent() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        PrefixAffinity policy = new PrefixAffinity(1.25);
         Backend first = policy.choose(fleet, ask(1, "What is 2+2?"));
 
         for (int i = 0; i < 10; i++) {
@@ -41,14 +41,14 @@ class PrefixAffinityTest {
 
     @Test
     void newPrefixesSpreadOverThePool() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        PrefixAffinity policy = new PrefixAffinity(1.25);
 
         assertThat(IntStream.range(0, 30).mapToObj(i -> policy.choose(fleet, ask(i, "?")))).contains(a, b, c);
     }
 
     @Test
     void newPrefixesAvoidBackendsOverTheBound() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.0);
+        PrefixAffinity policy = new PrefixAffinity(1.0);
         occupy(a, 2);
         occupy(c, 2);
         // 5 with the new one: at most 2 each, a and c would have 3
@@ -58,7 +58,7 @@ class PrefixAffinityTest {
 
     @Test
     void promptsTooShortForABlockGoToTheLeastLoaded() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        PrefixAffinity policy = new PrefixAffinity(1.25);
         occupy(a, 2);
         occupy(c, 1);
 
@@ -67,7 +67,7 @@ class PrefixAffinityTest {
 
     @Test
     void theLongestMatchWins() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        PrefixAffinity policy = new PrefixAffinity(1.25);
         String conversation = system(1) + "user: first question. assistant: a long answer. ".repeat(20);
         Backend shortOwner = policy.choose(List.of(a), ask(1, ""));
         Backend longOwner = policy.choose(List.of(b), Requests.prompt(conversation));
@@ -79,7 +79,7 @@ class PrefixAffinityTest {
 
     @Test
     void aBackendPastTheLoadBoundGivesNewRequestsToTheLeastLoaded() {
-        PrefixAffinity policy = new PrefixAffinity("x-session-id", 1.25);
+        PrefixAffinity policy = new PrefixAffinity(1.25);
         Backend owner = policy.choose(fleet, ask(1, "?"));
         // 6 in flight across the pool, all at the owner: its bound is ceil(1.25 * 7 / 3) = 3
         occupy(owner, 6);
@@ -95,21 +95,21 @@ class PrefixAffinityTest {
 
     @Test
     void aSessionStaysOnItsBackendAndSessionsSpread() {
-        PrefixAffinity policy = new PrefixAffinity("X-Session-Id", 2);
+        PrefixAffinity policy = new PrefixAffinity(2);
         Map<String, Backend> firstChoice = new HashMap<>();
         IntStream.range(0, 60).forEach(i -> firstChoice.put("s" + i,
-                policy.choose(fleet, Requests.request("hello " + i, Map.of("x-session-id", "s" + i)))));
+                policy.choose(fleet, Requests.inSession("hello " + i, "s" + i))));
 
         for (int round = 0; round < 3; round++) {
             firstChoice.forEach((session, backend) -> assertThat(policy.choose(fleet,
-                    Requests.request("other text", Map.of("x-session-id", session)))).isSameAs(backend));
+                    Requests.inSession("other text", session))).isSameAs(backend));
         }
         assertThat(firstChoice.values()).contains(a, b, c);
     }
 
     @Test
     void aLoadBoundBelowOneIsRefused() {
-        assertThatThrownBy(() -> new PrefixAffinity("x-session-id", 0.5))
+        assertThatThrownBy(() -> new PrefixAffinity(0.5))
                 .hasMessageContaining("loadBound must be at least 1");
     }
 }
