@@ -62,7 +62,8 @@ public class IlbConfiguration implements CamelConfiguration {
 
         // one set of I/O threads for the inference API and the backend connections: a request is served on one
         // thread from client to backend and back (routes/api.yaml: workerGroup)
-        EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads);
+        EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads > 0 ? eventLoopThreads
+                : Runtime.getRuntime().availableProcessors());
         context.addService(new EventLoopsService(eventLoops));
         context.addComponent("backend", new BackendComponent(eventLoops));
 

@@ -84,7 +84,7 @@ public final class Backend {
      * Takes the backend out until a health check finds it up again; without health checks, for one health
      * interval, so that a passing failure cannot remove it for good.
      */
-    public void markDown(String reason) {
+    public synchronized void markDown(String reason) {
         if (!isDown()) {
             LOG.info("backend {} DOWN: {}", id(), reason);
         }
@@ -93,7 +93,7 @@ public final class Backend {
         downReason = reason;
     }
 
-    public void markUp() {
+    public synchronized void markUp() {
         if (downReason != null) {
             LOG.info("backend {} UP", id());
             downReason = null;

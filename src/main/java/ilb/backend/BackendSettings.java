@@ -45,8 +45,13 @@ public record BackendSettings(String id, URI url, int tier, int weight, int capa
 
     /** The URL's own path, without a trailing slash, to put before every request path. */
     public String basePath() {
-        String path = url.getRawPath();
-        return path == null || path.equals("/") ? "" : path.replaceAll("/+$", "");
+        // on every request: no regular expression
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        int end = path.length();
+        while (end > 0 && path.charAt(end - 1) == '/') {
+            end--;
+        }
+        return path.substring(0, end);
     }
 
     @Override

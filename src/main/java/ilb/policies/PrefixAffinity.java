@@ -21,7 +21,7 @@ import ilb.inference.InferenceRequest;
  * <li>a prompt whose backends are all over the bound goes to the least loaded backend, which then holds that
  * prefix too: a hot prefix spreads as far as its load needs.</li>
  * </ul>
- * Option: {@code loadBound} (default 1.25). The session comes from the header {@code ilb.http.sessionHeader}.
+ * Option: {@code loadBound} (default 2). The session comes from the header {@code ilb.http.sessionHeader}.
  */
 public final class PrefixAffinity implements SelectionPolicy {
 
@@ -32,7 +32,7 @@ public final class PrefixAffinity implements SelectionPolicy {
     private final PrefixIndex index = new PrefixIndex(INDEX_BLOCKS);
 
     public PrefixAffinity(PoolOptions options) {
-        this(options.number("loadBound", 1.25));
+        this(options.number("loadBound", 2));
     }
 
     PrefixAffinity(double loadBound) {

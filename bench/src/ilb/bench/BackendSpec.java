@@ -1,0 +1,65 @@
+package ilb.bench;
+
+/**
+ * One simulated model server of a fleet: how fast it is (simulator flags) and how the balancers are told to treat it.
+ *
+ * @param hardware          what it stands for ({@code gpu}, {@code cpu}); passed to ilb as {@code hardware}
+ * @param tier              ilb's tier: tier 1 takes only what tier 0 cannot
+ * @param capacity          most requests in flight the balancers give it (ilb {@code capacity}, HAProxy {@code maxconn})
+ * @param maxNumSeqs        sequences it decodes at once
+ * @param ttftMs            fixed part of its time to first token
+ * @param prefillMsPerToken prefill of each uncached prompt token
+ * @param itlMs             time between two output tokens
+ * @param kvCacheTokens     size of its prefix cache, in tokens
+ */
+record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, double ttftMs, double prefillMsPerToken,
+        double itlMs, int kvCacheTokens) {
+
+    private static final int DEFAULT_KV_CACHE_TOKENS = 65_536;
+
+    /** A GPU-like server: 16 sequences at a time, 40 ms to the first token, 12 ms a token after it. */
+    static BackendSpec gpu() {
+        return new BackendSpec("gpu", 0, 16, 16, 40, 0.05, 12, DEFAULT_KV_CACHE_TOKENS);
+    }
+
+    /** A CPU-like server: 4 sequences, slow prefill and decode, in tier 1. */
+    static BackendSpec cpu() {
+        return new BackendSpec("cpu", 1, 4, 4, 200, 0.5, 45, DEFAULT_KV_CACHE_TOKENS);
+    }
+
+    /** A server that answers at once: only the proxies' own cost is left to measure. */
+    static BackendSpec instant() {
+        return new BackendSpec("gpu", 0, 4096, 4096, 0, 0, 0, DEFAULT_KV_CACHE_TOKENS);
+    }
+
+    BackendSpec withLatency(double ttftMs, double prefillMsPerToken, double itlMs) {
+        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens);
+    }
+
+    BackendSpec withKvCacheTokens(int tokens) {
+        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, tokens);
+    }
+
+    /** How long one request holds a sequence slot when nothing of its prompt is cached. */
+    double serviceMillis(int promptTokens, int outputTokens) {
+        return ttftMs + prefillMsPerToken * promptTokens + (outputTokens - 1) * itlMs;
+    }
+
+    /** Requests a second it completes when every slot is busy. */
+    double requestsPerSecond(int promptTokens, int outputTokens) {
+        return maxNumSeqs * 1000.0 / serviceMillis(promptTokens, outputTokens);
+    }
+
+    String[] simulatorFlags() {
+        return new String[] {"--port", "0", "--model", ChatRequest.MODEL, "--max-num-seqs", String.valueOf(maxNumSeqs),
+            "--ttft-ms", String.valueOf(ttftMs), "--prefill-ms-per-token", String.valueOf(prefillMsPerToken),
+            "--itl-ms", String.valueOf(itlMs), "--block-tokens", "16", "--kv-cache-tokens", String.valueOf(kvCacheTokens)};
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s tier %d: max-num-seqs %d, ttft %.0f ms + %.2f ms/prompt token, itl %.0f ms, "
+                + "kv cache %d tokens; capacity %d", hardware, tier, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs,
+                kvCacheTokens, capacity);
+    }
+}

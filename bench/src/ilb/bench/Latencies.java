@@ -1,0 +1,83 @@
+package ilb.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+
+import org.HdrHistogram.Histogram;
+
+/** The samples of a load phase, and what the report asks of them: percentiles, errors, time windows. */
+final class Latencies {
+
+    private final long startNanos;
+    private final List<Sample> samples;
+
+    Latencies(long startNanos, List<Sample> samples) {
+        this.startNanos = startNanos;
+        this.samples = samples;
+    }
+
+    int count() {
+        return samples.size();
+    }
+
+    long count(Predicate<Sample> which) {
+        return samples.stream().filter(which).count();
+    }
+
+    long errorCount() {
+        return count(s -> !s.ok());
+    }
+
+    /** Errors by kind, e.g. {@code {http 503=12, timeout=3}}. */
+    Map<String, Long> errors() {
+        Map<String, Long> errors = new TreeMap<>();
+        samples.stream().filter(s -> !s.ok()).forEach(s -> errors.merge(s.error(), 1L, Long::sum));
+        return errors;
+    }
+
+    /** Time to first token at a percentile (0-100) of all requests, in ms; see {@link #percentileMillis}. */
+    double ttftMillis(double percentile) {
+        return percentileMillis(Sample::ttftNanos, percentile);
+    }
+
+    /** End-to-end latency at a percentile (0-100) of all requests, in ms; see {@link #percentileMillis}. */
+    double e2eMillis(double percentile) {
+        return percentileMillis(Sample::e2eNanos, percentile);
+    }
+
+    /**
+     * A percentile of all requests in which a failed one counts as slower than any answer, since to its client it
+     * never came: +∞ when the percentile falls on a failure, NaN when there are no requests. Percentiles of the
+     * answers alone would make a system look faster the more of its slow requests it lets fail.
+     */
+    private double percentileMillis(ToLongFunction<Sample> metric, double percentile) {
+        Histogram answeredMicros = new Histogram(3);
+        long failed = 0;
+        for (Sample sample : samples) {
+            long nanos = metric.applyAsLong(sample);
+            if (!sample.ok()) {
+                failed++;
+            } else if (nanos >= 0) {
+                answeredMicros.recordValue(nanos / 1000);
+            }
+        }
+        long answered = answeredMicros.getTotalCount();
+        if (answered + failed == 0) {
+            return Double.NaN;
+        }
+        long rank = Math.max(1, (long) Math.ceil(percentile / 100 * (answered + failed)));
+        return rank > answered ? Double.POSITIVE_INFINITY
+                : answeredMicros.getValueAtPercentile(100.0 * rank / answered) / 1000.0;
+    }
+
+    /** The samples meant to be sent between {@code fromSeconds} and {@code toSeconds} into the phase. */
+    Latencies window(double fromSeconds, double toSeconds) {
+        long from = startNanos + (long) (fromSeconds * 1e9);
+        long to = startNanos + (long) (toSeconds * 1e9);
+        return new Latencies(startNanos, samples.stream()
+                .filter(s -> s.intendedNanos() >= from && s.intendedNanos() < to).toList());
+    }
+}

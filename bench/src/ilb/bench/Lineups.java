@@ -1,0 +1,45 @@
+package ilb.bench;
+
+import java.util.List;
+
+/**
+ * The systems each scenario runs side by side, in order: {@code direct}, {@code ilb <policy spec>} (the
+ * {@code customLoadBalancer} ref, options in URI-query style), or {@code haproxy-<mode>}. A policy spec ilb rejects
+ * is reported as not available.
+ */
+final class Lineups {
+
+    static final List<String> PROXY_OVERHEAD = List.of(
+            "direct",
+            "ilb least-request",
+            "haproxy-leastconn");
+
+    static final List<String> HETEROGENEOUS_FLEET = List.of(
+            "ilb least-request",
+            "ilb peak-ewma",
+            "ilb scored",
+            "ilb scored?sloTtft=500ms&sloTpot=50ms",
+            // servers given more room than their batch: the server's own queue and latency now matter
+            "ilb least-request capacity=64",
+            "ilb scored capacity=64",
+            "ilb scored?sloTtft=500ms&sloTpot=50ms capacity=64",
+            "haproxy-roundrobin",
+            "haproxy-leastconn",
+            "haproxy-leastconn-maxconn");
+
+    static final List<String> SHARED_PREFIXES = List.of(
+            "ilb prefix-affinity",
+            "ilb scored",
+            "ilb least-request",
+            "haproxy-leastconn",
+            "haproxy-roundrobin");
+
+    static final List<String> FAULTS = List.of(
+            "ilb peak-ewma",
+            "ilb scored",
+            "haproxy-leastconn",
+            "haproxy-roundrobin");
+
+    private Lineups() {
+    }
+}

@@ -1,0 +1,47 @@
+package ilb.bench;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Open-loop Poisson load: requests arrive at exponentially distributed intervals and are sent when due, whether or
+ * not earlier ones have been answered, as independent users would send them. A request sent late (the generator
+ * fell behind) still counts its latency from when it was due, so a stalled system cannot make its own queueing
+ * disappear (no coordinated omission).
+ */
+final class OpenLoopLoad {
+
+    private final LoadClient client;
+    private final Workload workload;
+
+    OpenLoopLoad(LoadClient client, Workload workload) {
+        this.client = client;
+        this.workload = workload;
+    }
+
+    /**
+     * Sends requests at {@code rate} a second from {@code startNanos} until {@code endNanos} into the recorder, then
+     * waits for the last answers. The same seed gives the same arrival times and requests, so every system sees the
+     * same load.
+     */
+    void run(double rate, long startNanos, long endNanos, long seed, LatencyRecorder recorder)
+            throws InterruptedException {
+        SplittableRandom arrivals = new SplittableRandom(seed);
+        double seconds = 0;
+        for (long index = 0; ; index++) {
+            seconds += -Math.log(1 - arrivals.nextDouble()) / rate;
+            long due = startNanos + (long) (seconds * 1e9);
+            if (due >= endNanos) {
+                break;
+            }
+            ChatRequest request = workload.request(index);
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
+            }
+            recorder.sent(due, System.nanoTime());
+            client.send(request, due, recorder::completed);
+        }
+        recorder.awaitCompletion(Duration.ofMinutes(2));
+    }
+}

@@ -1,0 +1,18 @@
+package ilb.bench;
+
+/**
+ * One request as the client saw it. Times are from the moment the request was meant to be sent (its place in the
+ * arrival schedule), not from when it went out, so that a stalled system cannot hide queueing from the numbers.
+ *
+ * @param intendedNanos when it was meant to be sent ({@link System#nanoTime()})
+ * @param ttftNanos     until the first streamed {@code data:} event; -1 when not streamed or none came
+ * @param e2eNanos      until the response ended (or failed)
+ * @param error         what went wrong ({@code http 503}, {@code timeout}, {@code connection closed}, ...); null if
+ *                      it was a success
+ */
+record Sample(long intendedNanos, long ttftNanos, long e2eNanos, String error) {
+
+    boolean ok() {
+        return error == null;
+    }
+}

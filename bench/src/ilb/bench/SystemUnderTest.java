@@ -1,0 +1,99 @@
+package ilb.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+/** What the load generator sends to: a proxy in front of the fleet, or the fleet's first server directly. */
+interface SystemUnderTest extends AutoCloseable {
+
+    String baseUrl();
+
+    /** CPU time the system's own process has used so far (none for direct). */
+    Duration cpuTime();
+
+    @Override
+    void close();
+
+    /**
+     * Starts a system by its name in {@link Lineups}: {@code direct}, {@code ilb <policy spec>} (optionally
+     * followed by {@code capacity=<n>}, every server's capacity instead of its own) or {@code haproxy-<mode>}. Returns once it has answered a request.
+     */
+    static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
+        if (system.equals("direct")) {
+            return new Direct(fleet.member(0).server().url());
+        }
+        if (system.startsWith("ilb ")) {
+            String[] words = system.substring("ilb ".length()).split(" capacity=");
+            return IlbProcess.start(words[0], words.length > 1 ? Integer.parseInt(words[1]) : 0, fleet, settings);
+        }
+        if (system.startsWith("haproxy-")) {
+            return HaProxy.start(system, fleet, settings);
+        }
+        throw new IllegalArgumentException("unknown system: " + system);
+    }
+
+    /**
+     * Waits until a freshly started proxy is live ({@code /v2/health/live}: ilb answers it itself, HAProxy passes it
+     * to a server) and a chat completion through it succeeds; unavailable if the process dies, its log names a
+     * failure, or the time runs out.
+     */
+    static void awaitReady(ChildProcess process, String baseUrl, Duration atMost, String... failuresInLog)
+            throws SystemUnavailable {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        String last = "no answer";
+        ChatRequest probe = ChatRequest.user("are you there", 1, false);
+        while (System.nanoTime() < deadline) {
+            String failure = process.failure(failuresInLog);
+            if (failure != null || !process.alive()) {
+                throw new SystemUnavailable(failure != null ? failure : "exited; see " + process.log());
+            }
+            try {
+                var live = Http.get(baseUrl + "/v2/health/live");
+                if (live.statusCode() != 200) {
+                    last = "/v2/health/live: HTTP " + live.statusCode();
+                } else {
+                    var answer = Http.post(baseUrl, probe);
+                    if (answer.statusCode() == 200) {
+                        return;
+                    }
+                    last = "HTTP " + answer.statusCode() + " " + answer.body();
+                }
+            } catch (RuntimeException e) {
+                last = e.toString();
+            }
+            sleep(Duration.ofMillis(200));
+        }
+        throw new SystemUnavailable("not ready after " + atMost.toSeconds() + " s: " + last + "; see " + process.log());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The client talks to the first server of the fleet itself: the baseline with no proxy. */
+    record Direct(String baseUrl) implements SystemUnderTest {
+        @Override
+        public Duration cpuTime() {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

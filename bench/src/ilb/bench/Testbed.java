@@ -1,0 +1,99 @@
+package ilb.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** One system under test in front of a fleet (its own, or one it shares), and a load client pointed at it. */
+final class Testbed implements AutoCloseable {
+
+    /** Something done to the fleet during a load phase, {@code at} after its start (a crash, a slowdown). */
+    record Event(Duration at, Runnable action) {
+    }
+
+    private final Fleet fleet;
+    private final boolean ownsFleet;
+    private final SystemUnderTest system;
+    private final LoadClient client;
+
+    private Testbed(Fleet fleet, boolean ownsFleet, SystemUnderTest system, LoadClient client) {
+        this.fleet = fleet;
+        this.ownsFleet = ownsFleet;
+        this.system = system;
+        this.client = client;
+    }
+
+    /**
+     * Starts a fleet and the system in front of it, both closed with the testbed; requests unanswered
+     * {@code timeout} after they were due fail.
+     */
+    static Testbed start(String system, List<BackendSpec> fleetSpecs, Duration timeout, BenchSettings settings)
+            throws SystemUnavailable {
+        Fleet fleet = Fleet.start(fleetSpecs);
+        try {
+            return start(system, fleet, true, timeout, settings);
+        } catch (SystemUnavailable | RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    /** Starts the system in front of a fleet that other testbeds share and the caller closes. */
+    static Testbed on(Fleet fleet, String system, Duration timeout, BenchSettings settings) throws SystemUnavailable {
+        return start(system, fleet, false, timeout, settings);
+    }
+
+    private static Testbed start(String system, Fleet fleet, boolean ownsFleet, Duration timeout,
+            BenchSettings settings) throws SystemUnavailable {
+        long begin = System.nanoTime();
+        SystemUnderTest started = SystemUnderTest.start(system, fleet, settings);
+        System.out.printf("  %s: ready in %.1f s%n", system, (System.nanoTime() - begin) / 1e9);
+        return new Testbed(fleet, ownsFleet, started, new LoadClient(started.baseUrl(), timeout));
+    }
+
+    Fleet fleet() {
+        return fleet;
+    }
+
+    LoadClient client() {
+        return client;
+    }
+
+    SystemUnderTest system() {
+        return system;
+    }
+
+    /**
+     * Open-loop Poisson load at {@code rate} a second: {@code warmUp} not measured (the JIT compiles the request path
+     * of every process, queues reach their steady state), then {@code measured}. Events are timed from the start of
+     * the measured part. Returns once every request has been answered or has timed out.
+     */
+    LatencyRecorder run(Workload workload, double rate, Duration warmUp, Duration measured, long seed, Event... events)
+            throws InterruptedException {
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
+        long measuredStart = start + warmUp.toNanos();
+        LatencyRecorder recorder = new LatencyRecorder(measuredStart);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            for (Event event : events) {
+                timer.schedule(event.action(), measuredStart + event.at().toNanos() - System.nanoTime(),
+                        TimeUnit.NANOSECONDS);
+            }
+            new OpenLoopLoad(client, workload).run(rate, start, measuredStart + measured.toNanos(), seed, recorder);
+            return recorder;
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        system.close();
+        if (ownsFleet) {
+            fleet.close();
+        }
+    }
+}
