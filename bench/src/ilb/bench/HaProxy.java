@@ -18,19 +18,14 @@ import java.util.List;
  * HAProxy has no spill tier: its {@code backup} servers take traffic only when every other server is down, so
  * servers of every tier are plain servers here.
  */
-final class HaProxy implements SystemUnderTest {
+final class HaProxy {
 
     static final String BINARY = "/usr/sbin/haproxy";
 
-    private final ChildProcess process;
-    private final String baseUrl;
-
-    private HaProxy(ChildProcess process, String baseUrl) {
-        this.process = process;
-        this.baseUrl = baseUrl;
+    private HaProxy() {
     }
 
-    static HaProxy start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
+    static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         int port = SystemUnderTest.freePort();
         Path dir = settings.work().resolve(system);
         Path config = dir.resolve("haproxy.cfg");
@@ -43,14 +38,7 @@ final class HaProxy implements SystemUnderTest {
         // -db: stay in the foreground, so that the bench owns the process
         ChildProcess process = ChildProcess.start(List.of(BINARY, "-db", "-f", config.toString()), dir,
                 dir.resolve("haproxy.log"));
-        HaProxy haProxy = new HaProxy(process, "http://127.0.0.1:" + port);
-        try {
-            SystemUnderTest.awaitReady(process, haProxy.baseUrl, Duration.ofSeconds(20), "[ALERT]");
-            return haProxy;
-        } catch (SystemUnavailable e) {
-            haProxy.close();
-            throw e;
-        }
+        return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(20), "[ALERT]");
     }
 
     static String config(String system, int port, Fleet fleet) {
@@ -101,20 +89,5 @@ final class HaProxy implements SystemUnderTest {
             cfg.append('\n');
         }
         return cfg.toString();
-    }
-
-    @Override
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    @Override
-    public Duration cpuTime() {
-        return process.cpuTime();
-    }
-
-    @Override
-    public void close() {
-        process.close();
     }
 }

@@ -12,22 +12,17 @@ import java.util.List;
  * ilb in its own JVM, as it runs in production (Camel Main, routes/api.yaml), with one pool route over the fleet:
  * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's.
  */
-final class IlbProcess implements SystemUnderTest {
+final class IlbProcess {
 
     /** Log lines that mean the pool cannot serve, e.g. a policy spec ilb does not know. */
     private static final String[] FAILURES = {"Failed to start route", "No bean could be found", "FailedToCreateRoute",
         "Error starting CamelContext"};
 
-    private final ChildProcess process;
-    private final String baseUrl;
-
-    private IlbProcess(ChildProcess process, String baseUrl) {
-        this.process = process;
-        this.baseUrl = baseUrl;
+    private IlbProcess() {
     }
 
     /** @param capacity every server's capacity in the pool; 0: each server's own */
-    static IlbProcess start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
+    static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         Path dir = settings.work().resolve("ilb-" + fileName(policy) + (capacity > 0 ? "-capacity-" + capacity : ""));
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
@@ -49,14 +44,7 @@ final class IlbProcess implements SystemUnderTest {
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
                 "-Dcamel.main.routesReloadEnabled=false",
                 "ilb.Ilb"), settings.repo(), dir.resolve("ilb.log"));
-        IlbProcess ilb = new IlbProcess(process, "http://127.0.0.1:" + port);
-        try {
-            SystemUnderTest.awaitReady(process, ilb.baseUrl, Duration.ofSeconds(60), FAILURES);
-            return ilb;
-        } catch (SystemUnavailable e) {
-            ilb.close();
-            throw e;
-        }
+        return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(60), FAILURES);
     }
 
     /** The pool route file, as an operator would write it (see routes/pool-llama.yaml). */
@@ -86,20 +74,5 @@ final class IlbProcess implements SystemUnderTest {
 
     private static String fileName(String policy) {
         return policy.replaceAll("[^A-Za-z0-9.-]+", "_");
-    }
-
-    @Override
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    @Override
-    public Duration cpuTime() {
-        return process.cpuTime();
-    }
-
-    @Override
-    public void close() {
-        process.close();
     }
 }

@@ -85,6 +85,35 @@ interface SystemUnderTest extends AutoCloseable {
         }
     }
 
+    /**
+     * A proxy running as a child process, once it is ready ({@link #awaitReady}); stopped again if it never
+     * gets there.
+     */
+    static SystemUnderTest started(ChildProcess process, String baseUrl, Duration atMost, String... failuresInLog)
+            throws SystemUnavailable {
+        Proxy proxy = new Proxy(process, baseUrl);
+        try {
+            awaitReady(process, baseUrl, atMost, failuresInLog);
+            return proxy;
+        } catch (SystemUnavailable e) {
+            proxy.close();
+            throw e;
+        }
+    }
+
+    /** ilb or HAProxy in a process of its own. */
+    record Proxy(ChildProcess process, String baseUrl) implements SystemUnderTest {
+        @Override
+        public Duration cpuTime() {
+            return process.cpuTime();
+        }
+
+        @Override
+        public void close() {
+            process.close();
+        }
+    }
+
     /** The client talks to the first server of the fleet itself: the baseline with no proxy. */
     record Direct(String baseUrl) implements SystemUnderTest {
         @Override
