@@ -39,18 +39,26 @@ final class MetricsReader {
     private final HistogramMean e2e = new HistogramMean(E2E);
 
     BackendTelemetry read(String text, long nowNanos) {
-        Map<String, Double> samples = samples(text);
-        return new BackendTelemetry(nowNanos, first(samples, WAITING), first(samples, RUNNING),
-                first(samples, KV_CACHE), ttft.update(samples, nowNanos),
+        Samples samples = samples(text);
+        return new BackendTelemetry(nowNanos, first(samples.sums(), WAITING), first(samples.sums(), RUNNING),
+                first(samples.maxes(), KV_CACHE), ttft.update(samples, nowNanos),
                 tpot.update(samples, nowNanos), e2e.update(samples, nowNanos));
     }
 
     /**
-     * Sums of the samples by metric name, and by name with each one of its labels ({@code name{label=value}});
-     * histogram buckets are skipped.
+     * The samples of a scrape by metric name, and by name with each one of its labels ({@code name{label=value}}):
+     * their sum (queues add up over models and engines) and their largest (a cache's use does not).
      */
-    static Map<String, Double> samples(String text) {
-        Map<String, Double> sums = new HashMap<>();
+    record Samples(Map<String, Double> sums, Map<String, Double> maxes) {
+        void add(String key, double value) {
+            sums.merge(key, value, Double::sum);
+            maxes.merge(key, value, Math::max);
+        }
+    }
+
+    /** The samples of a scrape; histogram buckets are skipped. */
+    static Samples samples(String text) {
+        Samples samples = new Samples(new HashMap<>(), new HashMap<>());
         for (String line : text.split("\n")) {
             if (line.isEmpty() || line.charAt(0) == '#') {
                 continue;
@@ -67,26 +75,26 @@ final class MetricsReader {
             }
             int labelsEnd = brace == nameEnd ? line.indexOf('}', brace) : -1;
             int valueStart = (labelsEnd >= 0 ? labelsEnd + 1 : nameEnd);
-            String[] rest = line.substring(valueStart).trim().split("\\s+");
+            String rest = line.substring(valueStart).trim();
+            int end = rest.indexOf(' ');
             double value;
             try {
-                value = Double.parseDouble(rest[0]);
+                value = Double.parseDouble(end < 0 ? rest : rest.substring(0, end));
             } catch (NumberFormatException e) {
                 continue;
             }
-            sums.merge(name, value, Double::sum);
+            samples.add(name, value);
             if (labelsEnd >= 0) {
                 for (String label : line.substring(brace + 1, labelsEnd).split(",")) {
                     int eq = label.indexOf('=');
                     if (eq > 0) {
                         String labelValue = label.substring(eq + 1).trim().replace("\"", "");
-                        sums.merge(name + "{" + label.substring(0, eq).trim() + "=" + labelValue + "}", value,
-                                Double::sum);
+                        samples.add(name + "{" + label.substring(0, eq).trim() + "=" + labelValue + "}", value);
                     }
                 }
             }
         }
-        return sums;
+        return samples;
     }
 
     private static double first(Map<String, Double> samples, List<String> names) {
@@ -111,7 +119,8 @@ final class MetricsReader {
             this.names = names;
         }
 
-        double update(Map<String, Double> samples, long nowNanos) {
+        double update(Samples scrape, long nowNanos) {
+            Map<String, Double> samples = scrape.sums();
             for (String name : names) {
                 Double sum = samples.get(name + "_sum");
                 Double count = samples.get(name + "_count");

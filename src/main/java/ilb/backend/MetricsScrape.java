@@ -25,7 +25,8 @@ final class MetricsScrape extends Poller {
 
     @Override
     long timeoutMillis(BackendSettings settings) {
-        return Math.max(100, settings.metricsIntervalMillis());
+        // a busy server may answer slowly: wait as long as its last telemetry stays fresh
+        return Math.max(1000, 4 * settings.metricsIntervalMillis());
     }
 
     @Override

@@ -38,10 +38,19 @@ abstract class Poller {
             return;
         }
         BackendSettings settings = backend.settings();
-        client.send(settings, "GET", path(settings), Map.of(), new byte[0], timeoutMillis(settings), null, result -> {
+        try {
+            client.send(settings, "GET", path(settings), Map.of(), new byte[0], timeoutMillis(settings), null,
+                    result -> {
+                        try {
+                            answered(result);
+                        } finally {
+                            running.set(false);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // e.g. the client is closing with the route: poll again next time rather than never
             running.set(false);
-            answered(result);
-        });
+        }
     }
 
     abstract String path(BackendSettings settings);

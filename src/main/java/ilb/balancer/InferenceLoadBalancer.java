@@ -58,6 +58,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final Runnable drainOnRelease = this::drain;
     private List<Tier> tiers = List.of();
     private Map<Backend, AsyncProcessor> processors = Map.of();
+    private Map<Backend, SelectionPolicy> policyOf = Map.of();
     private final ScheduledExecutorService timer;
     private RetryBudget budget;
 
@@ -105,6 +106,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
         processors = byBackend;
         tiers = byTier.values().stream().map(tier -> new Tier(List.copyOf(tier), policies.get())).toList();
+        Map<Backend, SelectionPolicy> tierPolicies = new HashMap<>();
+        tiers.forEach(tier -> tier.backends().forEach(backend -> tierPolicies.put(backend, tier.policy())));
+        policyOf = tierPolicies;
         budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
         processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
     }
@@ -171,15 +175,15 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     unavailable.merge(availability, 1, Integer::sum);
                 }
             }
-            candidates = inLocalZone(candidates);
             if (slo.any()) {
                 List<Backend> onTarget = new ArrayList<>(candidates.size());
                 candidates.stream().filter(b -> !slo.brokenBy(b, now)).forEach(onTarget::add);
                 if (onTarget.isEmpty() && !candidates.isEmpty() && offTarget == null) {
-                    offTarget = tier.policy().choose(candidates, dispatch.request);
+                    offTarget = tier.policy().choose(inLocalZone(candidates), dispatch.request);
                 }
                 candidates = onTarget;
             }
+            candidates = inLocalZone(candidates);
             while (!candidates.isEmpty()) {
                 Backend chosen = tier.policy().choose(candidates, dispatch.request);
                 Lease lease = chosen.tryAcquire();
@@ -192,7 +196,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 fullButOnTarget = true;
             }
         }
-        if (offTarget != null && !(fullButOnTarget && dispatch.mayHold(now))) {
+        if (offTarget != null && !(fullButOnTarget && dispatch.mayHold(now) && queued() < settings.queueSize())) {
             Lease lease = offTarget.tryAcquire();
             if (lease != null) {
                 return new Selection(lease, false, 0, null);
@@ -270,7 +274,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             this.exchange = exchange;
             this.callback = callback;
             this.request = request;
-            this.holdUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(slo.holdMillis());
+            // the wait ends before the queue's timeout would: then a backend off target serves, not a 503
+            this.holdUntilNanos = System.nanoTime()
+                    + TimeUnit.MILLISECONDS.toNanos(Math.min(slo.holdMillis(), settings.queueTimeoutMillis() / 2));
         }
 
         boolean mayHold(long nowNanos) {
@@ -349,6 +355,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             tried.add(backend);
             last = backend;
             exchange.getMessage().setBody(request);
+            policyOf.get(backend).sent(request, backend);
             processors.get(backend).process(exchange, doneSync -> onResponse(lease));
         }
 

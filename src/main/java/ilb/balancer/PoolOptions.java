@@ -50,11 +50,18 @@ public final class PoolOptions {
 
     public double number(String name, double otherwise) {
         String value = take(name);
-        try {
-            return value == null ? otherwise : Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("balancer " + policy + ": " + name + " must be a number, got " + value);
+        if (value == null) {
+            return otherwise;
         }
+        try {
+            double number = Double.parseDouble(value);
+            if (Double.isFinite(number)) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("balancer " + policy + ": " + name + " must be a number, got " + value);
     }
 
     public String text(String name, String otherwise) {

@@ -13,4 +13,8 @@ public interface SelectionPolicy {
 
     /** One of {@code candidates}, which is never empty, for {@code request}. */
     Backend choose(List<Backend> candidates, InferenceRequest request);
+
+    /** The request is on its way to {@code backend} (which the policy may or may not have chosen). */
+    default void sent(InferenceRequest request, Backend backend) {
+    }
 }

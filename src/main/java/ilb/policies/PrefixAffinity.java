@@ -46,10 +46,12 @@ public final class PrefixAffinity implements SelectionPolicy {
     public Backend choose(List<Backend> candidates, InferenceRequest request) {
         BoundedLoad bound = new BoundedLoad(loadBound, candidates);
         String session = request.session();
-        Backend chosen = session != null ? byKey(candidates, session.hashCode(), bound)
-                : byPrefix(candidates, request, bound);
-        index.record(request.prefix(), chosen);
-        return chosen;
+        return session != null ? byKey(candidates, session.hashCode(), bound) : byPrefix(candidates, request, bound);
+    }
+
+    @Override
+    public void sent(InferenceRequest request, Backend backend) {
+        index.record(request.prefix(), backend);
     }
 
     private static Backend byKey(List<Backend> candidates, long key, BoundedLoad bound) {

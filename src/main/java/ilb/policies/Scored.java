@@ -74,10 +74,13 @@ public final class Scored implements SelectionPolicy {
                 best = i;
             }
         }
-        Backend chosen = candidates.get(best);
+        return candidates.get(best);
+    }
+
+    @Override
+    public void sent(InferenceRequest request, Backend backend) {
         if (index != null) {
-            index.record(request.prefix(), chosen);
+            index.record(request.prefix(), backend);
         }
-        return chosen;
     }
 }

@@ -67,7 +67,8 @@ public final class HttpApi implements Processor {
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
-            exchange.getMessage().setBody(inference.onConnection(request.headers().get(sessionHeader),
+            String session = request.headers().get(sessionHeader);
+            exchange.getMessage().setBody(inference.onConnection(session == null || session.isBlank() ? null : session,
                     client.channel().closeFuture()));
         } else {
             exchange.getMessage().setBody(result);

@@ -56,6 +56,19 @@ class MetricsReaderTest {
     }
 
     @Test
+    void queuesAddUpOverEnginesButCacheUseDoesNot() {
+        BackendTelemetry telemetry = new MetricsReader().read("""
+                vllm:num_requests_waiting{engine="0"} 2
+                vllm:num_requests_waiting{engine="1"} 3
+                vllm:kv_cache_usage_perc{engine="0"} 0.8
+                vllm:kv_cache_usage_perc{engine="1"} 0.6
+                """, 1);
+
+        assertThat(telemetry.waiting()).isEqualTo(5);
+        assertThat(telemetry.kvCacheUsage()).isEqualTo(0.8);
+    }
+
+    @Test
     void readsSglangNames() {
         BackendTelemetry telemetry = new MetricsReader().read("""
                 sglang:num_running_reqs{model_name="m"} 7

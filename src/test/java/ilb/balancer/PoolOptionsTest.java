@@ -39,5 +39,7 @@ class PoolOptionsTest {
         assertThatThrownBy(() -> PoolOptions.parse("scored?sloTtft=soon").millis("sloTtft", 0))
                 .hasMessageContaining("sloTtft must be a duration, got soon");
         assertThatThrownBy(() -> PoolOptions.parse("scored?queue")).hasMessageContaining("expected name=value");
+        assertThatThrownBy(() -> PoolOptions.parse("prefix-affinity?loadBound=NaN").number("loadBound", 2))
+                .hasMessageContaining("loadBound must be a number, got NaN");
     }
 }

@@ -32,10 +32,10 @@ class PrefixAffinityTest {
     @Test
     void aPromptGoesBackWhereItsPrefixWasSent() {
         PrefixAffinity policy = new PrefixAffinity(1.25);
-        Backend first = policy.choose(fleet, ask(1, "What is 2+2?"));
+        Backend first = Requests.send(policy, fleet, ask(1, "What is 2+2?"));
 
         for (int i = 0; i < 10; i++) {
-            assertThat(policy.choose(fleet, ask(1, "Question " + i))).isSameAs(first);
+            assertThat(Requests.send(policy, fleet, ask(1, "Question " + i))).isSameAs(first);
         }
     }
 
@@ -43,7 +43,7 @@ class PrefixAffinityTest {
     void newPrefixesSpreadOverThePool() {
         PrefixAffinity policy = new PrefixAffinity(1.25);
 
-        assertThat(IntStream.range(0, 30).mapToObj(i -> policy.choose(fleet, ask(i, "?")))).contains(a, b, c);
+        assertThat(IntStream.range(0, 30).mapToObj(i -> Requests.send(policy, fleet, ask(i, "?")))).contains(a, b, c);
     }
 
     @Test
@@ -53,7 +53,7 @@ class PrefixAffinityTest {
         occupy(c, 2);
         // 5 with the new one: at most 2 each, a and c would have 3
 
-        assertThat(IntStream.range(0, 30).mapToObj(i -> policy.choose(fleet, ask(i, "?")))).containsOnly(b);
+        assertThat(IntStream.range(0, 30).mapToObj(i -> Requests.send(policy, fleet, ask(i, "?")))).containsOnly(b);
     }
 
     @Test
@@ -62,35 +62,35 @@ class PrefixAffinityTest {
         occupy(a, 2);
         occupy(c, 1);
 
-        assertThat(policy.choose(fleet, Requests.prompt("hi"))).isSameAs(b);
+        assertThat(Requests.send(policy, fleet, Requests.prompt("hi"))).isSameAs(b);
     }
 
     @Test
     void theLongestMatchWins() {
         PrefixAffinity policy = new PrefixAffinity(1.25);
         String conversation = system(1) + "user: first question. assistant: a long answer. ".repeat(20);
-        Backend shortOwner = policy.choose(List.of(a), ask(1, ""));
-        Backend longOwner = policy.choose(List.of(b), Requests.prompt(conversation));
+        Backend shortOwner = Requests.send(policy, List.of(a), ask(1, ""));
+        Backend longOwner = Requests.send(policy, List.of(b), Requests.prompt(conversation));
         assertThat(shortOwner).isSameAs(a);
         assertThat(longOwner).isSameAs(b);
 
-        assertThat(policy.choose(fleet, Requests.prompt(conversation + "user: next question"))).isSameAs(b);
+        assertThat(Requests.send(policy, fleet, Requests.prompt(conversation + "user: next question"))).isSameAs(b);
     }
 
     @Test
     void aBackendPastTheLoadBoundGivesNewRequestsToTheLeastLoaded() {
         PrefixAffinity policy = new PrefixAffinity(1.25);
-        Backend owner = policy.choose(fleet, ask(1, "?"));
+        Backend owner = Requests.send(policy, fleet, ask(1, "?"));
         // 6 in flight across the pool, all at the owner: its bound is ceil(1.25 * 7 / 3) = 3
         occupy(owner, 6);
 
-        Backend chosen = policy.choose(fleet, ask(1, "again?"));
+        Backend chosen = Requests.send(policy, fleet, ask(1, "again?"));
 
         assertThat(chosen).isNotSameAs(owner);
         // the prefix now lives on both: when the owner is busy the new holder is the match
         occupy(chosen, 3);
         occupy(fleet.stream().filter(x -> x != owner && x != chosen).findFirst().orElseThrow(), 2);
-        assertThat(policy.choose(fleet, ask(1, "and again?"))).isSameAs(chosen);
+        assertThat(Requests.send(policy, fleet, ask(1, "and again?"))).isSameAs(chosen);
     }
 
     @Test
@@ -98,10 +98,10 @@ class PrefixAffinityTest {
         PrefixAffinity policy = new PrefixAffinity(2);
         Map<String, Backend> firstChoice = new HashMap<>();
         IntStream.range(0, 60).forEach(i -> firstChoice.put("s" + i,
-                policy.choose(fleet, Requests.inSession("hello " + i, "s" + i))));
+                Requests.send(policy, fleet, Requests.inSession("hello " + i, "s" + i))));
 
         for (int round = 0; round < 3; round++) {
-            firstChoice.forEach((session, backend) -> assertThat(policy.choose(fleet,
+            firstChoice.forEach((session, backend) -> assertThat(Requests.send(policy, fleet,
                     Requests.inSession("other text", session))).isSameAs(backend));
         }
         assertThat(firstChoice.values()).contains(a, b, c);

@@ -1,7 +1,10 @@
 package ilb.policies;
 
+import java.util.List;
 import java.util.Map;
 
+import ilb.backend.Backend;
+import ilb.balancer.SelectionPolicy;
 import ilb.inference.Api;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
@@ -12,6 +15,13 @@ final class Requests {
     static final InferenceRequest ANY = prompt("");
 
     private Requests() {
+    }
+
+    /** Chooses a backend for the request and sends it there, as the balancer does. */
+    static Backend send(SelectionPolicy policy, List<Backend> candidates, InferenceRequest request) {
+        Backend chosen = policy.choose(candidates, request);
+        policy.sent(request, chosen);
+        return chosen;
     }
 
     static InferenceRequest prompt(String text) {

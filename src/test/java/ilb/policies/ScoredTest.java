@@ -47,7 +47,7 @@ class ScoredTest {
     void aCachedPrefixOutweighsAModestLoad() {
         Scored policy = scored("scored");
         String system = "You answer in French. ".repeat(100);
-        Backend owner = policy.choose(List.of(a), Requests.prompt(system + "first"));
+        Backend owner = Requests.send(policy, List.of(a), Requests.prompt(system + "first"));
         occupy(owner, 4);
 
         assertThat(policy.choose(fleet, Requests.prompt(system + "second"))).isSameAs(owner);
