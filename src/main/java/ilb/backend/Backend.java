@@ -59,12 +59,12 @@ public final class Backend {
     }
 
     /**
-     * What the backend's metrics said lately, or {@link BackendTelemetry#NONE} if its last scrape is older than
-     * four scrape intervals (at least a second): then only what ilb counts itself is to be trusted.
+     * What the backend's metrics said lately, or {@link BackendTelemetry#NONE} if its last scrape is no longer
+     * fresh ({@link BackendSettings#telemetryFreshMillis()}): then only what ilb counts itself is to be trusted.
      */
     public BackendTelemetry telemetry(long nowNanos) {
         BackendTelemetry last = telemetry;
-        long staleAfter = TimeUnit.MILLISECONDS.toNanos(Math.max(1000, 4 * settings.metricsIntervalMillis()));
+        long staleAfter = TimeUnit.MILLISECONDS.toNanos(settings.telemetryFreshMillis());
         return last.known() && nowNanos - last.scrapedNanos() <= staleAfter ? last : BackendTelemetry.NONE;
     }
 

@@ -43,6 +43,14 @@ public record BackendSettings(String id, URI url, int tier, int weight, int capa
         return url.getPort() > 0 ? url.getPort() : 80;
     }
 
+    /**
+     * How long a scrape of the metrics path stays fresh: four scrape intervals, at least a second. A scrape may
+     * take that long to answer, and telemetry older than that is not trusted.
+     */
+    public long telemetryFreshMillis() {
+        return Math.max(1000, 4 * metricsIntervalMillis);
+    }
+
     /** The URL's own path, without a trailing slash, to put before every request path. */
     public String basePath() {
         // on every request: no regular expression

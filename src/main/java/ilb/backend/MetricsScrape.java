@@ -26,7 +26,7 @@ final class MetricsScrape extends Poller {
     @Override
     long timeoutMillis(BackendSettings settings) {
         // a busy server may answer slowly: wait as long as its last telemetry stays fresh
-        return Math.max(1000, 4 * settings.metricsIntervalMillis());
+        return settings.telemetryFreshMillis();
     }
 
     @Override

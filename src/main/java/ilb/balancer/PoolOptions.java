@@ -64,11 +64,6 @@ public final class PoolOptions {
         throw new IllegalArgumentException("balancer " + policy + ": " + name + " must be a number, got " + value);
     }
 
-    public String text(String name, String otherwise) {
-        String value = take(name);
-        return value == null ? otherwise : value;
-    }
-
     /** A duration ({@code 500ms}, {@code 2s}) in milliseconds; {@code otherwise} when not set. */
     public long millis(String name, long otherwise) {
         String value = take(name);

@@ -18,13 +18,14 @@ class PoolOptionsTest {
 
     @Test
     void optionsAreReadInTheirTypes() {
-        PoolOptions options = PoolOptions.parse("scored?queue=3.5&sloTtft=1s&sessionHeader=x-conversation%2Did");
+        PoolOptions options = PoolOptions.parse("scored?queue=3.5&kv=0%2E25&sloTtft=1s");
 
         assertThat(options.policy()).isEqualTo("scored");
         assertThat(options.number("queue", 0)).isEqualTo(3.5);
+        // values are URL-decoded
+        assertThat(options.number("kv", 0)).isEqualTo(0.25);
         assertThat(options.millis("sloTtft", 0)).isEqualTo(1000);
         assertThat(options.millis("sloTpot", 0)).isZero();
-        assertThat(options.text("sessionHeader", "")).isEqualTo("x-conversation-id");
         options.checkAllRead();
     }
 
