@@ -45,6 +45,8 @@ final class PoolBalancers implements BeanRepository {
         }
         InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
                 timer);
+        // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
+        // checks) its options before the unread ones are named
         policy.apply(options);
         options.checkAllRead();
         return type.cast(balancer);

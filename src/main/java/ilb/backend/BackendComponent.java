@@ -2,6 +2,7 @@ package ilb.backend;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -129,7 +130,7 @@ public class BackendComponent extends DefaultComponent {
      * hardware's, so that a tier of mixed hardware shares requests by capability.
      */
     public void setHardwareWeights(String hardwareWeights) {
-        Map<String, Integer> weights = new java.util.HashMap<>();
+        Map<String, Integer> weights = new HashMap<>();
         for (String entry : hardwareWeights.split(",")) {
             if (entry.isBlank()) {
                 continue;

@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * Reads the Prometheus text of vLLM, SGLang and Triton (TensorRT-LLM) servers into {@link BackendTelemetry}.
- * Gauges are taken as they are (summed over label sets, so a server with several models counts all its queue).
- * Latencies come from histograms: the mean over the requests finished since the previous scrape, smoothed, and
- * kept as they were while nothing finishes, for up to {@link #FORGET_NANOS}. One reader per backend; not thread-safe (one scrape at a time).
+ * Queue gauges are summed over label sets (a server with several models or engines counts all its queue); cache
+ * use is the largest of them. Latencies come from histograms: the mean over the requests finished since the
+ * previous scrape, smoothed, and kept as they were while nothing finishes, for up to {@link #FORGET_NANOS}.
+ * One reader per backend; not thread-safe (one scrape at a time).
  */
 final class MetricsReader {
 
