@@ -5,6 +5,10 @@ import java.util.concurrent.TimeUnit;
 
 import ilb.admission.ApiKeys;
 import ilb.backend.BackendComponent;
+import ilb.batch.BatchAdmission;
+import ilb.batch.BatchBroker;
+import ilb.batch.BatchIntake;
+import ilb.batch.BatchOutcome;
 import ilb.balancer.BalancerSettings;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
@@ -52,6 +56,20 @@ public class IlbConfiguration implements CamelConfiguration {
     private long queueTimeoutMillis;
     @PropertyInject(value = "ilb.zone")
     private String zone;
+    @PropertyInject(value = "ilb.balancer.batchReserve")
+    private double batchReserve;
+    @PropertyInject(value = "ilb.batch.enabled")
+    private boolean batchEnabled;
+    @PropertyInject(value = "ilb.batch.dlqTopic")
+    private String dlqTopic;
+    @PropertyInject(value = "ilb.batch.maxAttempts")
+    private int batchMaxAttempts;
+    @PropertyInject(value = "ilb.batch.maxInFlight")
+    private int batchMaxInFlight;
+    @PropertyInject(value = "ilb.batch.retryBackoffMillis")
+    private long batchRetryBackoffMillis;
+    @PropertyInject(value = "ilb.batch.deferMillis")
+    private long batchDeferMillis;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -69,18 +87,29 @@ public class IlbConfiguration implements CamelConfiguration {
 
         Registry registry = context.getRegistry();
         registry.bind("ilbEventLoops", eventLoops);
-        registry.bind("apiKeys", ApiKeys.fromProperties(context.getPropertiesComponent()));
-        registry.bind("httpApi", new HttpApi(catalog, sessionHeader));
+        ApiKeys apiKeys = ApiKeys.fromProperties(context.getPropertiesComponent());
+        HttpApi httpApi = new HttpApi(catalog, sessionHeader);
+        registry.bind("apiKeys", apiKeys);
+        registry.bind("httpApi", httpApi);
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));
 
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
-                queueSize, queueTimeoutMillis, zone);
+                queueSize, queueTimeoutMillis, zone, batchReserve);
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());
+
+        // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
+        registry.bind("batchIntake", new BatchIntake(context, "direct:batch-job", batchMaxInFlight,
+                batchRetryBackoffMillis, batchDeferMillis));
+        registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
+        registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
+        if (batchEnabled) {
+            BatchBroker.connect(context);
+        }
 
         if (demoFleet) {
             context.addService(new DemoFleet());

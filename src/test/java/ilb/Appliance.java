@@ -58,7 +58,8 @@ public final class Appliance implements AutoCloseable {
             int port = freePort();
             Main main = new Main();
             main.configure().addConfiguration(IlbConfiguration.class);
-            main.addOverrideProperty("camel.main.routesIncludePattern", "file:routes/api.yaml,file:" + routes + "/*.yaml");
+            main.addOverrideProperty("camel.main.routesIncludePattern",
+                    "file:routes/api.yaml,file:routes/batch.yaml,file:" + routes + "/*.yaml");
             main.addOverrideProperty("camel.main.routesReloadDirectory", routes.toString());
             main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
             main.addOverrideProperty("camel.main.shutdownTimeout", "5");
@@ -68,6 +69,8 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.tenants", "test");
             main.addOverrideProperty("ilb.tenant.test.apiKeys", API_KEY);
             main.addOverrideProperty("ilb.tenant.test.models", "*");
+            // batch over Kafka only where a test turns it on (BatchJobs), with a broker of its own
+            main.addOverrideProperty("ilb.batch.enabled", "false");
             for (String property : properties) {
                 int eq = property.indexOf('=');
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));

@@ -73,35 +73,52 @@ public final class ApiKeys implements Processor {
         if (OPEN_PATHS.contains(path)) {
             return;
         }
-        String key = bearerToken(request.headers().get("authorization"));
-        Tenant tenant = key == null ? null : byKeyHash.get(hash(key));
-        ApiError refusal = null;
-        if (key == null) {
-            refusal = new ApiError(401, "invalid_request_error", "missing_api_key",
-                    "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
-        } else if (tenant == null) {
-            refusal = new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
-        } else if (tenant.rate() != null) {
-            long waitMillis = tenant.rate().tryTake();
-            if (waitMillis > 0) {
-                refusal = new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
-                        "Rate limit reached for tenant " + tenant.name() + ".", (int) Math.ceil(waitMillis / 1000.0));
-            }
-        }
-        if (refusal != null) {
+        Object admission = admit(request.headers().get("authorization"));
+        if (admission instanceof ApiError refusal) {
             exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
             exchange.getMessage().setBody(refusal);
             exchange.setRouteStop(true);
         } else {
-            exchange.setProperty(ExchangeProperties.TENANT, tenant);
+            exchange.setProperty(ExchangeProperties.TENANT, admission);
         }
     }
 
+    /**
+     * The tenant an {@code Authorization} header names, if it may send a request now; else why not: an
+     * {@link ApiError} 401 (no key, unknown key) or 429 (over its rate). Also for batch jobs, whose Kafka records
+     * carry the same header.
+     *
+     * @return a {@link Tenant} or an {@link ApiError}
+     */
+    public Object admit(String authorization) {
+        if (!enabled) {
+            return Tenant.ANYONE;
+        }
+        String key = bearerToken(authorization);
+        Tenant tenant = key == null ? null : byKeyHash.get(hash(key));
+        if (key == null) {
+            return new ApiError(401, "invalid_request_error", "missing_api_key",
+                    "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
+        }
+        if (tenant == null) {
+            return new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
+        }
+        if (tenant.rate() != null) {
+            long waitMillis = tenant.rate().tryTake();
+            if (waitMillis > 0) {
+                return new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
+                        "Rate limit reached for tenant " + tenant.name() + ".", (int) Math.ceil(waitMillis / 1000.0));
+            }
+        }
+        return tenant;
+    }
+
     private static String bearerToken(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String value = authorization == null ? "" : authorization.strip();
+        if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
-        String token = authorization.substring(7).trim();
+        String token = value.substring(7).trim();
         return token.isEmpty() ? null : token;
     }
 

@@ -11,7 +11,8 @@ package ilb.balancer;
  * @param queueTimeoutMillis longest a request waits for one before it is answered 503
  * @param zone               where this ilb runs; its tiers prefer backends of the same zone and fail over to
  *                           the others when none of those can take a request. Empty: zones are ignored
+ * @param batchReserve       the share of each backend's capacity that batch jobs leave to interactive requests
  */
 public record BalancerSettings(int maxAttempts, double retryPercent, double retryMinPerSecond, double retryMaxSaved,
-        int queueSize, long queueTimeoutMillis, String zone) {
+        int queueSize, long queueTimeoutMillis, String zone, double batchReserve) {
 }

@@ -25,6 +25,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Priority;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Channel;
@@ -46,6 +47,10 @@ import org.apache.camel.support.service.ServiceHelper;
  * A request that fails before its first byte reaches the client (connect error, reset, 502/503/504, 429) is tried
  * on another backend, within a {@link RetryBudget}. When every backend is merely full, the request waits in a
  * bounded FIFO queue until one frees up. Nothing blocks: the request moves on whichever thread frees it.
+ * <p>
+ * A batch job ({@link Priority#BATCH}) only goes to a backend with {@link SpareCapacity}, never while interactive
+ * requests wait, and is never queued: without spare capacity it is answered 503 {@code no_spare_capacity} at once,
+ * and the batch consumer tries it again later.
  */
 public class InferenceLoadBalancer extends LoadBalancerSupport {
 
@@ -54,6 +59,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
     private final SloTargets slo;
+    private final SpareCapacity spare;
     private final ArrayDeque<Dispatch> waiting = new ArrayDeque<>();
     private final Runnable drainOnRelease = this::drain;
     private List<Tier> tiers = List.of();
@@ -80,6 +86,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.policies = policies;
         this.slo = SloTargets.from(options);
         this.settings = settings;
+        this.spare = new SpareCapacity(settings.batchReserve());
         this.timer = timer;
     }
 
@@ -150,6 +157,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      */
     private Selection select(Dispatch dispatch) {
         long now = System.nanoTime();
+        boolean batch = dispatch.request.priority() == Priority.BATCH;
         boolean busy = false;
         boolean fullButOnTarget = false;
         long cooling = Long.MAX_VALUE;
@@ -163,7 +171,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 }
                 Backend.Availability availability = backend.availability(now);
                 switch (availability) {
-                    case AVAILABLE -> candidates.add(backend);
+                    case AVAILABLE -> {
+                        if (!batch || spare.allows(backend, slo, now)) {
+                            candidates.add(backend);
+                        }
+                    }
                     case FULL -> {
                         busy = true;
                         fullButOnTarget |= !slo.brokenBy(backend, now);
@@ -196,7 +208,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 fullButOnTarget = true;
             }
         }
-        if (offTarget != null && !(fullButOnTarget && dispatch.mayHold(now) && queued() < settings.queueSize())) {
+        if (offTarget != null && !batch && !(fullButOnTarget && dispatch.mayHold(now) && queued() < settings.queueSize())) {
             Lease lease = offTarget.tryAcquire();
             if (lease != null) {
                 return new Selection(lease, false, 0, null);
@@ -284,6 +296,17 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         void next() {
+            if (request.priority() == Priority.BATCH) {
+                // interactive requests waiting come first; a batch job waits outside, in the batch consumer
+                Selection selection = queued() > 0 ? null : select(this);
+                if (selection != null && selection.lease() != null) {
+                    proceed(selection);
+                } else {
+                    finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_spare_capacity",
+                            "no backend for model " + request.model() + " has capacity to spare for batch jobs now", 1));
+                }
+                return;
+            }
             if (tried.isEmpty() && queued() > 0) {
                 // others are waiting already: take a place behind them
                 enqueue();

@@ -19,20 +19,28 @@ import io.netty.util.concurrent.Future;
  * @param session   the client's session (conversation) id, for session affinity, or null
  * @param clientGone completes when the client goes away (its connection closes), or null if nobody waits on a
  *                   connection; a backend call still running then is stopped
+ * @param priority   interactive, or a batch job that only takes spare capacity
  */
 public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
         String model, String version, boolean stream, PromptPrefix prefix, String session,
-        Future<?> clientGone) implements InferenceMessage {
+        Future<?> clientGone, Priority priority) implements InferenceMessage {
 
     /** The same request, from a client in {@code session} (or null) whose going away {@code gone} signals. */
     public InferenceRequest onConnection(String session, Future<?> gone) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, gone);
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, gone,
+                priority);
+    }
+
+    /** The same request with another priority. */
+    public InferenceRequest withPriority(Priority newPriority) {
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session,
+                clientGone, newPriority);
     }
 
     @Override
     public String toString() {
         // never the headers: they may carry keys
         return method + " " + path + " model=" + model + (version == null ? "" : " version=" + version)
-                + (stream ? " stream" : "") + " (" + body.length + " bytes)";
+                + (stream ? " stream" : "") + (priority == Priority.BATCH ? " batch" : "") + " (" + body.length + " bytes)";
     }
 }

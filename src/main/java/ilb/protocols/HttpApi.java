@@ -45,25 +45,12 @@ public final class HttpApi implements Processor {
     @Override
     public void process(Exchange exchange) {
         FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        String path = uri.path();
         String method = request.method().name();
-        Api api = Api.forPath(path);
-        exchange.setProperty(ExchangeProperties.API, api);
+        exchange.setProperty(ExchangeProperties.API, Api.forPath(new QueryStringDecoder(request.uri()).path()));
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
 
-        InferenceMessage result;
-        // bodies over the size limit never get here: RequestSizeLimit refuses them
-        if (api == Api.KSERVE) {
-            result = kserve.handle(tenant, method, path, uri.rawQuery(), forwardedHeaders(request),
-                    ByteBufUtil.getBytes(request.content()));
-        } else if (path.equals("/v1") || path.startsWith("/v1/")) {
-            result = openAi.handle(tenant, method, path, request.uri(), forwardedHeaders(request),
-                    ByteBufUtil.getBytes(request.content()));
-        } else {
-            result = ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
-                    + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
-        }
+        InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
+                ByteBufUtil.getBytes(request.content()));
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
@@ -74,6 +61,24 @@ public final class HttpApi implements Processor {
             exchange.getMessage().setBody(result);
             exchange.setRouteStop(true);
         }
+    }
+
+    /**
+     * What a request for {@code uri} (path and query) comes to: an {@link InferenceRequest} for its model's route, or
+     * what ilb answers itself (model lists, health, errors). Batch jobs are read here too.
+     */
+    public InferenceMessage read(Tenant tenant, String method, String uri, Map<String, String> headers, byte[] body) {
+        QueryStringDecoder decoded = new QueryStringDecoder(uri);
+        String path = decoded.path();
+        // bodies over the size limit never get here: RequestSizeLimit refuses them
+        if (Api.forPath(path) == Api.KSERVE) {
+            return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
+        }
+        if (path.equals("/v1") || path.startsWith("/v1/")) {
+            return openAi.handle(tenant, method, path, uri, headers, body);
+        }
+        return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
+                + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
     }
 
     private static Map<String, String> forwardedHeaders(FullHttpRequest request) {

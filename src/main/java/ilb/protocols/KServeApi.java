@@ -11,6 +11,7 @@ import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
+import ilb.inference.Priority;
 import ilb.routing.ModelCatalog;
 
 /**
@@ -77,7 +78,7 @@ final class KServeApi {
         String path = "/v2/models/" + name + (versioned ? "/versions/" + version : "")
                 + (action.isEmpty() ? "" : "/" + action) + (query == null || query.isEmpty() ? "" : "?" + query);
         return new InferenceRequest(Api.KSERVE, method, path, headers, body, name, version, false, PromptPrefix.NONE, null,
-                null);
+                null, Priority.INTERACTIVE);
     }
 
     private static InferenceMessage get(String method, java.util.function.Supplier<InferenceMessage> answer) {

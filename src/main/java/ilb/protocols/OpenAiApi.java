@@ -17,6 +17,7 @@ import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
+import ilb.inference.Priority;
 import ilb.routing.ModelCatalog;
 
 /**
@@ -105,7 +106,7 @@ final class OpenAiApi {
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
-                null, null);
+                null, null, Priority.INTERACTIVE);
     }
 
     /** Feeds the prompt's text, role names and all, to the hasher in the order the client wrote it. */

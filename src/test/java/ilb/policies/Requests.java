@@ -8,6 +8,7 @@ import ilb.balancer.SelectionPolicy;
 import ilb.inference.Api;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
+import ilb.inference.Priority;
 
 /** Inference requests for policy tests: only what policies look at (prompt and session) is filled in. */
 final class Requests {
@@ -30,6 +31,7 @@ final class Requests {
 
     static InferenceRequest inSession(String prompt, String session) {
         return new InferenceRequest(Api.OPENAI, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
-                false, new PromptPrefix.Builder().add(prompt).build(), session, null);
+                false, new PromptPrefix.Builder().add(prompt).build(), session, null,
+                Priority.INTERACTIVE);
     }
 }

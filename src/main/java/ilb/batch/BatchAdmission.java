@@ -1,0 +1,100 @@
+package ilb.batch;
+
+import java.io.IOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ilb.admission.ApiKeys;
+import ilb.admission.Tenant;
+import ilb.inference.ApiError;
+import ilb.inference.InferenceMessage;
+import ilb.inference.InferenceRequest;
+import ilb.inference.Priority;
+import ilb.protocols.HttpApi;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * The first step of a batch job's route: reads its OpenAI Batch API input line
+ * ({@code {"custom_id", "method", "url", "body"}}) and admits it as the HTTP entry admits a request: the tenant by
+ * the record's {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version
+ * ({@link HttpApi}). The body becomes an {@link InferenceRequest} of {@link Priority#BATCH} (or interactive, when
+ * the record's {@code ilb-priority} header says {@code interactive}), or the {@link ApiError} that says why the job
+ * cannot be done. The job's identity travels on as the {@link #JOB} property.
+ */
+public final class BatchAdmission implements Processor {
+
+    /** Exchange property: the {@link BatchJob} being done. */
+    public static final String JOB = "ilb.batch.job";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ApiKeys apiKeys;
+    private final HttpApi httpApi;
+
+    public BatchAdmission(ApiKeys apiKeys, HttpApi httpApi) {
+        this.apiKeys = apiKeys;
+        this.httpApi = httpApi;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        BatchRecord record = exchange.getMessage().getBody(BatchRecord.class);
+        JsonNode line = null;
+        String lineError = null;
+        try {
+            line = JSON.readTree(record.line());
+        } catch (IOException e) {
+            lineError = "The line is not valid JSON: " + firstLine(e.getMessage());
+        }
+        String customId = line != null && line.path("custom_id").isTextual() ? line.get("custom_id").asText()
+                : record.key();
+        exchange.setProperty(JOB, new BatchJob(customId, record));
+        exchange.getMessage().setBody(lineError != null ? ApiError.badRequest(lineError) : admit(record, line));
+    }
+
+    private InferenceMessage admit(BatchRecord record, JsonNode line) {
+        if (line == null || !line.isObject()) {
+            return ApiError.badRequest("A batch line must be a JSON object with custom_id, method, url and body.");
+        }
+        if (!line.path("custom_id").isTextual() || line.get("custom_id").asText().isEmpty()) {
+            return ApiError.badRequest("'custom_id' is missing or not a string.");
+        }
+        String method = line.path("method").asText("");
+        if (!method.equals("POST")) {
+            return ApiError.badRequest("'method' must be \"POST\", not " + line.path("method") + ".");
+        }
+        if (!line.path("url").isTextual()) {
+            return ApiError.badRequest("'url' is missing or not a string.");
+        }
+        if (!line.path("body").isObject()) {
+            return ApiError.badRequest("'body' is missing or not a JSON object.");
+        }
+        if (line.get("body").path("stream").asBoolean(false)) {
+            return ApiError.badRequest("A batch job cannot stream: leave 'stream' out of its body.");
+        }
+        Object admission = apiKeys.admit(record.authorization());
+        if (admission instanceof ApiError refusal) {
+            return refusal;
+        }
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(line.get("body"));
+        } catch (IOException e) {
+            return ApiError.internal("could not write the job's body: " + e.getMessage());
+        }
+        InferenceMessage read = httpApi.read((Tenant) admission, method, line.get("url").asText(),
+                Map.of("content-type", "application/json"), body);
+        if (read instanceof InferenceRequest request) {
+            return request.withPriority("interactive".equalsIgnoreCase(record.priority()) ? Priority.INTERACTIVE
+                    : Priority.BATCH);
+        }
+        return read;
+    }
+
+    private static String firstLine(String message) {
+        int newline = message == null ? -1 : message.indexOf('\n');
+        return newline < 0 ? String.valueOf(message) : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,53 @@
+package ilb.batch;
+
+import java.nio.file.Path;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which Kafka the batch routes use: the cluster in {@code camel.component.kafka.brokers}, or, when none is set, an
+ * {@link EmbeddedKafka} broker started here (on {@code ilb.kafka.embedded.port}), so that ilb's run command works on
+ * a machine with nothing else running. Either way the batch topics are created if missing.
+ */
+public final class BatchBroker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchBroker.class);
+
+    private BatchBroker() {
+    }
+
+    public static void connect(CamelContext context) throws Exception {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        String brokers = properties.resolveProperty("camel.component.kafka.brokers").orElse("").trim();
+        int partitions = Integer.parseInt(properties.resolveProperty("ilb.kafka.partitions").orElse("6"));
+        BatchTopics topics = new BatchTopics(properties.resolveProperty("ilb.batch.requestsTopic").orElseThrow(),
+                properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
+                properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
+        if (brokers.isEmpty()) {
+            EmbeddedKafka broker = new EmbeddedKafka(
+                    Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.port").orElseThrow()),
+                    Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.controllerPort").orElseThrow()),
+                    Path.of(properties.resolveProperty("ilb.kafka.embedded.dir").orElseThrow()), partitions);
+            // started now, before the routes: they connect to it as they start; stopped with Camel, after them
+            broker.start();
+            context.addService(broker, true, false);
+            brokers = broker.bootstrapServers();
+            context.getComponent("kafka", KafkaComponent.class).getConfiguration().setBrokers(brokers);
+            topics.ensure(brokers, partitions);
+            return;
+        }
+        try {
+            java.util.List<String> created = topics.ensure(brokers, partitions);
+            if (!created.isEmpty()) {
+                LOG.info("Created Kafka topics {} on {}", created, brokers);
+            }
+        } catch (Exception e) {
+            // the batch consumer keeps trying to connect on its own; the inference API serves meanwhile
+            LOG.warn("Could not check the batch topics on Kafka {}: {}", brokers, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package ilb.batch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * The three topics of batch inference: jobs in ({@code ilb.requests}), results out ({@code ilb.results}), and jobs
+ * that cannot be done ({@code ilb.requests.dlq}). {@link #ensure} creates those missing; run as a program it does
+ * so for {@code kafka/start}: {@code BatchTopics <bootstrap servers> [partitions]}.
+ */
+public record BatchTopics(String requests, String results, String dlq) {
+
+    public static final BatchTopics DEFAULT = new BatchTopics("ilb.requests", "ilb.results", "ilb.requests.dlq");
+
+    /**
+     * Creates the topics that do not exist yet: requests and results with {@code partitions} partitions (the most
+     * ilb replicas that can share the work), the dead-letter topic with one.
+     *
+     * @return the topics it created
+     */
+    public List<String> ensure(String bootstrapServers, int partitions) throws ExecutionException, TimeoutException,
+            InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+            Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            // the cluster's own replication factor
+            for (NewTopic topic : List.of(new NewTopic(requests, Optional.of(partitions), Optional.empty()),
+                    new NewTopic(results, Optional.of(partitions), Optional.empty()),
+                    new NewTopic(dlq, Optional.of(1), Optional.empty()))) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(topic);
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);
+            }
+            return missing.stream().map(NewTopic::name).toList();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: BatchTopics <bootstrap servers> [partitions]");
+            System.exit(2);
+        }
+        List<String> created = DEFAULT.ensure(args[0], args.length > 1 ? Integer.parseInt(args[1]) : 6);
+        System.out.println(created.isEmpty() ? "topics were there already" : "created " + String.join(", ", created));
+    }
+}

@@ -1,0 +1,55 @@
+package ilb.batch;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Which records of one poll are done, per partition, and so how far each partition may be committed: up to its
+ * first record not done. Jobs finish in any order; a commit never passes one still running, so a crash loses none.
+ * Used by one thread.
+ *
+ * @param <R> what identifies a record to the committer
+ */
+final class OffsetTracker<R> {
+
+    /** A record of the poll; {@link #done} once its result or dead-letter record is on the broker. */
+    static final class Entry<R> {
+        final R record;
+        boolean done;
+
+        Entry(R record) {
+            this.record = record;
+        }
+    }
+
+    private final Map<Integer, ArrayDeque<Entry<R>>> byPartition = new HashMap<>();
+    private final Map<Integer, R> committable = new HashMap<>();
+
+    /** Records must be added in their partition's offset order, as a poll returns them. */
+    Entry<R> add(int partition, R record) {
+        Entry<R> entry = new Entry<>(record);
+        byPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(entry);
+        return entry;
+    }
+
+    void done(int partition, Entry<R> entry) {
+        entry.done = true;
+        ArrayDeque<Entry<R>> entries = byPartition.get(partition);
+        while (!entries.isEmpty() && entries.peek().done) {
+            committable.put(partition, entries.poll().record);
+        }
+    }
+
+    /** Per partition that moved on since the last call, its last record before the first not done. */
+    Map<Integer, R> takeCommittable() {
+        Map<Integer, R> taken = Map.copyOf(committable);
+        committable.clear();
+        return taken;
+    }
+
+    /** Records not done yet, all partitions together. */
+    int unfinished() {
+        return byPartition.values().stream().mapToInt(ArrayDeque::size).sum();
+    }
+}

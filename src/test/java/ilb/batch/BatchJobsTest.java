@@ -1,0 +1,61 @@
+package ilb.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ilb.Appliance;
+import ilb.PoolRoute;
+import ilb.Servers;
+import ilb.simulator.SimulatedBackend;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+
+/** Batch jobs from a real Kafka broker through ilb to simulated backends, and their results back on Kafka. */
+class BatchJobsTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Map<String, String> KEY = Map.of("authorization", "Bearer " + Appliance.API_KEY);
+
+    static String chatLine(String customId) {
+        return "{\"custom_id\":\"" + customId + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+                + "\"body\":{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi "
+                + customId + "\"}]}}";
+    }
+
+    @Test
+    void everyJobOfAThousandGetsOneResultLine() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(4);
+        try (Servers servers = new Servers()) {
+            SimulatedBackend a = servers.fastBackend();
+            SimulatedBackend b = servers.fastBackend();
+            servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", a), PoolRoute.backend("b", b)),
+                    topics.ilbProperties());
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                for (int i = 0; i < 1000; i++) {
+                    TestKafka.send(producer, topics.requests(), "job-" + i, chatLine("job-" + i), KEY);
+                }
+            }
+            try (KafkaConsumer<String, String> results = TestKafka.reader(topics.results())) {
+                List<ConsumerRecord<String, String>> read = TestKafka.readAtLeast(results, 1000, Duration.ofSeconds(60));
+                Set<String> ids = read.stream().map(ConsumerRecord::key).collect(Collectors.toSet());
+                assertThat(ids).hasSize(1000).contains("job-0", "job-999");
+                JsonNode line = JSON.readTree(read.get(0).value());
+                assertThat(line.get("custom_id").asText()).isEqualTo(read.get(0).key());
+                assertThat(line.get("id").asText()).startsWith("batch_req_");
+                assertThat(line.get("error").isNull()).isTrue();
+                assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
+                assertThat(line.at("/response/body/object").asText()).isEqualTo("chat.completion");
+                assertThat(line.at("/response/request_id").asText()).isNotEmpty();
+            }
+        }
+    }
+}
