@@ -1,0 +1,81 @@
+package ilb.batch;
+
+import static ilb.batch.BatchJobsTest.JSON;
+import static ilb.batch.BatchJobsTest.KEY;
+import static ilb.batch.BatchJobsTest.chatLine;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import ilb.PoolRoute;
+import ilb.Servers;
+import ilb.simulator.SimulatedBackend;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+
+/** Jobs ilb cannot do land on the dead-letter topic with the reason; none is dropped, the good ones still run. */
+class DeadLetterTest {
+
+    @Test
+    void jobsThatCannotBeDoneGoToTheDeadLetterTopicWithTheirReason() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(1);
+        try (Servers servers = new Servers()) {
+            SimulatedBackend backend = servers.fastBackend();
+            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", backend)), topics.ilbProperties());
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                TestKafka.send(producer, topics.requests(), "poison", "{\"custom_id\": \"poison\", oops", KEY);
+                TestKafka.send(producer, topics.requests(), "unknown-model", chatLine("unknown-model")
+                        .replace("\"model\":\"m\"", "\"model\":\"gpt-17\""), KEY);
+                TestKafka.send(producer, topics.requests(), "no-key", chatLine("no-key"), Map.of());
+                TestKafka.send(producer, topics.requests(), "streamed", chatLine("streamed")
+                        .replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\""), KEY);
+                TestKafka.send(producer, topics.requests(), "good", chatLine("good"), KEY);
+            }
+            Map<String, ConsumerRecord<String, String>> dead;
+            try (KafkaConsumer<String, String> dlq = TestKafka.reader(topics.dlq())) {
+                dead = TestKafka.readAtLeast(dlq, 4, Duration.ofSeconds(30)).stream()
+                        .collect(Collectors.toMap(ConsumerRecord::key, Function.identity()));
+            }
+            assertThat(dead).containsOnlyKeys("poison", "unknown-model", "no-key", "streamed");
+            assertThat(reason(dead.get("poison"))).isEqualTo("invalid_request");
+            assertThat(header(dead.get("poison"), "ilb-error")).startsWith("The line is not valid JSON");
+            assertThat(reason(dead.get("unknown-model"))).isEqualTo("model_not_found");
+            assertThat(reason(dead.get("no-key"))).isEqualTo("missing_api_key");
+            assertThat(header(dead.get("streamed"), "ilb-error")).contains("cannot stream");
+
+            JsonNode poison = JSON.readTree(dead.get("poison").value());
+            assertThat(poison.get("line").asText()).isEqualTo("{\"custom_id\": \"poison\", oops");
+            assertThat(poison.at("/error/code").asText()).isEqualTo("invalid_request");
+            assertThat(poison.get("source").asText()).startsWith(topics.requests() + "/0@");
+            // the API key of a job never reaches another topic
+            assertThat(dead.values()).allSatisfy(record -> {
+                assertThat(record.value()).doesNotContain("sk-test");
+                for (Header header : record.headers()) {
+                    assertThat(new String(header.value())).doesNotContain("sk-test");
+                }
+            });
+
+            try (KafkaConsumer<String, String> results = TestKafka.reader(topics.results())) {
+                List<ConsumerRecord<String, String>> read = TestKafka.readAtLeast(results, 1, Duration.ofSeconds(30));
+                assertThat(read).extracting(ConsumerRecord::key).containsExactly("good");
+            }
+        }
+    }
+
+    static String reason(ConsumerRecord<String, String> record) {
+        return header(record, "ilb-error-code");
+    }
+
+    static String header(ConsumerRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value());
+    }
+}
