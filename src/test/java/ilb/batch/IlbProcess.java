@@ -1,0 +1,79 @@
+package ilb.batch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import ilb.Appliance;
+import org.awaitility.Awaitility;
+
+/** ilb in a JVM of its own, as it runs in production, so that a test can kill it the hard way (SIGKILL). */
+final class IlbProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private IlbProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts ilb with the pool route file and properties, and waits until it answers. */
+    static IlbProcess start(Path dir, String poolRoutes, String... properties) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("pool.yaml"), poolRoutes);
+            int port = Appliance.freePort();
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-cp", System.getProperty("java.class.path"),
+                    "-Dcamel.main.routesIncludePattern=file:routes/api.yaml,file:routes/batch.yaml,file:" + dir
+                            + "/pool.yaml",
+                    "-Dcamel.main.routesReloadEnabled=false", "-Dilb.demo.fleet=false", "-Dilb.http.host=127.0.0.1",
+                    "-Dilb.http.port=" + port, "-Dilb.tenants=test", "-Dilb.tenant.test.apiKeys=" + Appliance.API_KEY,
+                    "-Dilb.tenant.test.models=*"));
+            for (String property : properties) {
+                command.add("-D" + property);
+            }
+            command.add("ilb.Ilb");
+            Path log = dir.resolve("ilb.log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+            IlbProcess ilb = new IlbProcess(process, log);
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest live = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/live")).build();
+            Awaitility.await("ilb in its own JVM answers").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                        if (!process.isAlive()) {
+                            throw new AssertionError("ilb exited: " + Files.readString(log));
+                        }
+                        return http.send(live, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    });
+            return ilb;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** As a crash or {@code kill -9} would: no shutdown, no last commit. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    Path log() {
+        return log;
+    }
+}
