@@ -58,4 +58,25 @@ class BatchJobsTest {
             }
         }
     }
+
+    @Test
+    void aKServeInferJobGetsItsResultTheSameWay() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(1);
+        try (Servers servers = new Servers()) {
+            SimulatedBackend backend = servers.fastBackend();
+            servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", backend)), topics.ilbProperties());
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                TestKafka.send(producer, topics.requests(), "tensor-1", "{\"custom_id\":\"tensor-1\",\"method\":\"POST\","
+                        + "\"url\":\"/v2/models/m/infer\",\"body\":{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,3],"
+                        + "\"datatype\":\"FP32\",\"data\":[1,2,3]}]}}", KEY);
+            }
+            try (KafkaConsumer<String, String> results = TestKafka.reader(topics.results())) {
+                JsonNode line = JSON.readTree(TestKafka.readAtLeast(results, 1, Duration.ofSeconds(30)).get(0).value());
+                assertThat(line.get("custom_id").asText()).isEqualTo("tensor-1");
+                assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
+                assertThat(line.at("/response/body/model_name").asText()).isEqualTo("m");
+                assertThat(line.at("/response/body/outputs").isArray()).isTrue();
+            }
+        }
+    }
 }
