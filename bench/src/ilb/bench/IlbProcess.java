@@ -2,17 +2,32 @@ package ilb.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * ilb in its own JVM, as it runs in production (Camel Main, routes/api.yaml), with one pool route over the fleet:
  * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's.
+ * Batch inference over Kafka is off (it would start a Kafka broker in ilb's JVM, on the same fixed port for every
+ * ilb), except in {@link #startWithBatch}.
  */
 final class IlbProcess {
+
+    /** ilb with batch jobs on, and where its embedded Kafka broker listens ({@code host:port}). */
+    record WithBatch(SystemUnderTest ilb, String kafka) implements AutoCloseable {
+        @Override
+        public void close() {
+            ilb.close();
+        }
+    }
 
     /** Log lines that mean the pool cannot serve, e.g. a policy spec ilb does not know. */
     private static final String[] FAILURES = {"Failed to start route", "No bean could be found", "FailedToCreateRoute",
@@ -23,27 +38,54 @@ final class IlbProcess {
 
     /** @param capacity every server's capacity in the pool; 0: each server's own */
     static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
-        Path dir = settings.work().resolve("ilb-" + fileName(policy) + (capacity > 0 ? "-capacity-" + capacity : ""));
+        Path dir = settings.work().resolve(dirName(policy, capacity));
+        return start(policy, capacity, fleet, settings, dir, List.of("-Dilb.batch.enabled=false"), false);
+    }
+
+    /**
+     * ilb with batch inference on (routes/batch.yaml): its own Kafka broker in its JVM (no cluster configured), on
+     * free ports, with fresh data under {@code <work>/<ilb dir>-batch-<run>/kafka}, the topics created empty.
+     */
+    static WithBatch startWithBatch(String policy, int capacity, Fleet fleet, BenchSettings settings, String run)
+            throws SystemUnavailable {
+        Path dir = settings.work().resolve(dirName(policy, capacity) + "-batch-" + fileName(run));
+        Path kafka = dir.resolve("kafka");
+        deleteRecursively(kafka);
+        int[] ports = freePorts(2);
+        SystemUnderTest ilb = start(policy, capacity, fleet, settings, dir, List.of("-Dilb.batch.enabled=true",
+                "-Dilb.kafka.embedded.port=" + ports[0], "-Dilb.kafka.embedded.controllerPort=" + ports[1],
+                "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true);
+        return new WithBatch(ilb, "127.0.0.1:" + ports[0]);
+    }
+
+    private static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings, Path dir,
+            List<String> batchProperties, boolean batchRoutes) throws SystemUnavailable {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
         try {
             Files.createDirectories(routes);
             Files.copy(settings.repo().resolve("routes/api.yaml"), routes.resolve("api.yaml"),
                     StandardCopyOption.REPLACE_EXISTING);
+            if (batchRoutes) {
+                Files.copy(settings.repo().resolve("routes/batch.yaml"), routes.resolve("batch.yaml"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.writeString(routes.resolve("pool-bench.yaml"), poolRoute(policy, capacity, fleet));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        ChildProcess process = ChildProcess.start(List.of(java,
+        List<String> command = new ArrayList<>(List.of(java,
                 "-cp", settings.repo().resolve("target/classes") + ":" + settings.ilbClasspath(),
                 "-Dilb.demo.fleet=false",
                 "-Dilb.auth.enabled=false",
                 "-Dilb.http.host=127.0.0.1",
                 "-Dilb.http.port=" + port,
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
-                "-Dcamel.main.routesReloadEnabled=false",
-                "ilb.Ilb"), settings.repo(), dir.resolve("ilb.log"));
+                "-Dcamel.main.routesReloadEnabled=false"));
+        command.addAll(batchProperties);
+        command.add("ilb.Ilb");
+        ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
         return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(60), FAILURES);
     }
 
@@ -70,6 +112,44 @@ final class IlbProcess {
                     spec.hardware()));
         }
         return yaml.toString();
+    }
+
+    private static String dirName(String policy, int capacity) {
+        return "ilb-" + fileName(policy) + (capacity > 0 ? "-capacity-" + capacity : "");
+    }
+
+    /** Distinct free ports on the loopback address, all held open until all are found. */
+    private static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // closing a listening socket that never accepted: nothing to do
+                }
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String fileName(String policy) {
