@@ -17,7 +17,7 @@ import java.util.Map;
 public final class Bench {
 
     private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), new HeterogeneousFleet(),
-            new SharedPrefixes(), new BackendFaults());
+            new SharedPrefixes(), new BackendFaults(), new BatchYield());
 
     private Bench() {
     }

@@ -21,6 +21,10 @@ import java.util.stream.Stream;
  */
 final class IlbProcess {
 
+    /** Log lines that mean the pool cannot serve, e.g. a policy spec ilb does not know. */
+    private static final String[] FAILURES = {"Failed to start route", "No bean could be found", "FailedToCreateRoute",
+        "Error starting CamelContext"};
+
     /** ilb with batch jobs on, and where its embedded Kafka broker listens ({@code host:port}). */
     record WithBatch(SystemUnderTest ilb, String kafka) implements AutoCloseable {
         @Override
@@ -28,10 +32,6 @@ final class IlbProcess {
             ilb.close();
         }
     }
-
-    /** Log lines that mean the pool cannot serve, e.g. a policy spec ilb does not know. */
-    private static final String[] FAILURES = {"Failed to start route", "No bean could be found", "FailedToCreateRoute",
-        "Error starting CamelContext"};
 
     private IlbProcess() {
     }
@@ -59,7 +59,7 @@ final class IlbProcess {
     }
 
     private static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings, Path dir,
-            List<String> batchProperties, boolean batchRoutes) throws SystemUnavailable {
+            List<String> properties, boolean batchRoutes) throws SystemUnavailable {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
         try {
@@ -83,7 +83,7 @@ final class IlbProcess {
                 "-Dilb.http.port=" + port,
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
                 "-Dcamel.main.routesReloadEnabled=false"));
-        command.addAll(batchProperties);
+        command.addAll(properties);
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
         return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(60), FAILURES);

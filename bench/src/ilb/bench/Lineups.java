@@ -42,6 +42,10 @@ final class Lineups {
             "haproxy-leastconn",
             "haproxy-roundrobin");
 
+    /** ilb only: its runs differ in the batch jobs beside the load (S5 compares them with each other). */
+    static final List<String> BATCH = List.of(
+            "ilb least-request");
+
     private Lineups() {
     }
 }
