@@ -73,13 +73,16 @@ final class BatchYield implements Scenario {
 
     /** One run of part (b). */
     private record ThroughputRun(String system, int backends, int jobs, long done, double seconds, long deadLetters,
-            long duplicates, double ilbCpuMillisPerJob) {
+            long duplicates, double ilbCpuMillisPerJob, List<double[]> overTime) {
     }
+
+    /** Results of part (b) per bucket of this many milliseconds after the first submit, for its chart. */
+    private static final int BUCKET_MILLIS = 250;
 
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
         Duration warmUp = settings.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-        Duration phase = settings.pick(Duration.ofSeconds(15), Duration.ofSeconds(60));
+        Duration phase = settings.pick(Duration.ofSeconds(10), Duration.ofSeconds(60));
         Duration timeout = Duration.ofSeconds(15);
         int throughputJobs = settings.pick(300, 2_000);
         int throughputWarmUp = settings.pick(50, 200);
@@ -214,8 +217,14 @@ final class BatchYield implements Scenario {
             long last = outcomes.stream().mapToLong(BatchJobs.Outcome::timestampMillis).max().orElse(first);
             long deadLetters = outcomes.stream().filter(BatchJobs.Outcome::deadLetter).count();
             long duplicates = outcomes.size() - byId.size();
+            long[] buckets = new long[(int) ((last - first) / BUCKET_MILLIS) + 1];
+            outcomes.forEach(o -> buckets[(int) (Math.max(0, o.timestampMillis() - first) / BUCKET_MILLIS)]++);
+            List<double[]> overTime = new ArrayList<>();
+            for (int b = 0; b < buckets.length; b++) {
+                overTime.add(new double[] {(b + 0.5) * BUCKET_MILLIS / 1000.0, buckets[b] * 1000.0 / BUCKET_MILLIS});
+            }
             return new ThroughputRun(system, backends, jobs, byId.size(), (last - first) / 1000.0, deadLetters,
-                    duplicates, byId.isEmpty() ? Double.NaN : cpu.toNanos() / 1e6 / byId.size());
+                    duplicates, byId.isEmpty() ? Double.NaN : cpu.toNanos() / 1e6 / byId.size(), overTime);
         }
     }
 
@@ -328,6 +337,7 @@ final class BatchYield implements Scenario {
                 .column("vs batch-share ceiling", "%.2f").column("ilb CPU ms/job", "%.2f")
                 .column("dead letters", "%d").column("duplicates", "%d");
         Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+        Map<String, List<double[]>> overTime = new LinkedHashMap<>();
         for (ThroughputRun run : runs) {
             double jobsPerSecond = run.seconds() > 0 ? run.done() / run.seconds() : Double.NaN;
             double ceiling = run.backends() * perServer;
@@ -340,11 +350,17 @@ final class BatchYield implements Scenario {
             bars.computeIfAbsent("measured", x -> new LinkedHashMap<>()).put(name, jobsPerSecond);
             bars.computeIfAbsent("batch-share ceiling", x -> new LinkedHashMap<>()).put(name, batchCeiling);
             bars.computeIfAbsent("ceiling", x -> new LinkedHashMap<>()).put(name, ceiling);
+            overTime.put(name, run.overTime());
         }
         report.table(table);
         var chart = report.chartFile("throughput");
         Charts.bars(chart, "S5 (b): batch jobs/s, no interactive traffic", "jobs/s", bars);
         report.chart(chart, "batch throughput against the servers' ceiling");
+        var timeline = report.chartFile("throughput-over-time");
+        Charts.lines(timeline, "S5 (b): results per second (" + BUCKET_MILLIS + " ms buckets by result timestamp)",
+                "seconds since the first submit", "results/s", false, overTime);
+        report.chart(timeline, "batch results per second over time");
+        report.data("(b) results/s per " + BUCKET_MILLIS + " ms bucket", overTime);
     }
 
     /** Interactive request {@code index}: the same in every run, never repeated (a repeat would be a cache hit). */

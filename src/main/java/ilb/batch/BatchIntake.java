@@ -196,7 +196,13 @@ public final class BatchIntake implements Processor {
             running++;
             inFlight.incrementAndGet();
             AsyncProducer route = jobs();
-            dispatcher.execute(() -> route.process(attempt, doneSync -> finished.add(job)));
+            try {
+                dispatcher.execute(() -> route.process(attempt, doneSync -> finished.add(job)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Camel is stopping: the job is not done, and its offset is not committed
+                attempt.setException(e);
+                finished.add(job);
+            }
         }
 
         private void onFinished(Job job) {
@@ -209,7 +215,7 @@ public final class BatchIntake implements Processor {
                 // its outcome did not reach the broker: do the job again, once the broker is back
                 if (!producingFails) {
                     producingFails = true;
-                    LOG.warn("Batch job outcome not acknowledged by Kafka, will try again: {}",
+                    LOG.warn("A batch job's outcome did not reach Kafka ({}); the job will be done again",
                             attempt.getException() != null ? attempt.getException().getMessage() : "no outcome");
                 }
                 limit.onBackoff(now);
