@@ -44,6 +44,8 @@ final class BatchYield implements Scenario {
     private static final double SLO_TPOT_MS = 50;
     private static final List<BackendSpec> FLEET = Collections.nCopies(2, BackendSpec.gpu());
     private static final List<Integer> THROUGHPUT_FLEETS = List.of(1, 3);
+    /** Results of part (b) are counted per bucket of this many milliseconds after the first submit, for its chart. */
+    private static final int BUCKET_MILLIS = 250;
 
     /** What runs beside the interactive load in part (a). */
     private enum Mode {
@@ -75,9 +77,6 @@ final class BatchYield implements Scenario {
     private record ThroughputRun(String system, int backends, int jobs, long done, double seconds, long deadLetters,
             long duplicates, double ilbCpuMillisPerJob, List<double[]> overTime) {
     }
-
-    /** Results of part (b) per bucket of this many milliseconds after the first submit, for its chart. */
-    private static final int BUCKET_MILLIS = 250;
 
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {

@@ -25,7 +25,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * as an exchange property. Keys are held as SHA-256 hashes and never written anywhere.
  * <p>
  * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.apiKeys} (comma-separated),
- * {@code .models} (names, or {@code *}) and {@code .requestsPerSecond} (0 for no limit).
+ * {@code .models} (names, or {@code *}), {@code .requestsPerSecond} (0 for no limit) and
+ * {@code .batchResultsTopic} (a Kafka topic of its own for its batch results).
  */
 public final class ApiKeys implements Processor {
 
@@ -48,7 +49,8 @@ public final class ApiKeys implements Processor {
             String prefix = "ilb.tenant." + name + ".";
             double rate = Double.parseDouble(properties.resolveProperty(prefix + "requestsPerSecond").orElse("0"));
             Tenant tenant = new Tenant(name, Set.copyOf(list(properties.resolveProperty(prefix + "models").orElse("*"))),
-                    rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null);
+                    rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null,
+                    properties.resolveProperty(prefix + "batchResultsTopic").filter(t -> !t.isBlank()).orElse(null));
             for (String key : list(properties.resolveProperty(prefix + "apiKeys").orElse(""))) {
                 if (byKeyHash.put(hash(key), tenant) != null) {
                     throw new IllegalArgumentException("an API key of tenant " + name + " is also another's");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ilb.admission.ApiKeys;
 import ilb.admission.Tenant;
 import ilb.inference.ApiError;
+import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
@@ -51,10 +52,10 @@ public final class BatchAdmission implements Processor {
         String customId = line != null && line.path("custom_id").isTextual() ? line.get("custom_id").asText()
                 : record.key();
         exchange.setProperty(JOB, new BatchJob(customId, record));
-        exchange.getMessage().setBody(lineError != null ? ApiError.badRequest(lineError) : admit(record, line));
+        exchange.getMessage().setBody(lineError != null ? ApiError.badRequest(lineError) : admit(exchange, record, line));
     }
 
-    private InferenceMessage admit(BatchRecord record, JsonNode line) {
+    private InferenceMessage admit(Exchange exchange, BatchRecord record, JsonNode line) {
         if (line == null || !line.isObject()) {
             return ApiError.badRequest("A batch line must be a JSON object with custom_id, method, url and body.");
         }
@@ -78,6 +79,7 @@ public final class BatchAdmission implements Processor {
         if (admission instanceof ApiError refusal) {
             return refusal;
         }
+        exchange.setProperty(ExchangeProperties.TENANT, admission);
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(line.get("body"));

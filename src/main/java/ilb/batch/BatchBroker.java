@@ -27,6 +27,10 @@ public final class BatchBroker {
         BatchTopics topics = new BatchTopics(properties.resolveProperty("ilb.batch.requestsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
+        String[] tenantResults = java.util.Arrays.stream(properties.resolveProperty("ilb.tenants").orElse("")
+                .split(",")).map(String::trim).filter(t -> !t.isEmpty())
+                .map(t -> properties.resolveProperty("ilb.tenant." + t + ".batchResultsTopic").orElse("").trim())
+                .filter(t -> !t.isEmpty()).toArray(String[]::new);
         if (brokers.isEmpty()) {
             EmbeddedKafka broker = new EmbeddedKafka(
                     Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.port").orElseThrow()),
@@ -37,11 +41,11 @@ public final class BatchBroker {
             context.addService(broker, true, false);
             brokers = broker.bootstrapServers();
             context.getComponent("kafka", KafkaComponent.class).getConfiguration().setBrokers(brokers);
-            topics.ensure(brokers, partitions);
+            topics.ensure(brokers, partitions, tenantResults);
             return;
         }
         try {
-            java.util.List<String> created = topics.ensure(brokers, partitions);
+            java.util.List<String> created = topics.ensure(brokers, partitions, tenantResults);
             if (!created.isEmpty()) {
                 LOG.info("Created Kafka topics {} on {}", created, brokers);
             }

@@ -7,6 +7,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ilb.admission.Tenant;
 import ilb.inference.ApiError;
 import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
@@ -20,7 +21,7 @@ import org.apache.camel.component.kafka.KafkaConstants;
  * The last step of a batch job's route before Kafka: what its response means for the job.
  * <ul>
  * <li>A backend's answer (any status but 429, 502, 503, 504) is the job's result: an OpenAI Batch API output line
- * for {@code ilb.results}, keyed by {@code custom_id}.</li>
+ * for {@code ilb.results} (or the tenant's own results topic), keyed by {@code custom_id}.</li>
  * <li>A job ilb cannot do (not JSON, unknown model, no key, retries exhausted) becomes a dead-letter record for
  * {@code ilb.requests.dlq}: the reason in its value and in its headers, with the line as it came.</li>
  * <li>A job that may still succeed later (backends failing or overloaded) is tried again by {@link BatchIntake}:
@@ -103,6 +104,10 @@ public final class BatchOutcome implements Processor {
         var message = exchange.getMessage();
         message.setBody(JSON.writeValueAsBytes(line));
         message.setHeader(KafkaConstants.KEY, job.customId());
+        Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
+        if (tenant != null && tenant.batchResultsTopic() != null) {
+            message.setHeader(KafkaConstants.OVERRIDE_TOPIC, tenant.batchResultsTopic());
+        }
         if (backend != null) {
             message.setHeader("ilb-backend", backend);
         }

@@ -14,9 +14,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * The three topics of batch inference: jobs in ({@code ilb.requests}), results out ({@code ilb.results}), and jobs
- * that cannot be done ({@code ilb.requests.dlq}). {@link #ensure} creates those missing; run as a program it does
- * so for {@code kafka/start}: {@code BatchTopics <bootstrap servers> [partitions]}.
+ * The topics of batch inference: jobs in ({@code ilb.requests}, or several, comma-separated), results out
+ * ({@code ilb.results}, and any tenant's own), and jobs that cannot be done ({@code ilb.requests.dlq}).
+ * {@link #ensure} creates those missing; run as a program it does so for {@code kafka/start}:
+ * {@code BatchTopics <bootstrap servers> [partitions]}.
  */
 public record BatchTopics(String requests, String results, String dlq) {
 
@@ -28,19 +29,23 @@ public record BatchTopics(String requests, String results, String dlq) {
      *
      * @return the topics it created
      */
-    public List<String> ensure(String bootstrapServers, int partitions) throws ExecutionException, TimeoutException,
-            InterruptedException {
+    public List<String> ensure(String bootstrapServers, int partitions, String... moreResults)
+            throws ExecutionException, TimeoutException, InterruptedException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
             Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
-            // the cluster's own replication factor
-            for (NewTopic topic : List.of(new NewTopic(requests, Optional.of(partitions), Optional.empty()),
-                    new NewTopic(results, Optional.of(partitions), Optional.empty()),
-                    new NewTopic(dlq, Optional.of(1), Optional.empty()))) {
-                if (!existing.contains(topic.name())) {
-                    missing.add(topic);
+            List<String> wide = new ArrayList<>(List.of(requests.split(",")));
+            wide.add(results);
+            wide.addAll(List.of(moreResults));
+            for (String name : wide) {
+                // the cluster's own replication factor
+                if (!existing.contains(name.trim()) && missing.stream().noneMatch(t -> t.name().equals(name.trim()))) {
+                    missing.add(new NewTopic(name.trim(), Optional.of(partitions), Optional.empty()));
                 }
+            }
+            if (!existing.contains(dlq)) {
+                missing.add(new NewTopic(dlq, Optional.of(1), Optional.empty()));
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);

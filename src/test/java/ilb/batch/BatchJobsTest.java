@@ -79,4 +79,29 @@ class BatchJobsTest {
             }
         }
     }
+
+    @Test
+    void aTenantWithAResultsTopicOfItsOwnGetsItsResultsThereAndNowhereElse() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(1);
+        String own = topics.results() + ".team-b";
+        try (Servers servers = new Servers()) {
+            SimulatedBackend backend = servers.fastBackend();
+            servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", backend)), topics.ilbProperties(
+                    "ilb.tenants=test,team-b", "ilb.tenant.team-b.apiKeys=sk-b", "ilb.tenant.team-b.models=*",
+                    "ilb.tenant.team-b.batchResultsTopic=" + own));
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                TestKafka.send(producer, topics.requests(), "b-1", chatLine("b-1"), Map.of("authorization", "Bearer sk-b"));
+                TestKafka.send(producer, topics.requests(), "test-1", chatLine("test-1"), KEY);
+            }
+            try (KafkaConsumer<String, String> teamB = TestKafka.reader(own);
+                    KafkaConsumer<String, String> shared = TestKafka.reader(topics.results())) {
+                assertThat(TestKafka.readAtLeast(teamB, 1, Duration.ofSeconds(30))).extracting(ConsumerRecord::key)
+                        .containsExactly("b-1");
+                // test-1 comes after b-1 in the one partition: once it is on the shared topic, b-1 would be too
+                assertThat(TestKafka.readAtLeast(shared, 1, Duration.ofSeconds(30))).extracting(ConsumerRecord::key)
+                        .containsExactly("test-1");
+                assertThat(shared.poll(Duration.ofMillis(500))).isEmpty();
+            }
+        }
+    }
 }
