@@ -174,6 +174,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     case AVAILABLE -> {
                         if (!batch || spare.allows(backend, slo, now)) {
                             candidates.add(backend);
+                        } else {
+                            // busy, as far as batch jobs go
+                            busy = true;
                         }
                     }
                     case FULL -> {
@@ -299,11 +302,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             if (request.priority() == Priority.BATCH) {
                 // interactive requests waiting come first; a batch job waits outside, in the batch consumer
                 Selection selection = queued() > 0 ? null : select(this);
-                if (selection != null && selection.lease() != null) {
-                    proceed(selection);
-                } else {
+                if (selection == null || selection.lease() == null && selection.busy()) {
                     finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_spare_capacity",
                             "no backend for model " + request.model() + " has capacity to spare for batch jobs now", 1));
+                } else {
+                    // a backend, or none at all (down, breakers open): answered as any request would be
+                    proceed(selection);
                 }
                 return;
             }

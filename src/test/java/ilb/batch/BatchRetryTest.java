@@ -67,6 +67,25 @@ class BatchRetryTest {
         }
     }
 
+    @Test
+    void aJobForAModelWhoseBackendsAreAllDownIsNotDeferredForeverButDeadLettered() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(1);
+        try (Servers servers = new Servers()) {
+            // nothing listens there
+            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("gone", "http://127.0.0.1:"
+                    + Appliance.freePort())), topics.ilbProperties("ilb.batch.maxAttempts=3"));
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                TestKafka.send(producer, topics.requests(), "orphan", chatLine("orphan"), KEY);
+            }
+            try (KafkaConsumer<String, String> dlq = TestKafka.reader(topics.dlq())) {
+                ConsumerRecord<String, String> dead = TestKafka.readAtLeast(dlq, 1, Duration.ofSeconds(30)).get(0);
+                assertThat(dead.key()).isEqualTo("orphan");
+                assertThat(DeadLetterTest.reason(dead)).isEqualTo("retries_exhausted");
+                assertThat(DeadLetterTest.header(dead, "ilb-error")).contains("no_healthy_backend");
+            }
+        }
+    }
+
     static BatchIntake intake(Appliance ilb) {
         return ilb.context().getRegistry().lookupByNameAndType("batchIntake", BatchIntake.class);
     }
