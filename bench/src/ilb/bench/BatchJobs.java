@@ -40,6 +40,10 @@ final class BatchJobs {
 
     /** One result or dead letter as the broker has it: its custom_id and when ilb wrote it (record timestamp). */
     record Outcome(String customId, long timestampMillis, boolean deadLetter) {
+        /** Whether it is of a job whose custom_id starts with {@code <prefix>-}. */
+        boolean of(String prefix) {
+            return customId != null && customId.startsWith(prefix + "-");
+        }
     }
 
     /**

@@ -81,7 +81,7 @@ final class BatchYield implements Scenario {
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
         Duration warmUp = settings.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-        Duration phase = settings.pick(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        Duration phase = settings.pick(Duration.ofSeconds(10), Duration.ofSeconds(50));
         Duration timeout = Duration.ofSeconds(15);
         int throughputJobs = settings.pick(300, 2_000);
         int throughputWarmUp = settings.pick(50, 200);
@@ -162,7 +162,7 @@ final class BatchYield implements Scenario {
                         TimeUnit.NANOSECONDS);
                 timer.schedule(() -> cpuAtEnd.set(ilb.ilb().cpuTime()), measuredEnd - System.nanoTime(),
                         TimeUnit.NANOSECONDS);
-                new OpenLoopLoad(client, index -> request(index)).run(rate, start, measuredEnd, 1, recorder);
+                new OpenLoopLoad(client, BatchYield::request).run(rate, start, measuredEnd, 1, recorder);
             } finally {
                 timer.shutdownNow();
             }
@@ -198,7 +198,7 @@ final class BatchYield implements Scenario {
             System.out.printf("  %s, %d backends: ready in %.1f s%n", system, backends, (System.nanoTime() - begin) / 1e9);
             // the consumer joins its group and ilb's job path is compiled before the clock starts
             BatchJobs.submit(ilb.kafka(), "warm-up", warmUpJobs, BatchYield::smallJob, false);
-            if (!results.await(o -> o.customId().startsWith("warm-up-"), warmUpJobs, Duration.ofSeconds(120))) {
+            if (!results.await(o -> o.of("warm-up"), warmUpJobs, Duration.ofSeconds(120))) {
                 throw new SystemUnavailable("the " + warmUpJobs + " warm-up jobs were not all done within 120 s; see "
                         + settings.work());
             }
@@ -207,10 +207,10 @@ final class BatchYield implements Scenario {
             // a quarter of the servers' ceiling would still finish
             double ceiling = backends * BackendSpec.gpu().requestsPerSecond(SMALL_JOB_TOKENS, SMALL_JOB_OUTPUT_TOKENS);
             Duration atMost = Duration.ofSeconds(30 + Math.round(4 * jobs / ceiling));
-            results.await(o -> o.customId().startsWith("job-"), jobs, atMost);
+            results.await(o -> o.of("job"), jobs, atMost);
             Duration cpu = ilb.ilb().cpuTime().minus(cpuBefore);
             List<BatchJobs.Outcome> outcomes = results.outcomes().stream()
-                    .filter(o -> o.customId().startsWith("job-")).toList();
+                    .filter(o -> o.of("job")).toList();
             Map<String, Integer> byId = new HashMap<>();
             outcomes.forEach(o -> byId.merge(o.customId(), 1, Integer::sum));
             long last = outcomes.stream().mapToLong(BatchJobs.Outcome::timestampMillis).max().orElse(first);
@@ -299,6 +299,14 @@ final class BatchYield implements Scenario {
                 + "ilb's JVM (embedded Kafka broker included) over the phase, in %% of one CPU.",
                 interactiveMillis, jobMillis, slots, phaseSeconds, (1 - BATCH_RESERVE) * 100,
                 (1 - BATCH_RESERVE) * 100));
+        report.note("How many batch jobs run at once is the batch consumer's AIMD limit (at most "
+                + "`ilb.batch.maxInFlight` = 64): it starts at 4, grows by about one for each round of jobs done, and "
+                + "shrinks by a quarter when jobs are turned away for want of spare capacity. A job turned away waits "
+                + "at least 1 s before it is offered again (the balancer answers it 503 with `Retry-After: 1`, which "
+                + "the consumer waits rather than `ilb.batch.deferMillis`). Sent as interactive, jobs are never turned "
+                + "away: they wait in the pool's queue in turn with interactive requests, and the limit keeps growing "
+                + "through the phase, so that run gets worse as it goes (chart) and its ratios depend on how long the "
+                + "phase is.");
 
         var ratioChart = report.chartFile("p99-vs-interactive-only");
         Charts.bars(ratioChart, "S5 (a): interactive p99 with a batch backlog, × the run without it", "× interactive only",
@@ -352,6 +360,12 @@ final class BatchYield implements Scenario {
             overTime.put(name, run.overTime());
         }
         report.table(table);
+        report.note("The consumer takes jobs 100 at a time (`ilb.batch.maxPollRecords`) and polls again only once "
+                + "every job of the poll has its result, so at the end of each poll its concurrency drains to the "
+                + "poll's last jobs; a job turned away (the AIMD limit overshooting the servers' batch share) holds its "
+                + "whole poll for at least a second. The dips in the chart below are those. `ilb CPU ms/job`: ilb's "
+                + "JVM from the first submit until all results were read (embedded broker, health checks and metrics "
+                + "scrapes included) per job done.");
         var chart = report.chartFile("throughput");
         Charts.bars(chart, "S5 (b): batch jobs/s, no interactive traffic", "jobs/s", bars);
         report.chart(chart, "batch throughput against the servers' ceiling");

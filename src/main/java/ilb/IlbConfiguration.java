@@ -70,6 +70,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchRetryBackoffMillis;
     @PropertyInject(value = "ilb.batch.deferMillis")
     private long batchDeferMillis;
+    @PropertyInject(value = "ilb.batch.maxRunMillis")
+    private long batchMaxRunMillis;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -103,8 +105,8 @@ public class IlbConfiguration implements CamelConfiguration {
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());
 
         // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
-        registry.bind("batchIntake", new BatchIntake(context, "direct:batch-job", batchMaxInFlight,
-                batchRetryBackoffMillis, batchDeferMillis));
+        registry.bind("batchIntake", new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
+                batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis)));
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {

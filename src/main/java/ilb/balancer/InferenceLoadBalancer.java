@@ -144,7 +144,10 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             callback.done(true);
             return true;
         }
-        budget.deposit();
+        if (request.priority() == Priority.INTERACTIVE) {
+            // batch jobs neither earn nor spend retries here: the batch consumer tries them again itself, later
+            budget.deposit();
+        }
         new Dispatch(exchange, callback, request).next();
         return false;
     }
@@ -455,7 +458,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void retry(InferenceMessage response) {
             lastResponse = response;
-            if (tried.size() < settings.maxAttempts()) {
+            if (tried.size() < settings.maxAttempts() && request.priority() == Priority.INTERACTIVE) {
                 next();
             } else {
                 finish(response);

@@ -22,12 +22,19 @@ import org.apache.camel.Processor;
  * the record's {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version
  * ({@link HttpApi}). The body becomes an {@link InferenceRequest} of {@link Priority#BATCH} (or interactive, when
  * the record's {@code ilb-priority} header says {@code interactive}), or the {@link ApiError} that says why the job
- * cannot be done. The job's identity travels on as the {@link #JOB} property.
+ * cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
+ * admitted: the line is not read, nor the tenant's rate spent, twice.
  */
 public final class BatchAdmission implements Processor {
 
     /** Exchange property: the {@link BatchJob} being done. */
     public static final String JOB = "ilb.batch.job";
+    /** Exchange property: the {@link Admitted} job, once its first try admitted it. */
+    public static final String ADMITTED = "ilb.batch.admitted";
+
+    /** A job admitted: its tenant and its request, kept for its retries. */
+    public record Admitted(Tenant tenant, InferenceRequest request) {
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +59,23 @@ public final class BatchAdmission implements Processor {
         String customId = line != null && line.path("custom_id").isTextual() ? line.get("custom_id").asText()
                 : record.key();
         exchange.setProperty(JOB, new BatchJob(customId, record));
-        exchange.getMessage().setBody(lineError != null ? ApiError.badRequest(lineError) : admit(exchange, record, line));
+        InferenceMessage body;
+        if (record.giveUp() != null) {
+            body = record.giveUp();
+        } else if (record.admitted() != null) {
+            exchange.setProperty(ExchangeProperties.TENANT, record.admitted().tenant());
+            body = record.admitted().request();
+        } else if (lineError != null) {
+            body = ApiError.badRequest(lineError);
+        } else {
+            try {
+                body = admit(exchange, record, line);
+            } catch (RuntimeException e) {
+                // e.g. a url with a broken %-escape: the job cannot be done, and saying why is enough
+                body = ApiError.badRequest("The job could not be read: " + e.getMessage());
+            }
+        }
+        exchange.getMessage().setBody(body);
     }
 
     private InferenceMessage admit(Exchange exchange, BatchRecord record, JsonNode line) {
@@ -79,18 +102,21 @@ public final class BatchAdmission implements Processor {
         if (admission instanceof ApiError refusal) {
             return refusal;
         }
-        exchange.setProperty(ExchangeProperties.TENANT, admission);
+        Tenant tenant = (Tenant) admission;
+        exchange.setProperty(ExchangeProperties.TENANT, tenant);
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(line.get("body"));
         } catch (IOException e) {
             return ApiError.internal("could not write the job's body: " + e.getMessage());
         }
-        InferenceMessage read = httpApi.read((Tenant) admission, method, line.get("url").asText(),
+        InferenceMessage read = httpApi.read(tenant, method, line.get("url").asText(),
                 Map.of("content-type", "application/json"), body);
         if (read instanceof InferenceRequest request) {
-            return request.withPriority("interactive".equalsIgnoreCase(record.priority()) ? Priority.INTERACTIVE
-                    : Priority.BATCH);
+            InferenceRequest admitted = request.withPriority("interactive".equalsIgnoreCase(record.priority())
+                    ? Priority.INTERACTIVE : Priority.BATCH);
+            exchange.setProperty(ADMITTED, new Admitted(tenant, admitted));
+            return admitted;
         }
         return read;
     }

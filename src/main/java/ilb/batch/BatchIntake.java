@@ -5,21 +5,26 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import ilb.inference.ApiError;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.ServiceStatus;
+import org.apache.camel.Route;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +33,12 @@ import org.slf4j.LoggerFactory;
  * through the job route ({@code direct:batch-job}) with at most {@link AimdLimit} of them in flight, tries again
  * those that may still succeed, and commits each partition's offset only as far as every job before it has its
  * result or dead-letter record acknowledged by the broker. A crash therefore loses no job; the jobs in flight at
- * the crash are done again (at most the poll's size per consumer).
+ * the crash, and those done but not yet committed, are done again (at most the poll's size per consumer).
  * <p>
  * Runs on the Kafka consumer's own thread, which waits here for its jobs (never a Netty I/O thread); the commits are
- * made from it too, as the Kafka consumer requires.
+ * made from it too, as the Kafka consumer requires. A poll whose jobs cannot all be done within {@code maxRunMillis}
+ * (no spare capacity for that long) ends early: done ones are committed and the rest polled again, so the consumer
+ * stays in its group.
  */
 public final class BatchIntake implements Processor {
 
@@ -39,11 +46,14 @@ public final class BatchIntake implements Processor {
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
+    private static final long SEND_RETRY_MILLIS = 1_000;
 
     private final CamelContext context;
     private final String jobRoute;
+    private final int maxAttempts;
     private final long retryBackoffMillis;
     private final long deferMillis;
+    private final long maxRunNanos;
     private final AimdLimit limit;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong results = new AtomicLong();
@@ -51,22 +61,30 @@ public final class BatchIntake implements Processor {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deferrals = new AtomicLong();
     private volatile AsyncProducer jobs;
-    private volatile java.util.concurrent.ExecutorService dispatcher;
+    private volatile ExecutorService dispatcher;
     private volatile boolean producingFails;
 
-    /**
-     * @param jobRoute           the endpoint of the job route, e.g. {@code direct:batch-job}
-     * @param maxInFlight        most jobs in flight at once, however much capacity is spare
-     * @param retryBackoffMillis wait before a failed job's first retry; doubled for each further one
-     * @param deferMillis        wait before a job turned away for want of spare capacity is offered again
-     */
-    public BatchIntake(CamelContext context, String jobRoute, int maxInFlight, long retryBackoffMillis,
-            long deferMillis) {
+    /** How the intake paces and retries jobs; {@code ilb.batch.*} properties. */
+    public record Settings(int maxInFlight, int maxAttempts, long retryBackoffMillis, long deferMillis,
+            long maxRunMillis) {
+        public Settings {
+            if (maxInFlight < 1 || maxAttempts < 1 || maxRunMillis < 1000) {
+                throw new IllegalArgumentException("ilb.batch.maxInFlight and maxAttempts must be at least 1, and"
+                        + " maxRunMillis at least 1000");
+            }
+        }
+    }
+
+    /** @param jobRoute the endpoint of the job route, e.g. {@code direct:batch-job} */
+    public BatchIntake(CamelContext context, String jobRoute, Settings settings) {
         this.context = context;
         this.jobRoute = jobRoute;
-        this.retryBackoffMillis = retryBackoffMillis;
-        this.deferMillis = deferMillis;
-        this.limit = new AimdLimit(Math.min(4, maxInFlight), maxInFlight, TimeUnit.MILLISECONDS.toNanos(100));
+        this.maxAttempts = settings.maxAttempts();
+        this.retryBackoffMillis = settings.retryBackoffMillis();
+        this.deferMillis = settings.deferMillis();
+        this.maxRunNanos = TimeUnit.MILLISECONDS.toNanos(settings.maxRunMillis());
+        this.limit = new AimdLimit(Math.min(4, settings.maxInFlight()), settings.maxInFlight(),
+                TimeUnit.MILLISECONDS.toNanos(100));
     }
 
     /** Jobs running now, across consumers. */
@@ -124,22 +142,23 @@ public final class BatchIntake implements Processor {
 
     /** A job of the poll, and its current try. */
     private static final class Job {
-        final int partition;
+        final String partition;
         final OffsetTracker.Entry<Exchange> entry;
         BatchRecord record;
         Exchange attempt;
         long dueNanos;
 
-        Job(int partition, OffsetTracker.Entry<Exchange> entry, BatchRecord record) {
+        Job(String partition, OffsetTracker.Entry<Exchange> entry, BatchRecord record) {
             this.partition = partition;
             this.entry = entry;
             this.record = record;
         }
     }
 
-    /** The jobs of one poll, until each has its outcome on the broker (or ilb stops). */
+    /** The jobs of one poll, until each has its outcome on the broker (or ilb stops, or the run's time is up). */
     private final class Run {
         private final String routeId;
+        private final long startNanos = System.nanoTime();
         private final OffsetTracker<Exchange> tracker = new OffsetTracker<>();
         private final ArrayDeque<Job> ready = new ArrayDeque<>();
         private final PriorityQueue<Job> later = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
@@ -152,16 +171,20 @@ public final class BatchIntake implements Processor {
         Run(List<Exchange> records, String routeId) {
             this.routeId = routeId;
             for (Exchange record : records) {
-                int partition = record.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class);
+                var message = record.getMessage();
+                String partition = message.getHeader(KafkaConstants.TOPIC, String.class) + "/"
+                        + message.getHeader(KafkaConstants.PARTITION, Integer.class);
                 ready.add(new Job(partition, tracker.add(partition, record), toBatchRecord(record)));
             }
             unfinished = records.size();
         }
 
         void complete() throws Exception {
+            boolean timeUp = false;
             while (unfinished > 0) {
                 long now = System.nanoTime();
-                boolean stopping = stopping();
+                timeUp |= now - startNanos > maxRunNanos;
+                boolean stopping = timeUp || stopping();
                 if (stopping && running == 0) {
                     break;
                 }
@@ -173,7 +196,15 @@ public final class BatchIntake implements Processor {
                 }
                 long wait = later.isEmpty() ? MAX_WAIT_NANOS
                         : Math.max(0, Math.min(MAX_WAIT_NANOS, later.peek().dueNanos - now));
-                Job job = finished.poll(wait, TimeUnit.NANOSECONDS);
+                Job job;
+                try {
+                    job = finished.poll(wait, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    LOG.info("Batch consumer interrupted with {} jobs running; its uncommitted jobs will be done again",
+                            running);
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
                 while (job != null) {
                     onFinished(job);
                     job = finished.poll();
@@ -183,23 +214,32 @@ public final class BatchIntake implements Processor {
                 }
             }
             commit();
+            if (unfinished > 0 && timeUp) {
+                // the consumer polls again from the last commit: the jobs not done are offered again
+                throw new IllegalStateException(unfinished + " batch jobs found no spare capacity within "
+                        + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s; they are polled again");
+            }
             if (unfinished > 0) {
-                LOG.info("Batch consumer stopping: {} jobs of its last poll unfinished or behind an unfinished one;"
-                        + " they will be done again from the last commit", tracker.unfinished());
+                LOG.info("Batch consumer stopping: {} jobs of its last poll are not committed; they will be done again",
+                        tracker.unfinished());
             }
         }
 
         private void dispatch(Job job) throws Exception {
+            AsyncProducer route = jobs();
             Exchange attempt = new DefaultExchange(context);
             attempt.getMessage().setBody(job.record);
             job.attempt = attempt;
             running++;
             inFlight.incrementAndGet();
-            AsyncProducer route = jobs();
             try {
-                dispatcher.execute(() -> route.process(attempt, doneSync -> finished.add(job)));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+                dispatcher.execute(() -> route.process(attempt, doneSync -> {
+                    inFlight.decrementAndGet();
+                    finished.add(job);
+                }));
+            } catch (RejectedExecutionException e) {
                 // Camel is stopping: the job is not done, and its offset is not committed
+                inFlight.decrementAndGet();
                 attempt.setException(e);
                 finished.add(job);
             }
@@ -207,24 +247,32 @@ public final class BatchIntake implements Processor {
 
         private void onFinished(Job job) {
             running--;
-            inFlight.decrementAndGet();
             long now = System.nanoTime();
             Exchange attempt = job.attempt;
+            BatchAdmission.Admitted admitted = attempt.getProperty(BatchAdmission.ADMITTED,
+                    BatchAdmission.Admitted.class);
+            if (admitted != null) {
+                job.record = job.record.withAdmitted(admitted);
+            }
             BatchOutcome.Kind kind = attempt.getProperty(BatchOutcome.KIND, BatchOutcome.Kind.class);
-            if (attempt.getException() != null || kind == null) {
-                // its outcome did not reach the broker: do the job again, once the broker is back
-                if (!producingFails) {
-                    producingFails = true;
-                    LOG.warn("A batch job's outcome did not reach Kafka ({}); the job will be done again",
-                            attempt.getException() != null ? attempt.getException().getMessage() : "no outcome");
-                }
-                limit.onBackoff(now);
-                retryAt(job, now + TimeUnit.SECONDS.toNanos(1));
+            Exception failure = attempt.getException();
+            if (failure != null && kind != null) {
+                onSendFailed(job, kind, failure, now);
                 return;
             }
             if (producingFails) {
                 producingFails = false;
                 LOG.info("Batch job outcomes reach Kafka again");
+            }
+            if (failure != null) {
+                // failed before its outcome was known (e.g. the pool's throttle refused it): a try like any other
+                kind = BatchOutcome.Kind.RETRY;
+                if (job.record.attempt() >= maxAttempts) {
+                    job.record = job.record.givingUp(ApiError.internal("gave up after " + job.record.attempt()
+                            + " attempts; the last failed: " + failure));
+                    retryAt(job, now);
+                    return;
+                }
             }
             long afterMillis = attempt.getProperty(BatchOutcome.RETRY_AFTER_MILLIS, 0L, Long.class);
             switch (kind) {
@@ -240,7 +288,8 @@ public final class BatchIntake implements Processor {
                     retries.incrementAndGet();
                     limit.onBackoff(now);
                     job.record = job.record.nextAttempt();
-                    long backoff = Math.min(MAX_BACKOFF_MILLIS, retryBackoffMillis << Math.min(20, job.record.attempt() - 2));
+                    long backoff = Math.min(MAX_BACKOFF_MILLIS,
+                            retryBackoffMillis << Math.min(20, job.record.attempt() - 2));
                     retryAt(job, now + TimeUnit.MILLISECONDS.toNanos(Math.max(afterMillis, jitter(backoff))));
                 }
                 case DEFER -> {
@@ -248,6 +297,33 @@ public final class BatchIntake implements Processor {
                     limit.onBackoff(now);
                     retryAt(job, now + TimeUnit.MILLISECONDS.toNanos(Math.max(afterMillis, jitter(deferMillis))));
                 }
+            }
+        }
+
+        /**
+         * Its outcome did not reach Kafka. While the broker is away, the job is tried again (the producer has
+         * already retried for its delivery timeout); a result Kafka refuses for good (too large, not authorized)
+         * is dead-lettered instead, and a dead letter Kafka refuses is logged: nothing else can be done with it.
+         */
+        private void onSendFailed(Job job, BatchOutcome.Kind kind, Exception failure, long now) {
+            if (retriable(failure)) {
+                if (!producingFails) {
+                    producingFails = true;
+                    LOG.warn("A batch job's outcome did not reach Kafka ({}); jobs are done again until it does",
+                            failure.getMessage());
+                }
+                limit.onBackoff(now);
+                retryAt(job, now + TimeUnit.MILLISECONDS.toNanos(SEND_RETRY_MILLIS));
+            } else if (kind == BatchOutcome.Kind.RESULT) {
+                job.record = job.record.givingUp(new ApiError(500, "server_error", "result_not_written",
+                        "Kafka refused the job's result: " + failure.getMessage(), 0));
+                retryAt(job, now);
+            } else {
+                LOG.error("Batch job {} could not be dead-lettered, Kafka refused it ({}); it is skipped",
+                        job.record.source(), failure.getMessage());
+                deadLetters.incrementAndGet();
+                tracker.done(job.partition, job.entry);
+                unfinished--;
             }
         }
 
@@ -259,7 +335,7 @@ public final class BatchIntake implements Processor {
         /** Commits, per partition, up to its first job not done. A rebalance may have taken the partition away. */
         private void commit() {
             lastCommitNanos = System.nanoTime();
-            Map<Integer, Exchange> committable = tracker.takeCommittable();
+            Map<String, Exchange> committable = tracker.takeCommittable();
             if (!mayCommit || committable.isEmpty()) {
                 return;
             }
@@ -274,10 +350,22 @@ public final class BatchIntake implements Processor {
             }
         }
 
+        /** Whether the consumer is being stopped or suspended (ilb stops, the route file is reloaded). */
         private boolean stopping() {
-            ServiceStatus route = context.getRouteController().getRouteStatus(routeId);
-            return context.isStopping() || route == null || route.isStopping() || route.isStopped();
+            Route route = context.getRoute(routeId);
+            return context.isStopping() || route == null
+                    || route.getConsumer() instanceof ServiceSupport consumer
+                    && (consumer.isStoppingOrStopped() || consumer.isSuspendingOrSuspended());
         }
+    }
+
+    private static boolean retriable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RetriableException || cause instanceof RejectedExecutionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** ±25 %, so that jobs turned away together do not all come back together. */
@@ -291,8 +379,8 @@ public final class BatchIntake implements Processor {
                 + message.getHeader(KafkaConstants.PARTITION, Integer.class) + "@"
                 + message.getHeader(KafkaConstants.OFFSET, Long.class);
         byte[] line = message.getBody(byte[].class);
-        return new BatchRecord(line == null ? new byte[0] : line, message.getHeader(KafkaConstants.KEY, String.class),
-                text(message.getHeader("authorization")), text(message.getHeader("ilb-priority")), source, 1);
+        return BatchRecord.of(line == null ? new byte[0] : line, message.getHeader(KafkaConstants.KEY, String.class),
+                text(message.getHeader("authorization")), text(message.getHeader("ilb-priority")), source);
     }
 
     private static String text(Object header) {

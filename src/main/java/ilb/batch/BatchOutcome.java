@@ -38,6 +38,9 @@ public final class BatchOutcome implements Processor {
     public enum Kind { RESULT, DEAD_LETTER, RETRY, DEFER }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_RETRY_AFTER_MILLIS = 60_000;
+    /** A dead letter keeps this much of its line, so that it stays well below Kafka's record size limit. */
+    private static final int MAX_LINE_CHARS = 64 * 1024;
 
     private final String deadLetterTopic;
     private final int maxAttempts;
@@ -57,12 +60,14 @@ public final class BatchOutcome implements Processor {
             result(exchange, job, reply, backend);
         } else if (response instanceof HttpReply reply) {
             again(exchange, job, Kind.RETRY, "HTTP " + reply.status() + " from backend " + backend, "backend_error",
-                    0);
-        } else if (response instanceof ApiError error && (error.code().equals("no_spare_capacity")
-                || error.code().equals("rate_limit_exceeded"))) {
+                    retryAfterMillis(reply));
+        } else if (response instanceof ApiError error && error.code().equals("no_spare_capacity")) {
+            // offered again soon (ilb.batch.deferMillis), not after the whole second a client would be told
+            again(exchange, job, Kind.DEFER, error.message(), error.code(), 0);
+        } else if (response instanceof ApiError error && error.code().equals("rate_limit_exceeded")) {
             again(exchange, job, Kind.DEFER, error.message(), error.code(), error.retryAfterSeconds() * 1000L);
         } else if (response instanceof ApiError error && retryable(error.status())) {
-            again(exchange, job, Kind.RETRY, error.message(), error.code(), 0);
+            again(exchange, job, Kind.RETRY, error.message(), error.code(), error.retryAfterSeconds() * 1000L);
         } else if (response instanceof ApiError error) {
             deadLetter(exchange, job, error.code(), error.message());
         } else {
@@ -70,6 +75,16 @@ public final class BatchOutcome implements Processor {
                 stream.cancel();
             }
             deadLetter(exchange, job, "internal_error", "unexpected response " + response);
+        }
+    }
+
+    /** A server's {@code Retry-After} in seconds, or 0. */
+    private static long retryAfterMillis(HttpReply reply) {
+        try {
+            return Math.min(MAX_RETRY_AFTER_MILLIS, Long.parseLong(reply.headers().getOrDefault("retry-after", "0")
+                    .trim()) * 1000);
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 
@@ -134,7 +149,11 @@ public final class BatchOutcome implements Processor {
         record.putObject("error").put("code", code).put("message", reason);
         record.put("attempts", job.record().attempt());
         record.put("source", job.record().source());
-        record.put("line", new String(job.record().line(), StandardCharsets.UTF_8));
+        String line = new String(job.record().line(), StandardCharsets.UTF_8);
+        record.put("line", line.length() > MAX_LINE_CHARS ? line.substring(0, MAX_LINE_CHARS) : line);
+        if (line.length() > MAX_LINE_CHARS) {
+            record.put("line_truncated", true);
+        }
         exchange.setProperty(KIND, Kind.DEAD_LETTER);
         var message = exchange.getMessage();
         message.setBody(JSON.writeValueAsBytes(record));

@@ -23,17 +23,21 @@ final class OffsetTracker<R> {
         }
     }
 
-    private final Map<Integer, ArrayDeque<Entry<R>>> byPartition = new HashMap<>();
-    private final Map<Integer, R> committable = new HashMap<>();
+    private final Map<String, ArrayDeque<Entry<R>>> byPartition = new HashMap<>();
+    private final Map<String, R> committable = new HashMap<>();
 
-    /** Records must be added in their partition's offset order, as a poll returns them. */
-    Entry<R> add(int partition, R record) {
+    /**
+     * Records must be added in their partition's offset order, as a poll returns them.
+     *
+     * @param partition topic and partition, e.g. {@code ilb.requests/3}
+     */
+    Entry<R> add(String partition, R record) {
         Entry<R> entry = new Entry<>(record);
         byPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(entry);
         return entry;
     }
 
-    void done(int partition, Entry<R> entry) {
+    void done(String partition, Entry<R> entry) {
         entry.done = true;
         ArrayDeque<Entry<R>> entries = byPartition.get(partition);
         while (!entries.isEmpty() && entries.peek().done) {
@@ -42,8 +46,8 @@ final class OffsetTracker<R> {
     }
 
     /** Per partition that moved on since the last call, its last record before the first not done. */
-    Map<Integer, R> takeCommittable() {
-        Map<Integer, R> taken = Map.copyOf(committable);
+    Map<String, R> takeCommittable() {
+        Map<String, R> taken = Map.copyOf(committable);
         committable.clear();
         return taken;
     }

@@ -60,6 +60,7 @@ class BatchOutcomeTest {
         Exchange deferred = process(ApiError.unavailable("no_spare_capacity", "busy", 1), 3);
         assertThat(deferred.getProperty(BatchOutcome.KIND)).isEqualTo(BatchOutcome.Kind.DEFER);
         assertThat(deferred.isRouteStop()).isTrue();
+        assertThat(deferred.getProperty(BatchOutcome.RETRY_AFTER_MILLIS)).isEqualTo(0L);
         Exchange rate = process(new ApiError(429, "rate_limit_error", "rate_limit_exceeded", "slow down", 2), 3);
         assertThat(rate.getProperty(BatchOutcome.KIND)).isEqualTo(BatchOutcome.Kind.DEFER);
         assertThat(rate.getProperty(BatchOutcome.RETRY_AFTER_MILLIS)).isEqualTo(2000L);
@@ -84,7 +85,7 @@ class BatchOutcomeTest {
     private Exchange process(InferenceMessage response, int attempt) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         BatchRecord record = new BatchRecord("{\"custom_id\":\"job-1\"}".getBytes(StandardCharsets.UTF_8), "job-1",
-                null, null, "jobs/0@41", attempt);
+                null, null, "jobs/0@41", attempt, null, null);
         exchange.setProperty(BatchAdmission.JOB, new BatchJob("job-1", record));
         exchange.setProperty(ExchangeProperties.BACKEND, "gpu-0");
         exchange.getMessage().setBody(response);

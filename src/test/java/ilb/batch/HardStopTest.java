@@ -94,7 +94,7 @@ class HardStopTest {
     private static String pool(Servers servers) {
         SimulatorOptions options = new SimulatorOptions().models("m").ttftMs(5).itlMs(2).maxNumSeqs(10);
         SimulatedBackend a = servers.backend(options);
-        SimulatedBackend b = servers.backend(new SimulatorOptions().models("m").ttftMs(5).itlMs(2).maxNumSeqs(10));
+        SimulatedBackend b = servers.backend(options);
         return PoolRoute.pool("m", "least-request", PoolRoute.backend("a", a, "capacity: 10"),
                 PoolRoute.backend("b", b, "capacity: 10"));
     }
