@@ -60,6 +60,7 @@ public final class BatchIntake implements Processor {
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deferrals = new AtomicLong();
+    private final AtomicLong runsCutShort = new AtomicLong();
     private volatile AsyncProducer jobs;
     private volatile ExecutorService dispatcher;
     private volatile boolean producingFails;
@@ -113,6 +114,11 @@ public final class BatchIntake implements Processor {
     /** Jobs turned away for want of spare capacity, to be offered again. */
     public long deferrals() {
         return deferrals.get();
+    }
+
+    /** Polls whose jobs did not all find spare capacity within maxRunMillis, and were polled again. */
+    public long runsCutShort() {
+        return runsCutShort.get();
     }
 
     @Override
@@ -215,6 +221,7 @@ public final class BatchIntake implements Processor {
             }
             commit();
             if (unfinished > 0 && timeUp) {
+                runsCutShort.incrementAndGet();
                 // the consumer polls again from the last commit: the jobs not done are offered again
                 throw new IllegalStateException(unfinished + " batch jobs found no spare capacity within "
                         + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s; they are polled again");

@@ -37,14 +37,17 @@ class DeadLetterTest {
                 TestKafka.send(producer, topics.requests(), "no-key", chatLine("no-key"), Map.of());
                 TestKafka.send(producer, topics.requests(), "streamed", chatLine("streamed")
                         .replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\""), KEY);
+                TestKafka.send(producer, topics.requests(), "bad-url", chatLine("bad-url")
+                        .replace("/v1/chat/completions", "/v1/chat%zz/completions"), KEY);
                 TestKafka.send(producer, topics.requests(), "good", chatLine("good"), KEY);
             }
             Map<String, ConsumerRecord<String, String>> dead;
             try (KafkaConsumer<String, String> dlq = TestKafka.reader(topics.dlq())) {
-                dead = TestKafka.readAtLeast(dlq, 4, Duration.ofSeconds(30)).stream()
+                dead = TestKafka.readAtLeast(dlq, 5, Duration.ofSeconds(30)).stream()
                         .collect(Collectors.toMap(ConsumerRecord::key, Function.identity()));
             }
-            assertThat(dead).containsOnlyKeys("poison", "unknown-model", "no-key", "streamed");
+            assertThat(dead).containsOnlyKeys("poison", "unknown-model", "no-key", "streamed", "bad-url");
+            assertThat(header(dead.get("bad-url"), "ilb-error")).startsWith("The job could not be read");
             assertThat(reason(dead.get("poison"))).isEqualTo("invalid_request");
             assertThat(header(dead.get("poison"), "ilb-error")).startsWith("The line is not valid JSON");
             assertThat(reason(dead.get("unknown-model"))).isEqualTo("model_not_found");

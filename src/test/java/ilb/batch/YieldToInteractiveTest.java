@@ -31,7 +31,8 @@ class YieldToInteractiveTest {
             SimulatedBackend backend = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(10));
             // capacity 4, a quarter kept for interactive requests: batch jobs may hold 3
             Appliance ilb = servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", backend,
-                    "capacity: 4")), topics.ilbProperties("ilb.balancer.batchReserve=0.25"));
+                    "capacity: 4")), topics.ilbProperties("ilb.balancer.batchReserve=0.25",
+                    "ilb.batch.maxRunMillis=1000"));
             List<HttpResponse<InputStream>> streams = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 streams.add(ilb.openStream("m", 100_000));
@@ -50,6 +51,8 @@ class YieldToInteractiveTest {
             // the batch backs off to one job at a time, which keeps asking
             await().atMost(Duration.ofSeconds(30)).until(() -> intake.limit() == 1);
             assertThat(intake.results()).isZero();
+            // a poll whose jobs wait that long is given up and polled again: the consumer stays in its group
+            await().atMost(Duration.ofSeconds(30)).until(() -> intake.runsCutShort() >= 1);
 
             for (HttpResponse<InputStream> stream : streams) {
                 stream.body().close();
