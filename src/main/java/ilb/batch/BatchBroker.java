@@ -35,13 +35,21 @@ public final class BatchBroker {
             EmbeddedKafka broker = new EmbeddedKafka(
                     Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.port").orElseThrow()),
                     Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.controllerPort").orElseThrow()),
-                    Path.of(properties.resolveProperty("ilb.kafka.embedded.dir").orElseThrow()), partitions);
-            // started now, before the routes: they connect to it as they start; stopped with Camel, after them
-            broker.start();
-            context.addService(broker, true, false);
-            brokers = broker.bootstrapServers();
-            context.getComponent("kafka", KafkaComponent.class).getConfiguration().setBrokers(brokers);
-            topics.ensure(brokers, partitions, tenantResults);
+                    Path.of(properties.resolveProperty("ilb.kafka.embedded.dir").orElseThrow()).toAbsolutePath(),
+                    partitions);
+            try {
+                // started now, before the routes: they connect to it as they start; stopped with Camel, after them
+                broker.start();
+                context.addService(broker, true, false);
+                brokers = broker.bootstrapServers();
+                context.getComponent("kafka", KafkaComponent.class).getConfiguration().setBrokers(brokers);
+                topics.ensure(brokers, partitions, tenantResults);
+            } catch (Exception e) {
+                // the inference API serves without batch rather than not at all
+                broker.stop();
+                properties.addOverrideProperty("ilb.batch.enabled", "false");
+                LOG.error("Batch jobs are off: the embedded Kafka broker did not start: {}", e.getMessage());
+            }
             return;
         }
         try {

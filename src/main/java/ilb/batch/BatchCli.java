@@ -35,7 +35,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * </pre>
  * {@code collect} writes the first result of each job to the results file and its dead-letter record, if it has
  * one, to {@code <results>.errors.jsonl}, shows progress every second, and counts results that came more than once
- * (a job done again after an ilb replica stopped). Options: {@code --bootstrap-server} (127.0.0.1:9092),
+ * (a job done again after an ilb replica stopped). It reads only what came after the file was submitted (the time
+ * {@code submit} notes in {@code <jobs>.submitted}), so an earlier batch's jobs of the same ids do not count. Options: {@code --bootstrap-server} (127.0.0.1:9092),
  * {@code --timeout} (seconds, 3600), {@code --requests-topic}, {@code --results-topic}, {@code --dlq-topic}.
  */
 public final class BatchCli {
@@ -88,6 +89,8 @@ public final class BatchCli {
 
     private void submit(Path jobs, String apiKey) throws Exception {
         List<String> lines = lines(jobs);
+        long submittedAt = System.currentTimeMillis();
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>(lines.size());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new StringSerializer())) {
@@ -97,12 +100,17 @@ public final class BatchCli {
                 if (apiKey != null && !apiKey.isBlank()) {
                     record.headers().add("authorization", ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8));
                 }
-                producer.send(record).get();
-                if (++sent % 1000 == 0) {
+                sends.add(producer.send(record));
+            }
+            for (java.util.concurrent.Future<?> send : sends) {
+                // acknowledged by the broker, or this throws: then nothing claims the file was submitted
+                send.get();
+                if (++sent % 10_000 == 0) {
                     out.println("submitted " + sent + " of " + lines.size());
                 }
             }
         }
+        Files.writeString(submittedFile(jobs), String.valueOf(submittedAt));
         out.println("submitted " + lines.size() + " jobs to " + topics.requests() + " on " + bootstrap);
     }
 
@@ -116,7 +124,9 @@ public final class BatchCli {
         int results = 0;
         int deadLetters = 0;
         int duplicates = 0;
-        try (KafkaConsumer<String, String> consumer = reader();
+        Path submitted = submittedFile(jobs);
+        long since = Files.exists(submitted) ? Long.parseLong(Files.readString(submitted).trim()) : 0;
+        try (KafkaConsumer<String, String> consumer = reader(since);
                 BufferedWriter resultsOut = Files.newBufferedWriter(resultsFile);
                 BufferedWriter errorsOut = Files.newBufferedWriter(errorsFile)) {
             long nextReport = 0;
@@ -151,8 +161,11 @@ public final class BatchCli {
         return done.size() == wanted.size();
     }
 
-    /** Reads the results and dead-letter topics from their beginning, in no consumer group (it commits nothing). */
-    private KafkaConsumer<String, String> reader() {
+    /**
+     * Reads the results and dead-letter topics from {@code sinceMillis} (a minute earlier, for clocks that differ),
+     * or from their beginning if 0; in no consumer group (it commits nothing).
+     */
+    private KafkaConsumer<String, String> reader(long sinceMillis) {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new StringDeserializer(), new StringDeserializer());
@@ -162,7 +175,22 @@ public final class BatchCli {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+        if (sinceMillis > 0) {
+            Map<TopicPartition, Long> times = new HashMap<>();
+            partitions.forEach(p -> times.put(p, sinceMillis - 60_000));
+            consumer.offsetsForTimes(times).forEach((partition, found) -> {
+                if (found != null) {
+                    consumer.seek(partition, found.offset());
+                } else {
+                    consumer.seekToEnd(List.of(partition));
+                }
+            });
+        }
         return consumer;
+    }
+
+    private static Path submittedFile(Path jobs) {
+        return jobs.resolveSibling(jobs.getFileName() + ".submitted");
     }
 
     private static List<String> lines(Path file) throws IOException {

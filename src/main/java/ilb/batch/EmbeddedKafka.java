@@ -13,6 +13,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
@@ -62,6 +63,11 @@ public final class EmbeddedKafka extends ServiceSupport {
                         + " ilb.kafka.embedded.port / controllerPort to other ports");
             }
         }
+        // Kafka halts the JVM on a fatal fault of its broker; here that JVM serves inference too, which must go on
+        Exit.setHaltProcedure((status, message) -> LOG.error("The embedded Kafka broker failed ({}): batch jobs"
+                + " stop until ilb restarts", message));
+        Exit.setExitProcedure((status, message) -> LOG.error("The embedded Kafka broker failed ({}): batch jobs"
+                + " stop until ilb restarts", message));
         Files.createDirectories(dataDir);
         Properties config = brokerConfig();
         Path file = dataDir.resolve("server.properties");

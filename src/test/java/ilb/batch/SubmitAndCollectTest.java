@@ -44,6 +44,11 @@ class SubmitAndCollectTest {
             String[] topicOptions = {"--bootstrap-server", TestKafka.bootstrap(), "--requests-topic", topics.requests(),
                 "--results-topic", topics.results(), "--dlq-topic", topics.dlq(), "--timeout", "60"};
 
+            // a result of an earlier batch that used the same ids: not this batch's
+            try (var producer = TestKafka.producer()) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.results(), null,
+                        System.currentTimeMillis() - 600_000, "job-0", "{\"custom_id\":\"job-0\",\"stale\":true}")).get();
+            }
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
             assertThat(BatchCli.run(concat(new String[] {"submit", jobs.toString()}, topicOptions), Appliance.API_KEY,
@@ -54,7 +59,8 @@ class SubmitAndCollectTest {
 
             List<String> collected = Files.readAllLines(results);
             assertThat(collected).hasSize(20);
-            assertThat(collected).allSatisfy(line -> assertThat(line).contains("\"status_code\":200"));
+            assertThat(collected).allSatisfy(line -> assertThat(line).contains("\"status_code\":200")
+                    .doesNotContain("stale"));
             assertThat(collected.stream().map(line -> line.replaceAll(".*\"custom_id\":\"([^\"]+)\".*", "$1"))
                     .distinct()).hasSize(20);
             List<String> errors = Files.readAllLines(dir.resolve("results.jsonl.errors.jsonl"));
