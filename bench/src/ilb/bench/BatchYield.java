@@ -301,9 +301,8 @@ final class BatchYield implements Scenario {
                 (1 - BATCH_RESERVE) * 100));
         report.note("How many batch jobs run at once is the batch consumer's AIMD limit (at most "
                 + "`ilb.batch.maxInFlight` = 64): it starts at 4, grows by about one for each round of jobs done, and "
-                + "shrinks by a quarter when jobs are turned away for want of spare capacity. A job turned away waits "
-                + "at least 1 s before it is offered again (the balancer answers it 503 with `Retry-After: 1`, which "
-                + "the consumer waits rather than `ilb.batch.deferMillis`). Sent as interactive, jobs are never turned "
+                + "shrinks by a quarter when jobs are turned away for want of spare capacity. A job turned away is "
+                + "offered again after `ilb.batch.deferMillis` (200 ms). Sent as interactive, jobs are never turned "
                 + "away: they wait in the pool's queue in turn with interactive requests, and the limit keeps growing "
                 + "through the phase, so that run gets worse as it goes (chart) and its ratios depend on how long the "
                 + "phase is.");
@@ -363,7 +362,7 @@ final class BatchYield implements Scenario {
         report.note("The consumer takes jobs 100 at a time (`ilb.batch.maxPollRecords`) and polls again only once "
                 + "every job of the poll has its result, so at the end of each poll its concurrency drains to the "
                 + "poll's last jobs; a job turned away (the AIMD limit overshooting the servers' batch share) holds its "
-                + "whole poll for at least a second. The dips in the chart below are those. `ilb CPU ms/job`: ilb's "
+                + "whole poll for `ilb.batch.deferMillis` (200 ms). The dips in the chart below are those. `ilb CPU ms/job`: ilb's "
                 + "JVM from the first submit until all results were read (embedded broker, health checks and metrics "
                 + "scrapes included) per job done.");
         var chart = report.chartFile("throughput");
