@@ -23,8 +23,10 @@ import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Runs on the Kafka consumer's own thread, which waits here for its jobs (never a Netty I/O thread); the commits are
  * made from it too, as the Kafka consumer requires. A poll whose jobs cannot all be done within {@code maxRunMillis}
- * (no spare capacity for that long) ends early: done ones are committed and the rest polled again, so the consumer
- * stays in its group.
+ * (no spare capacity for that long) ends early: done ones are committed, and the consumer rejoins its group and
+ * polls the rest again, going on where it left them (their attempts, done or not) rather than staying away from its
+ * group past {@code maxPollIntervalMs}.
  */
 public final class BatchIntake implements Processor {
 
@@ -47,6 +50,9 @@ public final class BatchIntake implements Processor {
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
     private static final long SEND_RETRY_MILLIS = 1_000;
+    private static final int MAX_CARRIED_OVER = 100_000;
+    /** Stands for a job whose outcome is on the broker, in {@link #carriedOver}. */
+    private static final BatchRecord DONE = BatchRecord.of(new byte[0], null, null, null, "done");
 
     private final CamelContext context;
     private final String jobRoute;
@@ -61,6 +67,18 @@ public final class BatchIntake implements Processor {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deferrals = new AtomicLong();
     private final AtomicLong runsCutShort = new AtomicLong();
+    /**
+     * What a poll cut short (or a stopped route) knew of its jobs that are not committed, by source (topic,
+     * partition and offset): the next poll of them goes on from there, so a job's attempts keep counting and a job
+     * done is not done again.
+     */
+    private final Map<String, BatchRecord> carriedOver = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, BatchRecord> eldest) {
+                    return size() > MAX_CARRIED_OVER;
+                }
+            });
     private volatile AsyncProducer jobs;
     private volatile ExecutorService dispatcher;
     private volatile boolean producingFails;
@@ -153,6 +171,7 @@ public final class BatchIntake implements Processor {
         BatchRecord record;
         Exchange attempt;
         long dueNanos;
+        int sendFailures;
 
         Job(String partition, OffsetTracker.Entry<Exchange> entry, BatchRecord record) {
             this.partition = partition;
@@ -169,6 +188,7 @@ public final class BatchIntake implements Processor {
         private final ArrayDeque<Job> ready = new ArrayDeque<>();
         private final PriorityQueue<Job> later = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
         private final LinkedBlockingQueue<Job> finished = new LinkedBlockingQueue<>();
+        private final List<Job> all = new java.util.ArrayList<>();
         private int running;
         private int unfinished;
         private long lastCommitNanos = System.nanoTime();
@@ -176,13 +196,24 @@ public final class BatchIntake implements Processor {
 
         Run(List<Exchange> records, String routeId) {
             this.routeId = routeId;
+            unfinished = records.size();
             for (Exchange record : records) {
                 var message = record.getMessage();
                 String partition = message.getHeader(KafkaConstants.TOPIC, String.class) + "/"
                         + message.getHeader(KafkaConstants.PARTITION, Integer.class);
-                ready.add(new Job(partition, tracker.add(partition, record), toBatchRecord(record)));
+                Job job = new Job(partition, tracker.add(partition, record), toBatchRecord(record));
+                all.add(job);
+                BatchRecord before = carriedOver.remove(job.record.source());
+                if (before == DONE) {
+                    tracker.done(partition, job.entry);
+                    unfinished--;
+                } else {
+                    if (before != null) {
+                        job.record = before;
+                    }
+                    ready.add(job);
+                }
             }
-            unfinished = records.size();
         }
 
         void complete() throws Exception {
@@ -220,6 +251,9 @@ public final class BatchIntake implements Processor {
                 }
             }
             commit();
+            if (unfinished > 0) {
+                carryOver();
+            }
             if (unfinished > 0 && timeUp) {
                 runsCutShort.incrementAndGet();
                 // the consumer polls again from the last commit: the jobs not done are offered again
@@ -229,6 +263,15 @@ public final class BatchIntake implements Processor {
             if (unfinished > 0) {
                 LOG.info("Batch consumer stopping: {} jobs of its last poll are not committed; they will be done again",
                         tracker.unfinished());
+            }
+        }
+
+        /** Remembers the jobs not committed, for when they are polled again. */
+        private void carryOver() {
+            for (Job job : all) {
+                if (!job.entry.committable || !mayCommit) {
+                    carriedOver.put(job.record.source(), job.entry.done ? DONE : job.record);
+                }
             }
         }
 
@@ -263,6 +306,9 @@ public final class BatchIntake implements Processor {
             }
             BatchOutcome.Kind kind = attempt.getProperty(BatchOutcome.KIND, BatchOutcome.Kind.class);
             Exception failure = attempt.getException();
+            if (failure == null && kind == null) {
+                failure = new IllegalStateException("the job route ended without an outcome");
+            }
             if (failure != null && kind != null) {
                 onSendFailed(job, kind, failure, now);
                 return;
@@ -274,6 +320,11 @@ public final class BatchIntake implements Processor {
             if (failure != null) {
                 // failed before its outcome was known (e.g. the pool's throttle refused it): a try like any other
                 kind = BatchOutcome.Kind.RETRY;
+                if (job.record.giveUp() != null) {
+                    // even its dead letter failed before it reached Kafka: wait, as for a failed send
+                    retryAt(job, now + sendBackoffNanos(job));
+                    return;
+                }
                 if (job.record.attempt() >= maxAttempts) {
                     job.record = job.record.givingUp(ApiError.internal("gave up after " + job.record.attempt()
                             + " attempts; the last failed: " + failure));
@@ -308,19 +359,20 @@ public final class BatchIntake implements Processor {
         }
 
         /**
-         * Its outcome did not reach Kafka. While the broker is away, the job is tried again (the producer has
-         * already retried for its delivery timeout); a result Kafka refuses for good (too large, not authorized)
-         * is dead-lettered instead, and a dead letter Kafka refuses is logged: nothing else can be done with it.
+         * Its outcome did not reach Kafka. A record Kafka can never take (too large, not serializable) is
+         * dead-lettered instead if it was a result, and logged if it was a dead letter: nothing else can be done
+         * with it. Anything else (the broker away, not authorized, the producer broken) holds the job, and the
+         * partition behind it, until Kafka takes its outcome: the job is done again, waiting longer each time.
          */
         private void onSendFailed(Job job, BatchOutcome.Kind kind, Exception failure, long now) {
-            if (retriable(failure)) {
+            if (!refusedForGood(failure)) {
                 if (!producingFails) {
                     producingFails = true;
                     LOG.warn("A batch job's outcome did not reach Kafka ({}); jobs are done again until it does",
                             failure.getMessage());
                 }
                 limit.onBackoff(now);
-                retryAt(job, now + TimeUnit.MILLISECONDS.toNanos(SEND_RETRY_MILLIS));
+                retryAt(job, now + sendBackoffNanos(job));
             } else if (kind == BatchOutcome.Kind.RESULT) {
                 job.record = job.record.givingUp(new ApiError(500, "server_error", "result_not_written",
                         "Kafka refused the job's result: " + failure.getMessage(), 0));
@@ -332,6 +384,12 @@ public final class BatchIntake implements Processor {
                 tracker.done(job.partition, job.entry);
                 unfinished--;
             }
+        }
+
+        private long sendBackoffNanos(Job job) {
+            job.sendFailures++;
+            return TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_BACKOFF_MILLIS,
+                    SEND_RETRY_MILLIS << Math.min(20, job.sendFailures - 1)));
         }
 
         private void retryAt(Job job, long dueNanos) {
@@ -362,13 +420,15 @@ public final class BatchIntake implements Processor {
             Route route = context.getRoute(routeId);
             return context.isStopping() || route == null
                     || route.getConsumer() instanceof ServiceSupport consumer
-                    && (consumer.isStoppingOrStopped() || consumer.isSuspendingOrSuspended());
+                    && consumer.isStoppingOrStopped();
         }
     }
 
-    private static boolean retriable(Throwable failure) {
+    /** Whether Kafka refuses this very record, whatever the broker's state: then trying again cannot help. */
+    private static boolean refusedForGood(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RetriableException || cause instanceof RejectedExecutionException) {
+            if (cause instanceof RecordTooLargeException || cause instanceof InvalidRecordException
+                    || cause instanceof SerializationException) {
                 return true;
             }
         }

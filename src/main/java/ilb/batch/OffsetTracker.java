@@ -17,6 +17,8 @@ final class OffsetTracker<R> {
     static final class Entry<R> {
         final R record;
         boolean done;
+        /** Done, and so is every record before it: handed out by {@link #takeCommittable}. */
+        boolean committable;
 
         Entry(R record) {
             this.record = record;
@@ -41,7 +43,9 @@ final class OffsetTracker<R> {
         entry.done = true;
         ArrayDeque<Entry<R>> entries = byPartition.get(partition);
         while (!entries.isEmpty() && entries.peek().done) {
-            committable.put(partition, entries.poll().record);
+            Entry<R> head = entries.poll();
+            head.committable = true;
+            committable.put(partition, head.record);
         }
     }
 

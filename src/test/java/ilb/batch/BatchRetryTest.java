@@ -86,6 +86,28 @@ class BatchRetryTest {
         }
     }
 
+    /** A poll cut short for taking too long hands its jobs' attempts on to the next poll of them. */
+    @Test
+    void attemptsKeepCountingAcrossPollsCutShort() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(1);
+        try (Servers servers = new Servers()) {
+            SimulatedBackend backend = servers.fastBackend();
+            backend.faults().errorRate(1).errorStatus(502);
+            // retries 0.4 + 0.8 + 1.6 s apart: more than one poll of at most 1 s each
+            Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", backend)),
+                    topics.ilbProperties("ilb.batch.maxAttempts=4", "ilb.batch.retryBackoffMillis=400",
+                            "ilb.batch.maxRunMillis=1000"));
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                TestKafka.send(producer, topics.requests(), "stubborn", chatLine("stubborn"), KEY);
+            }
+            try (KafkaConsumer<String, String> dlq = TestKafka.reader(topics.dlq())) {
+                ConsumerRecord<String, String> dead = TestKafka.readAtLeast(dlq, 1, Duration.ofSeconds(60)).get(0);
+                assertThat(DeadLetterTest.header(dead, "ilb-error")).contains("after 4 attempts");
+            }
+            assertThat(intake(ilb).runsCutShort()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
     static BatchIntake intake(Appliance ilb) {
         return ilb.context().getRegistry().lookupByNameAndType("batchIntake", BatchIntake.class);
     }
