@@ -26,7 +26,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * <p>
  * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.apiKeys} (comma-separated),
  * {@code .models} (names, or {@code *}), {@code .requestsPerSecond} (0 for no limit) and
- * {@code .batchResultsTopic} (a Kafka topic of its own for its batch results).
+ * {@code .batchResultsTopic} (a Kafka topic of its own for its batch results) and {@code .interactiveBatch} (whether
+ * its batch jobs may skip the line with {@code ilb-priority: interactive}; false by default).
  */
 public final class ApiKeys implements Processor {
 
@@ -50,7 +51,8 @@ public final class ApiKeys implements Processor {
             double rate = Double.parseDouble(properties.resolveProperty(prefix + "requestsPerSecond").orElse("0"));
             Tenant tenant = new Tenant(name, Set.copyOf(list(properties.resolveProperty(prefix + "models").orElse("*"))),
                     rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null,
-                    properties.resolveProperty(prefix + "batchResultsTopic").filter(t -> !t.isBlank()).orElse(null));
+                    properties.resolveProperty(prefix + "batchResultsTopic").filter(t -> !t.isBlank()).orElse(null),
+                    Boolean.parseBoolean(properties.resolveProperty(prefix + "interactiveBatch").orElse("false")));
             for (String key : list(properties.resolveProperty(prefix + "apiKeys").orElse(""))) {
                 if (byKeyHash.put(hash(key), tenant) != null) {
                     throw new IllegalArgumentException("an API key of tenant " + name + " is also another's");

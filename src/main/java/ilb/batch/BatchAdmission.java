@@ -21,7 +21,8 @@ import org.apache.camel.Processor;
  * ({@code {"custom_id", "method", "url", "body"}}) and admits it as the HTTP entry admits a request: the tenant by
  * the record's {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version
  * ({@link HttpApi}). The body becomes an {@link InferenceRequest} of {@link Priority#BATCH} (or interactive, when
- * the record's {@code ilb-priority} header says {@code interactive}), or the {@link ApiError} that says why the job
+ * the record's {@code ilb-priority} header says {@code interactive} and its tenant may ask that), or the
+ * {@link ApiError} that says why the job
  * cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
  * admitted: the line is not read, nor the tenant's rate spent, twice.
  */
@@ -113,8 +114,9 @@ public final class BatchAdmission implements Processor {
         InferenceMessage read = httpApi.read(tenant, method, line.get("url").asText(),
                 Map.of("content-type", "application/json"), body);
         if (read instanceof InferenceRequest request) {
-            InferenceRequest admitted = request.withPriority("interactive".equalsIgnoreCase(record.priority())
-                    ? Priority.INTERACTIVE : Priority.BATCH);
+            // only a tenant allowed to may have its jobs not yield
+            boolean interactive = tenant.interactiveBatch() && "interactive".equalsIgnoreCase(record.priority());
+            InferenceRequest admitted = request.withPriority(interactive ? Priority.INTERACTIVE : Priority.BATCH);
             exchange.setProperty(ADMITTED, new Admitted(tenant, admitted));
             return admitted;
         }

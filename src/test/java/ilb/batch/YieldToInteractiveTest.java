@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import ilb.Appliance;
 import ilb.PoolRoute;
@@ -32,15 +33,19 @@ class YieldToInteractiveTest {
             // capacity 4, a quarter kept for interactive requests: batch jobs may hold 3
             Appliance ilb = servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", backend,
                     "capacity: 4")), topics.ilbProperties("ilb.balancer.batchReserve=0.25",
-                    "ilb.batch.maxRunMillis=1000"));
+                    "ilb.batch.maxRunMillis=1000", "ilb.tenants=test,vip", "ilb.tenant.vip.apiKeys=sk-vip",
+                    "ilb.tenant.vip.models=*", "ilb.tenant.vip.interactiveBatch=true"));
             List<HttpResponse<InputStream>> streams = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 streams.add(ilb.openStream("m", 100_000));
             }
             try (KafkaProducer<String, String> producer = TestKafka.producer()) {
-                for (int i = 0; i < 5; i++) {
+                for (int i = 0; i < 4; i++) {
                     TestKafka.send(producer, topics.requests(), "job-" + i, chatLine("job-" + i), KEY);
                 }
+                // asking to be interactive does not help a tenant that may not
+                TestKafka.send(producer, topics.requests(), "job-4", chatLine("job-4"),
+                        Map.of("authorization", "Bearer " + Appliance.API_KEY, "ilb-priority", "interactive"));
             }
             BatchIntake intake = BatchRetryTest.intake(ilb);
             await().atMost(Duration.ofSeconds(30)).until(() -> intake.deferrals() >= 10);
@@ -51,13 +56,21 @@ class YieldToInteractiveTest {
             // the batch backs off to one job at a time, which keeps asking
             await().atMost(Duration.ofSeconds(30)).until(() -> intake.limit() == 1);
             assertThat(intake.results()).isZero();
-            // a poll whose jobs wait that long is given up and polled again: the consumer stays in its group
+            // a poll whose jobs wait that long is given up and polled again, after the consumer rejoins its group
             await().atMost(Duration.ofSeconds(30)).until(() -> intake.runsCutShort() >= 1);
 
-            for (HttpResponse<InputStream> stream : streams) {
-                stream.body().close();
-            }
             try (KafkaConsumer<String, String> results = TestKafka.reader(topics.results())) {
+                // a tenant that may ask for it has a job treated as interactive: it takes the free place now
+                try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                    TestKafka.send(producer, topics.requests(), "vip-1", chatLine("vip-1"),
+                            Map.of("authorization", "Bearer sk-vip", "ilb-priority", "interactive"));
+                }
+                assertThat(TestKafka.readAtLeast(results, 1, Duration.ofSeconds(30))).extracting(ConsumerRecord::key)
+                        .containsExactly("vip-1");
+
+                for (HttpResponse<InputStream> stream : streams) {
+                    stream.body().close();
+                }
                 List<ConsumerRecord<String, String>> read = TestKafka.readAtLeast(results, 5, Duration.ofSeconds(30));
                 assertThat(read).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("job-0", "job-1", "job-2",
                         "job-3", "job-4");
