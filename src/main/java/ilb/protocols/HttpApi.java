@@ -49,6 +49,8 @@ public final class HttpApi implements Processor {
         exchange.setProperty(ExchangeProperties.API, Api.forPath(new QueryStringDecoder(request.uri()).path()));
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
 
+        // bodies over the size limit never get here: RequestSizeLimit refuses them (a batch job's line is as large
+        // as its Kafka record may be)
         InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
                 ByteBufUtil.getBytes(request.content()));
         if (result instanceof InferenceRequest inference) {
@@ -70,7 +72,6 @@ public final class HttpApi implements Processor {
     public InferenceMessage read(Tenant tenant, String method, String uri, Map<String, String> headers, byte[] body) {
         QueryStringDecoder decoded = new QueryStringDecoder(uri);
         String path = decoded.path();
-        // bodies over the size limit never get here: RequestSizeLimit refuses them
         if (Api.forPath(path) == Api.KSERVE) {
             return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
         }
