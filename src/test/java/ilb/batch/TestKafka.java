@@ -46,9 +46,15 @@ final class TestKafka {
         String run = "t" + RUNS.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
         Topics topics = new Topics("jobs." + run, "results." + run, "dlq." + run, "ilb." + run);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
+            List<String> names = List.of(topics.requests(), topics.results(), topics.dlq());
             admin.createTopics(List.of(new NewTopic(topics.requests(), partitions, (short) 1),
                     new NewTopic(topics.results(), partitions, (short) 1), new NewTopic(topics.dlq(), 1, (short) 1)))
                     .all().get();
+            // a producer that writes before every partition has its leader gets NOT_LEADER, and an idempotent
+            // one may then see its first batch refused as out of order: wait for the leaders
+            org.awaitility.Awaitility.await("leaders of the test topics").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> admin.describeTopics(names).allTopicNames().get().values().stream()
+                            .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null)));
         } catch (Exception e) {
             throw new IllegalStateException("could not create test topics", e);
         }
@@ -71,7 +77,8 @@ final class TestKafka {
     /** A producer of job lines, as a user's would be: string keys and values, headers as given. */
     static KafkaProducer<String, String> producer() {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
+                new StringSerializer(), new StringSerializer());
     }
 
     static void send(KafkaProducer<String, String> producer, String topic, String key, String line,
