@@ -49,8 +49,23 @@ public record BatchTopics(String requests, String results, String dlq) {
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
             }
             return missing.stream().map(NewTopic::name).toList();
+        }
+    }
+
+    /** Until every partition of new topics has its leader: a write before that is refused (NOT_LEADER). */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws ExecutionException,
+            TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS).values().stream()
+                .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null))) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the new topics " + topics + " have no leaders after 15 s");
+            }
+            // a new topic's leaders come within milliseconds; there is no event to wait on from here
+            Thread.sleep(50);
         }
     }
 
