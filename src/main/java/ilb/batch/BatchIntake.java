@@ -20,9 +20,11 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -50,9 +52,6 @@ public final class BatchIntake implements Processor {
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
     private static final long SEND_RETRY_MILLIS = 1_000;
-    private static final int MAX_CARRIED_OVER = 100_000;
-    /** Stands for a job whose outcome is on the broker, in {@link #carriedOver}. */
-    private static final BatchRecord DONE = BatchRecord.of(new byte[0], null, null, null, "done");
 
     private final CamelContext context;
     private final String jobRoute;
@@ -67,18 +66,8 @@ public final class BatchIntake implements Processor {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deferrals = new AtomicLong();
     private final AtomicLong runsCutShort = new AtomicLong();
-    /**
-     * What a poll cut short (or a stopped route) knew of its jobs that are not committed, by source (topic,
-     * partition and offset): the next poll of them goes on from there, so a job's attempts keep counting and a job
-     * done is not done again.
-     */
-    private final Map<String, BatchRecord> carriedOver = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, BatchRecord> eldest) {
-                    return size() > MAX_CARRIED_OVER;
-                }
-            });
+    /** What polls cut short knew of their jobs, for the next poll of them. */
+    private final CarriedOver carriedOver = new CarriedOver();
     private volatile AsyncProducer jobs;
     private volatile ExecutorService dispatcher;
     private volatile boolean producingFails;
@@ -167,14 +156,16 @@ public final class BatchIntake implements Processor {
     /** A job of the poll, and its current try. */
     private static final class Job {
         final String partition;
+        final long offset;
         final OffsetTracker.Entry<Exchange> entry;
         BatchRecord record;
         Exchange attempt;
         long dueNanos;
         int sendFailures;
 
-        Job(String partition, OffsetTracker.Entry<Exchange> entry, BatchRecord record) {
+        Job(String partition, long offset, OffsetTracker.Entry<Exchange> entry, BatchRecord record) {
             this.partition = partition;
+            this.offset = offset;
             this.entry = entry;
             this.record = record;
         }
@@ -189,6 +180,8 @@ public final class BatchIntake implements Processor {
         private final PriorityQueue<Job> later = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
         private final LinkedBlockingQueue<Job> finished = new LinkedBlockingQueue<>();
         private final List<Job> all = new java.util.ArrayList<>();
+        private final Map<String, Job> firstOfPartition = new java.util.LinkedHashMap<>();
+        private final java.util.Set<String> committedPartitions = new java.util.HashSet<>();
         private int running;
         private int unfinished;
         private long lastCommitNanos = System.nanoTime();
@@ -197,19 +190,25 @@ public final class BatchIntake implements Processor {
         Run(List<Exchange> records, String routeId) {
             this.routeId = routeId;
             unfinished = records.size();
+            java.util.Set<String> started = new java.util.HashSet<>();
             for (Exchange record : records) {
                 var message = record.getMessage();
                 String partition = message.getHeader(KafkaConstants.TOPIC, String.class) + "/"
                         + message.getHeader(KafkaConstants.PARTITION, Integer.class);
-                Job job = new Job(partition, tracker.add(partition, record), toBatchRecord(record));
+                long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
+                if (started.add(partition)) {
+                    carriedOver.pollStarts(partition, offset);
+                }
+                Job job = new Job(partition, offset, tracker.add(partition, record), toBatchRecord(record));
                 all.add(job);
-                BatchRecord before = carriedOver.remove(job.record.source());
-                if (before == DONE) {
+                firstOfPartition.putIfAbsent(partition, job);
+                CarriedOver.Carried before = carriedOver.take(partition, offset, job.record);
+                if (before != null && before.done()) {
                     tracker.done(partition, job.entry);
                     unfinished--;
                 } else {
                     if (before != null) {
-                        job.record = before;
+                        job.record = before.record();
                     }
                     ready.add(job);
                 }
@@ -218,10 +217,13 @@ public final class BatchIntake implements Processor {
 
         void complete() throws Exception {
             boolean timeUp = false;
+            boolean suspended = false;
             while (unfinished > 0) {
                 long now = System.nanoTime();
                 timeUp |= now - startNanos > maxRunNanos;
-                boolean stopping = timeUp || stopping();
+                suspended |= consumerState(ServiceSupport::isSuspendingOrSuspended);
+                boolean stopping = timeUp || suspended || context.isStopping()
+                        || consumerState(ServiceSupport::isStoppingOrStopped);
                 if (stopping && running == 0) {
                     break;
                 }
@@ -260,6 +262,12 @@ public final class BatchIntake implements Processor {
                 throw new IllegalStateException(unfinished + " batch jobs found no spare capacity within "
                         + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s; they are polled again");
             }
+            if (unfinished > 0 && suspended && !context.isStopping()) {
+                // the rest of the poll is dropped, and polled again from the last commit when the route resumes
+                commitStarts();
+                throw new IllegalStateException("batch consumer suspended with " + unfinished
+                        + " jobs not done; they are polled again when it resumes");
+            }
             if (unfinished > 0) {
                 LOG.info("Batch consumer stopping: {} jobs of its last poll are not committed; they will be done again",
                         tracker.unfinished());
@@ -270,7 +278,7 @@ public final class BatchIntake implements Processor {
         private void carryOver() {
             for (Job job : all) {
                 if (!job.entry.committable || !mayCommit) {
-                    carriedOver.put(job.record.source(), job.entry.done ? DONE : job.record);
+                    carriedOver.remember(job.partition, job.offset, job.record, job.entry.done);
                 }
             }
         }
@@ -405,8 +413,10 @@ public final class BatchIntake implements Processor {
                 return;
             }
             try {
-                for (Exchange record : committable.values()) {
-                    record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class).commit();
+                for (Map.Entry<String, Exchange> partition : committable.entrySet()) {
+                    partition.getValue().getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class)
+                            .commit();
+                    committedPartitions.add(partition.getKey());
                 }
             } catch (KafkaException e) {
                 mayCommit = false;
@@ -415,12 +425,36 @@ public final class BatchIntake implements Processor {
             }
         }
 
-        /** Whether the consumer is being stopped or suspended (ilb stops, the route file is reloaded). */
-        private boolean stopping() {
+        /**
+         * Commits where the poll started each partition it has committed nothing of. A resumed consumer goes on
+         * from its committed offsets, and Camel seeks back only the partitions that have one: without it, the jobs
+         * this poll leaves undone would be skipped.
+         */
+        private void commitStarts() {
+            try {
+                for (Job first : firstOfPartition.values()) {
+                    if (mayCommit && !committedPartitions.contains(first.partition)
+                            && first.entry.record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT)
+                                    instanceof DefaultKafkaManualCommit manual) {
+                        // on the consumer's own thread, as the commits above
+                        manual.getConsumer().commitSync(Map.of(manual.getPartition(),
+                                new OffsetAndMetadata(first.offset)), java.time.Duration.ofMillis(
+                                        manual.getCommitTimeout()));
+                    }
+                }
+            } catch (KafkaException e) {
+                LOG.warn("Batch consumer could not commit where its poll started ({}); the jobs it leaves are done"
+                        + " again if it resumes elsewhere", e.getMessage());
+            }
+        }
+
+        /**
+         * Whether the Kafka consumer is in a state: stopping (ilb stops) or suspending (the route is stopped or its
+         * file reloaded: Camel suspends the consumer first, then waits for the poll in hand).
+         */
+        private boolean consumerState(java.util.function.Predicate<ServiceSupport> state) {
             Route route = context.getRoute(routeId);
-            return context.isStopping() || route == null
-                    || route.getConsumer() instanceof ServiceSupport consumer
-                    && consumer.isStoppingOrStopped();
+            return route == null || route.getConsumer() instanceof ServiceSupport consumer && state.test(consumer);
         }
     }
 

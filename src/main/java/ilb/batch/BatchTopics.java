@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The topics of batch inference: jobs in ({@code ilb.requests}, or several, comma-separated), results out
@@ -59,13 +60,26 @@ public record BatchTopics(String requests, String results, String dlq) {
     private static void awaitLeaders(Admin admin, List<String> topics) throws ExecutionException,
             TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS).values().stream()
-                .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null))) {
+        while (!haveLeaders(admin, topics)) {
             if (System.nanoTime() > deadline) {
                 throw new TimeoutException("the new topics " + topics + " have no leaders after 15 s");
             }
             // a new topic's leaders come within milliseconds; there is no event to wait on from here
             Thread.sleep(50);
+        }
+    }
+
+    private static boolean haveLeaders(Admin admin, List<String> topics) throws ExecutionException,
+            TimeoutException, InterruptedException {
+        try {
+            return admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS).values().stream()
+                    .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                // the broker that answered has not heard of the new topics yet
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -104,4 +104,35 @@ class BatchJobsTest {
             }
         }
     }
+
+    /** Camel suspends the consumer before it stops or reloads a route: the poll in hand must not be lost. */
+    @Test
+    void suspendingAndResumingTheConsumerLosesNoJob() throws Exception {
+        TestKafka.Topics topics = TestKafka.topics(2);
+        try (Servers servers = new Servers()) {
+            SimulatedBackend backend = servers.backend(new ilb.simulator.SimulatorOptions().models("m").ttftMs(5)
+                    .itlMs(2).maxNumSeqs(4));
+            Appliance ilb = servers.ilb(PoolRoute.pool("m", "least-request", PoolRoute.backend("a", backend,
+                    "capacity: 4")), topics.ilbProperties("ilb.batch.maxPollRecords=50"));
+            try (KafkaProducer<String, String> producer = TestKafka.producer()) {
+                for (int i = 0; i < 200; i++) {
+                    TestKafka.send(producer, topics.requests(), "job-" + i, chatLine("job-" + i)
+                            .replace("\"max_tokens\":3", "\"max_tokens\":10"), KEY);
+                }
+            }
+            try (KafkaConsumer<String, String> results = TestKafka.reader(topics.results())) {
+                Set<String> ids = new java.util.HashSet<>();
+                // early, while a partition may have no committed offset yet
+                TestKafka.readAtLeast(results, 1, Duration.ofSeconds(60)).forEach(r -> ids.add(r.key()));
+                ilb.context().getRouteController().suspendRoute("batch-intake");
+                assertThat(ilb.context().getRouteController().getRouteStatus("batch-intake"))
+                        .isEqualTo(org.apache.camel.ServiceStatus.Suspended);
+                ilb.context().getRouteController().resumeRoute("batch-intake");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    results.poll(Duration.ofMillis(100)).forEach(r -> ids.add(r.key()));
+                    return ids.size() == 200;
+                });
+            }
+        }
+    }
 }
