@@ -82,7 +82,9 @@ final class IlbProcess {
                 "-Dilb.http.host=127.0.0.1",
                 "-Dilb.http.port=" + port,
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
-                "-Dcamel.main.routesReloadEnabled=false"));
+                "-Dcamel.main.routesReloadEnabled=false",
+                // as in production, but on a port of its own
+                "-Dcamel.management.port=" + SystemUnderTest.freePort()));
         command.addAll(properties);
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));

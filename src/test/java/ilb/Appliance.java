@@ -71,6 +71,8 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.tenant.test.models", "*");
             // batch over Kafka only where a test turns it on (BatchJobs), with a broker of its own
             main.addOverrideProperty("ilb.batch.enabled", "false");
+            // the management server only where a test turns it on, on a port of its own
+            main.addOverrideProperty("camel.management.enabled", "false");
             for (String property : properties) {
                 int eq = property.indexOf('=');
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));

@@ -1,0 +1,39 @@
+package ilb.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import ilb.Appliance;
+import ilb.PoolRoute;
+import ilb.Servers;
+import org.junit.jupiter.api.Test;
+
+/** The management server: health and Prometheus metrics on a port of their own, apart from the inference API. */
+class ManagementServerTest {
+
+    @Test
+    void healthAndPrometheusMetricsAreServedUnderObserve() throws Exception {
+        int port = Appliance.freePort();
+        try (Servers servers = new Servers()) {
+            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", servers.fastBackend())),
+                    "camel.management.enabled=true", "camel.management.host=127.0.0.1",
+                    "camel.management.port=" + port);
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"status\":\"UP\"");
+
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+            assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge")
+                    .contains("camel_routes_running_routes");
+        }
+    }
+}
