@@ -16,11 +16,17 @@ import ilb.protocols.RequestSizeLimit;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.simulator.DemoFleet;
+import ilb.telemetry.IlbMeters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.DefaultRegistry;
@@ -85,7 +91,18 @@ public class IlbConfiguration implements CamelConfiguration {
         EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads > 0 ? eventLoopThreads
                 : Runtime.getRuntime().availableProcessors());
         context.addService(new EventLoopsService(eventLoops));
-        context.addComponent("backend", new BackendComponent(eventLoops));
+        // ilb's meters and Camel's in one registry, served by the management server (/observe/metrics): Camel's
+        // metrics service has made it already when camel.metrics.enabled is set
+        MeterRegistry meters = MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
+                MicrometerConstants.METRICS_REGISTRY_NAME);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        }
+        MeterRegistry ilbMeters = meters;
+        BackendComponent backends = new BackendComponent(eventLoops);
+        backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));
+        context.addComponent("backend", backends);
 
         Registry registry = context.getRegistry();
         registry.bind("ilbEventLoops", eventLoops);
@@ -105,8 +122,10 @@ public class IlbConfiguration implements CamelConfiguration {
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());
 
         // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
-        registry.bind("batchIntake", new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
-                batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis)));
+        BatchIntake intake = new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
+                batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis));
+        IlbMeters.batch(ilbMeters, intake);
+        registry.bind("batchIntake", intake);
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {

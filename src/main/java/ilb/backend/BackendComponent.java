@@ -23,6 +23,7 @@ public class BackendComponent extends DefaultComponent {
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops;
     private HttpBackendClient client;
+    private java.util.function.Consumer<Backend> newBackendListener = backend -> { };
 
     private int maxResponseBytes = 64 << 20;
     private int capacity = 64;
@@ -70,9 +71,18 @@ public class BackendComponent extends DefaultComponent {
         return client;
     }
 
+    /** Called with each backend as it is first known, e.g. to make meters of its state. */
+    public void onNewBackend(java.util.function.Consumer<Backend> listener) {
+        this.newBackendListener = listener;
+    }
+
     /** The live state of the named backend, created on first use; its settings are replaced by these. */
     Backend backend(BackendSettings settings) {
-        Backend backend = backends.computeIfAbsent(settings.id(), id -> new Backend(settings, breakerConfig()));
+        Backend backend = backends.computeIfAbsent(settings.id(), id -> {
+            Backend created = new Backend(settings, breakerConfig());
+            newBackendListener.accept(created);
+            return created;
+        });
         backend.update(settings);
         return backend;
     }

@@ -19,7 +19,8 @@ class ManagementServerTest {
     void healthAndPrometheusMetricsAreServedUnderObserve() throws Exception {
         int port = Appliance.freePort();
         try (Servers servers = new Servers()) {
-            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", servers.fastBackend())),
+            Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a",
+                    servers.backend(new ilb.simulator.SimulatorOptions().models("m").ttftMs(1).itlMs(20)))),
                     "camel.management.enabled=true", "camel.management.host=127.0.0.1",
                     "camel.management.port=" + port);
             HttpClient http = HttpClient.newHttpClient();
@@ -33,7 +34,20 @@ class ManagementServerTest {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
             assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge")
-                    .contains("camel_routes_running_routes");
+                    .contains("camel_routes_running_routes")
+                    .contains("ilb_backend_in_flight{backend=\"a\"} 0.0")
+                    .contains("ilb_backend_capacity{backend=\"a\"} 64.0")
+                    .contains("ilb_backend_up{backend=\"a\"} 1.0")
+                    .contains("ilb_backend_breaker_state{backend=\"a\",state=\"closed\"} 1.0")
+                    .contains("ilb_backend_breaker_state{backend=\"a\",state=\"open\"} 0.0")
+                    .contains("# TYPE ilb_batch_results_total counter");
+
+            // a request in flight shows as one
+            try (var stream = ilb.openStream("m", 10_000).body()) {
+                HttpResponse<String> during = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\"} 1.0");
+            }
         }
     }
 }

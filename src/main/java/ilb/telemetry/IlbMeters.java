@@ -1,0 +1,66 @@
+package ilb.telemetry;
+
+import java.util.function.ToDoubleFunction;
+
+import ilb.backend.Backend;
+import ilb.batch.BatchIntake;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * ilb's own state as meters, read when Prometheus scrapes {@code /observe/metrics}: nothing is counted on the
+ * request path for them. Names follow Prometheus' conventions once Micrometer renders them ({@code ilb_} prefix,
+ * {@code _total} counters).
+ */
+public final class IlbMeters {
+
+    private IlbMeters() {
+    }
+
+    /** A backend's live state, labelled {@code backend}. */
+    public static void backend(MeterRegistry registry, Backend backend) {
+        gauge(registry, "ilb.backend.in.flight", "requests sent to the backend and not yet answered", backend,
+                b -> b.inFlight());
+        gauge(registry, "ilb.backend.capacity", "most requests the backend may have in flight", backend,
+                b -> b.settings().capacity());
+        gauge(registry, "ilb.backend.weight", "the backend's share relative to its tier", backend,
+                b -> b.settings().weight());
+        gauge(registry, "ilb.backend.up", "1 while health checks find the backend up", backend,
+                b -> b.isDown() ? 0 : 1);
+        gauge(registry, "ilb.backend.queue.waiting", "requests waiting in the backend's own queue, by its metrics",
+                backend, b -> b.telemetry(System.nanoTime()).waiting());
+        for (CircuitBreaker.State state : new CircuitBreaker.State[] {CircuitBreaker.State.CLOSED,
+            CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.OPEN}) {
+            Gauge.builder("ilb.backend.breaker.state", backend, b -> b.breaker().getState() == state ? 1 : 0)
+                    .description("1 for the state the backend's circuit breaker is in")
+                    .tag("backend", backend.id()).tag("state", state.name().toLowerCase())
+                    .register(registry);
+        }
+    }
+
+    /** The batch consumer's progress. */
+    public static void batch(MeterRegistry registry, BatchIntake intake) {
+        counter(registry, "ilb.batch.results", "batch jobs whose result is on Kafka", intake, BatchIntake::results);
+        counter(registry, "ilb.batch.dead.letters", "batch jobs sent to the dead-letter topic", intake,
+                BatchIntake::deadLetters);
+        counter(registry, "ilb.batch.retries", "tries of failed batch jobs made again", intake, BatchIntake::retries);
+        counter(registry, "ilb.batch.deferrals", "batch jobs turned away for want of spare capacity", intake,
+                BatchIntake::deferrals);
+        Gauge.builder("ilb.batch.in.flight", intake, BatchIntake::inFlight)
+                .description("batch jobs running now").register(registry);
+        Gauge.builder("ilb.batch.concurrency.limit", intake, BatchIntake::limit)
+                .description("how many batch jobs may run at once now (adapts to spare capacity)").register(registry);
+    }
+
+    private static void gauge(MeterRegistry registry, String name, String description, Backend backend,
+            ToDoubleFunction<Backend> value) {
+        Gauge.builder(name, backend, value).description(description).tag("backend", backend.id()).register(registry);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, BatchIntake intake,
+            ToDoubleFunction<BatchIntake> value) {
+        FunctionCounter.builder(name, intake, value).description(description).register(registry);
+    }
+}
