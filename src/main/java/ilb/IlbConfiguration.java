@@ -116,7 +116,8 @@ public class IlbConfiguration implements CamelConfiguration {
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
                 queueSize, queueTimeoutMillis, zone, batchReserve);
-        ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer));
+        ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
+                IlbMeters.pools(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

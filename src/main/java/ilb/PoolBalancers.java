@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.PoolListener;
 import ilb.balancer.PoolOptions;
 import ilb.balancer.SelectionPolicy;
 import ilb.policies.Policies;
@@ -21,10 +22,12 @@ final class PoolBalancers implements BeanRepository {
 
     private final BalancerSettings settings;
     private final ScheduledExecutorService timer;
+    private final PoolListener listener;
 
-    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer) {
+    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, PoolListener listener) {
         this.settings = settings;
         this.timer = timer;
+        this.listener = listener;
     }
 
     @Override
@@ -44,7 +47,7 @@ final class PoolBalancers implements BeanRepository {
             return null;
         }
         InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
-                timer);
+                timer, listener);
         // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
         // checks) its options before the unread ones are named
         policy.apply(options);

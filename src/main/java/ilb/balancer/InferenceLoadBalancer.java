@@ -66,6 +66,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private Map<Backend, AsyncProcessor> processors = Map.of();
     private Map<Backend, SelectionPolicy> policyOf = Map.of();
     private final ScheduledExecutorService timer;
+    private final PoolListener listener;
     private RetryBudget budget;
 
     /** The backends of one priority level and the policy that picks among them. */
@@ -80,14 +81,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      * @param policies makes the selection policy of each tier
      * @param options  the pool's options: its latency targets are read here, the rest by its policy
      * @param timer    runs queue timeouts; shared by all pools
+     * @param listener told when the balancer starts and stops
      */
     public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, PoolOptions options, BalancerSettings settings,
-            ScheduledExecutorService timer) {
+            ScheduledExecutorService timer, PoolListener listener) {
         this.policies = policies;
         this.slo = SloTargets.from(options);
         this.settings = settings;
         this.spare = new SpareCapacity(settings.batchReserve());
         this.timer = timer;
+        this.listener = listener;
     }
 
     /** Requests waiting for a backend with free capacity (or, with latency targets, for one on target). */
@@ -95,6 +98,20 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         synchronized (waiting) {
             return waiting.size();
         }
+    }
+
+    /**
+     * How full the pool is, 0 to 1: requests in flight and waiting over the capacity of all its backends. The
+     * signal to scale the fleet by.
+     */
+    public double saturation() {
+        long capacity = 0;
+        long busy = queued();
+        for (Backend backend : processors.keySet()) {
+            capacity += backend.settings().capacity();
+            busy += backend.inFlight();
+        }
+        return capacity == 0 ? 1 : Math.min(1, (double) busy / capacity);
     }
 
     @Override
@@ -118,10 +135,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         policyOf = tierPolicies;
         budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
         processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
+        listener.started(getRouteId(), this);
     }
 
     @Override
     protected void doStop() throws Exception {
+        listener.stopped(getRouteId(), this);
         processors.keySet().forEach(backend -> backend.removeReleaseListener(drainOnRelease));
         super.doStop();
     }

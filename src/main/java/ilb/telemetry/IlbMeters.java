@@ -1,12 +1,18 @@
 package ilb.telemetry;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 import ilb.backend.Backend;
+import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.PoolListener;
 import ilb.batch.BatchIntake;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -38,6 +44,34 @@ public final class IlbMeters {
                     .tag("backend", backend.id()).tag("state", state.name().toLowerCase())
                     .register(registry);
         }
+    }
+
+    /**
+     * Each pool's queue and saturation, labelled {@code pool} (its route id), while its balancer runs: a reloaded
+     * route's new balancer takes the old one's place.
+     */
+    public static PoolListener pools(MeterRegistry registry) {
+        Map<InferenceLoadBalancer, List<Meter>> meters = new ConcurrentHashMap<>();
+        return new PoolListener() {
+            @Override
+            public void started(String pool, InferenceLoadBalancer balancer) {
+                meters.put(balancer, List.of(
+                        Gauge.builder("ilb.pool.queued", balancer, InferenceLoadBalancer::queued)
+                                .description("requests waiting for a backend of the pool").tag("pool", pool)
+                                .register(registry),
+                        Gauge.builder("ilb.pool.saturation", balancer, InferenceLoadBalancer::saturation)
+                                .description("requests in flight and waiting over the pool's capacity, 0 to 1")
+                                .tag("pool", pool).register(registry)));
+            }
+
+            @Override
+            public void stopped(String pool, InferenceLoadBalancer balancer) {
+                List<Meter> gone = meters.remove(balancer);
+                if (gone != null) {
+                    gone.forEach(registry::remove);
+                }
+            }
+        };
     }
 
     /** The batch consumer's progress. */

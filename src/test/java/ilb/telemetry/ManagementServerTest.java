@@ -40,13 +40,17 @@ class ManagementServerTest {
                     .contains("ilb_backend_up{backend=\"a\"} 1.0")
                     .contains("ilb_backend_breaker_state{backend=\"a\",state=\"closed\"} 1.0")
                     .contains("ilb_backend_breaker_state{backend=\"a\",state=\"open\"} 0.0")
-                    .contains("# TYPE ilb_batch_results_total counter");
+                    .contains("# TYPE ilb_batch_results_total counter")
+                    .contains("ilb_pool_queued{pool=\"pool-m\"} 0.0")
+                    .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.0");
 
             // a request in flight shows as one
             try (var stream = ilb.openStream("m", 10_000).body()) {
                 HttpResponse<String> during = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                         + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\"} 1.0");
+                assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\"} 1.0")
+                        // one of 64 places
+                        .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.015625");
             }
         }
     }
