@@ -3,16 +3,6 @@ package ilb.balancer;
 /** Told when a pool's balancer starts and stops (its route starts, stops or is reloaded), e.g. to meter it. */
 public interface PoolListener {
 
-    PoolListener NONE = new PoolListener() {
-        @Override
-        public void started(String pool, InferenceLoadBalancer balancer) {
-        }
-
-        @Override
-        public void stopped(String pool, InferenceLoadBalancer balancer) {
-        }
-    };
-
     /** @param pool the pool's route id */
     void started(String pool, InferenceLoadBalancer balancer);
 
