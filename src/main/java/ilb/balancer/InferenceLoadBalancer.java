@@ -54,8 +54,6 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 public class InferenceLoadBalancer extends LoadBalancerSupport {
 
-    private static final long MAX_COOLING_MILLIS = 60_000;
-
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
     private final SloTargets slo;
@@ -457,7 +455,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             int status = reply.status();
             if (status == 429) {
                 lease.ignored();
-                lease.backend().coolFor(retryAfterMillis(reply));
+                // a second when it does not say: a fair guess, and never no wait at all
+                lease.backend().coolFor(Math.max(1000, reply.retryAfterMillis(1000)));
                 lease.release();
                 retry(reply);
             } else if (status == 502 || status == 503 || status == 504) {
@@ -502,16 +501,5 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             case CLIENT_GONE -> new ApiError(499, "client_closed", "client_closed", failure.message(), 0);
             default -> ApiError.badGateway("the backend failed: " + failure.message());
         };
-    }
-
-    private static long retryAfterMillis(HttpReply reply) {
-        String value = reply.headers().get("retry-after");
-        try {
-            long seconds = value == null ? 1 : Long.parseLong(value.trim());
-            return Math.min(MAX_COOLING_MILLIS, Math.max(1, seconds) * 1000);
-        } catch (NumberFormatException e) {
-            // an HTTP date: rare from model servers, a second is a fair guess
-            return 1000;
-        }
     }
 }

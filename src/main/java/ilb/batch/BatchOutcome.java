@@ -38,7 +38,6 @@ public final class BatchOutcome implements Processor {
     public enum Kind { RESULT, DEAD_LETTER, RETRY, DEFER }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_RETRY_AFTER_MILLIS = 60_000;
     /** A dead letter keeps this much of its line, so that it stays well below Kafka's record size limit. */
     private static final int MAX_LINE_CHARS = 64 * 1024;
 
@@ -60,7 +59,7 @@ public final class BatchOutcome implements Processor {
             result(exchange, job, reply, backend);
         } else if (response instanceof HttpReply reply) {
             again(exchange, job, Kind.RETRY, "HTTP " + reply.status() + " from backend " + backend, "backend_error",
-                    retryAfterMillis(reply));
+                    reply.retryAfterMillis(0));
         } else if (response instanceof ApiError error && error.code().equals("no_spare_capacity")) {
             // offered again soon (ilb.batch.deferMillis), not after the whole second a client would be told
             again(exchange, job, Kind.DEFER, error.message(), error.code(), 0);
@@ -75,16 +74,6 @@ public final class BatchOutcome implements Processor {
                 stream.cancel();
             }
             deadLetter(exchange, job, "internal_error", "unexpected response " + response);
-        }
-    }
-
-    /** A server's {@code Retry-After} in seconds, or 0. */
-    private static long retryAfterMillis(HttpReply reply) {
-        try {
-            return Math.min(MAX_RETRY_AFTER_MILLIS, Long.parseLong(reply.headers().getOrDefault("retry-after", "0")
-                    .trim()) * 1000);
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 
