@@ -55,7 +55,7 @@ public final class BatchAdmission implements Processor {
         try {
             line = JSON.readTree(record.line());
         } catch (IOException e) {
-            lineError = "The line is not valid JSON: " + firstLine(e.getMessage());
+            lineError = "The line is not valid JSON: " + ApiError.firstLine(e.getMessage());
         }
         String customId = line != null && line.path("custom_id").isTextual() ? line.get("custom_id").asText()
                 : record.key();
@@ -121,10 +121,5 @@ public final class BatchAdmission implements Processor {
             return admitted;
         }
         return read;
-    }
-
-    private static String firstLine(String message) {
-        int newline = message == null ? -1 : message.indexOf('\n');
-        return newline < 0 ? String.valueOf(message) : message.substring(0, newline);
     }
 }

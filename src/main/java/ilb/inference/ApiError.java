@@ -45,4 +45,13 @@ public record ApiError(int status, String type, String code, String message, int
     public static ApiError internal(String message) {
         return new ApiError(500, "server_error", "internal_error", message, 0);
     }
+
+    /** The first line of a parser's message: what went wrong, without the snippet of input it adds below. */
+    public static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
 }

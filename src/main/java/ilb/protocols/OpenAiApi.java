@@ -91,7 +91,7 @@ final class OpenAiApi {
             }
         } catch (IOException e) {
             return ApiError.badRequest("We could not parse the JSON body of your request: "
-                    + firstLine(e.getMessage()));
+                    + ApiError.firstLine(e.getMessage()));
         }
         if (model == null || model.isEmpty()) {
             return ApiError.badRequest("You must provide a model parameter.");
@@ -163,13 +163,5 @@ final class OpenAiApi {
     private static ApiError methodNotAllowed(String method, String path) {
         return new ApiError(405, "invalid_request_error", "method_not_allowed",
                 method + " is not allowed on " + path + ".", 0);
-    }
-
-    static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }
