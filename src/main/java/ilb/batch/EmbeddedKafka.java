@@ -3,7 +3,6 @@ package ilb.batch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,15 +126,6 @@ public final class EmbeddedKafka extends ServiceSupport {
         if (status != 0) {
             throw new IllegalStateException("could not format Kafka storage in " + dataDir + ": "
                     + output.toString(StandardCharsets.UTF_8));
-        }
-    }
-
-    /** A free port on 127.0.0.1 for a broker of a test or a bench run. */
-    public static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

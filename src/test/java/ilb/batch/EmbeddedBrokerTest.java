@@ -25,7 +25,7 @@ class EmbeddedBrokerTest {
                 Servers servers = new Servers()) {
             Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a",
                     servers.fastBackend())), "ilb.batch.enabled=true", "ilb.kafka.embedded.port=" + taken.getLocalPort(),
-                    "ilb.kafka.embedded.controllerPort=" + EmbeddedKafka.freePort(),
+                    "ilb.kafka.embedded.controllerPort=" + Appliance.freePort(),
                     "ilb.kafka.embedded.dir=" + dir);
             assertThat(ilb.post("/v1/chat/completions", Appliance.chat("m", 2)).statusCode()).isEqualTo(200);
             assertThat(ilb.context().getRouteController().getRouteStatus("batch-intake"))

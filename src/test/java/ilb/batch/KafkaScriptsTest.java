@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import ilb.Appliance;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +22,8 @@ class KafkaScriptsTest {
 
     @Test
     void startRunsABrokerWithIlbsTopicsAndStopEndsIt() throws Exception {
-        Map<String, String> env = Map.of("KAFKA_PORT", String.valueOf(EmbeddedKafka.freePort()),
-                "KAFKA_CONTROLLER_PORT", String.valueOf(EmbeddedKafka.freePort()), "KAFKA_DATA", dir.toString(),
+        Map<String, String> env = Map.of("KAFKA_PORT", String.valueOf(Appliance.freePort()),
+                "KAFKA_CONTROLLER_PORT", String.valueOf(Appliance.freePort()), "KAFKA_DATA", dir.toString(),
                 "KAFKA_HEAP_OPTS", "-Xmx256m");
         String start = run("kafka/start", env);
         assertThat(start).contains("created ilb.requests, ilb.results, ilb.requests.dlq");

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import ilb.Appliance;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,7 +35,7 @@ final class TestKafka {
     static synchronized String bootstrap() {
         if (broker == null) {
             Path dir = Path.of("target", "kafka-test-" + ProcessHandle.current().pid());
-            broker = new EmbeddedKafka(EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), dir, 4);
+            broker = new EmbeddedKafka(Appliance.freePort(), Appliance.freePort(), dir, 4);
             broker.start();
             Runtime.getRuntime().addShutdownHook(new Thread(broker::stop));
         }
