@@ -130,7 +130,7 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {
-            BatchBroker.connect(context);
+            BatchBroker.connect(context, apiKeys);
         }
 
         if (demoFleet) {

@@ -62,6 +62,17 @@ public final class ApiKeys implements Processor {
         return new ApiKeys(enabled, byKeyHash);
     }
 
+    /** The Kafka topics tenants have of their own for their batch results. */
+    public Set<String> batchResultsTopics() {
+        Set<String> topics = new java.util.TreeSet<>();
+        byKeyHash.values().forEach(tenant -> {
+            if (tenant.batchResultsTopic() != null) {
+                topics.add(tenant.batchResultsTopic());
+            }
+        });
+        return topics;
+    }
+
     private static List<String> list(String value) {
         return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }

@@ -2,6 +2,7 @@ package ilb.batch;
 
 import java.nio.file.Path;
 
+import ilb.admission.ApiKeys;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.spi.PropertiesComponent;
@@ -20,17 +21,15 @@ public final class BatchBroker {
     private BatchBroker() {
     }
 
-    public static void connect(CamelContext context) throws Exception {
+    /** @param apiKeys the tenants, whose own results topics are created too */
+    public static void connect(CamelContext context, ApiKeys apiKeys) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         String brokers = properties.resolveProperty("camel.component.kafka.brokers").orElse("").trim();
         int partitions = Integer.parseInt(properties.resolveProperty("ilb.kafka.partitions").orElse("6"));
         BatchTopics topics = new BatchTopics(properties.resolveProperty("ilb.batch.requestsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
-        String[] tenantResults = java.util.Arrays.stream(properties.resolveProperty("ilb.tenants").orElse("")
-                .split(",")).map(String::trim).filter(t -> !t.isEmpty())
-                .map(t -> properties.resolveProperty("ilb.tenant." + t + ".batchResultsTopic").orElse("").trim())
-                .filter(t -> !t.isEmpty()).toArray(String[]::new);
+        String[] tenantResults = apiKeys.batchResultsTopics().toArray(String[]::new);
         if (brokers.isEmpty()) {
             EmbeddedKafka broker = new EmbeddedKafka(
                     Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.port").orElseThrow()),
