@@ -46,12 +46,13 @@ public final class HttpApi implements Processor {
     public void process(Exchange exchange) {
         FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
         String method = request.method().name();
-        exchange.setProperty(ExchangeProperties.API, Api.forPath(new QueryStringDecoder(request.uri()).path()));
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        exchange.setProperty(ExchangeProperties.API, Api.forPath(uri.path()));
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
 
         // bodies over the size limit never get here: RequestSizeLimit refuses them (a batch job's line is as large
         // as its Kafka record may be)
-        InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
+        InferenceMessage result = read(tenant, method, uri, forwardedHeaders(request),
                 ByteBufUtil.getBytes(request.content()));
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
@@ -70,13 +71,17 @@ public final class HttpApi implements Processor {
      * what ilb answers itself (model lists, health, errors). Batch jobs are read here too.
      */
     public InferenceMessage read(Tenant tenant, String method, String uri, Map<String, String> headers, byte[] body) {
-        QueryStringDecoder decoded = new QueryStringDecoder(uri);
+        return read(tenant, method, new QueryStringDecoder(uri), headers, body);
+    }
+
+    private InferenceMessage read(Tenant tenant, String method, QueryStringDecoder decoded, Map<String, String> headers,
+            byte[] body) {
         String path = decoded.path();
         if (Api.forPath(path) == Api.KSERVE) {
             return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
         }
         if (path.equals("/v1") || path.startsWith("/v1/")) {
-            return openAi.handle(tenant, method, path, uri, headers, body);
+            return openAi.handle(tenant, method, path, decoded.uri(), headers, body);
         }
         return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
                 + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
