@@ -199,7 +199,8 @@ public final class BatchIntake implements Processor {
                 if (started.add(partition)) {
                     carriedOver.pollStarts(partition, offset);
                 }
-                Job job = new Job(partition, offset, tracker.add(partition, record), toBatchRecord(record));
+                Job job = new Job(partition, offset, tracker.add(partition, record),
+                        toBatchRecord(record, partition + "@" + offset));
                 all.add(job);
                 firstOfPartition.putIfAbsent(partition, job);
                 CarriedOver.Carried before = carriedOver.take(partition, offset, job.record);
@@ -474,11 +475,9 @@ public final class BatchIntake implements Processor {
         return Math.round(millis * ThreadLocalRandom.current().nextDouble(0.75, 1.25));
     }
 
-    private static BatchRecord toBatchRecord(Exchange record) {
+    /** @param source topic, partition and offset */
+    private static BatchRecord toBatchRecord(Exchange record, String source) {
         var message = record.getMessage();
-        String source = message.getHeader(KafkaConstants.TOPIC, String.class) + "/"
-                + message.getHeader(KafkaConstants.PARTITION, Integer.class) + "@"
-                + message.getHeader(KafkaConstants.OFFSET, Long.class);
         byte[] line = message.getBody(byte[].class);
         return BatchRecord.of(line == null ? new byte[0] : line, message.getHeader(KafkaConstants.KEY, String.class),
                 text(message.getHeader("authorization")), text(message.getHeader("ilb-priority")), source);
