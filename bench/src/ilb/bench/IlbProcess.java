@@ -84,7 +84,9 @@ final class IlbProcess {
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
                 "-Dcamel.main.routesReloadEnabled=false",
                 // as in production, but on a port of its own
-                "-Dcamel.management.port=" + SystemUnderTest.freePort()));
+                "-Dcamel.management.port=" + SystemUnderTest.freePort(),
+                // the console would take the same port 8888 in every ilb; benchmarks do not need it
+                "-Dilb.console.enabled=false"));
         command.addAll(properties);
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));

@@ -9,6 +9,8 @@ import ilb.batch.BatchAdmission;
 import ilb.batch.BatchBroker;
 import ilb.batch.BatchIntake;
 import ilb.batch.BatchOutcome;
+import ilb.console.ConsoleSettings;
+import ilb.console.HawtioConsole;
 import ilb.balancer.BalancerSettings;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
@@ -78,6 +80,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchDeferMillis;
     @PropertyInject(value = "ilb.batch.maxRunMillis")
     private long batchMaxRunMillis;
+    @PropertyInject(value = "ilb.console.enabled")
+    private boolean consoleEnabled;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -135,6 +139,11 @@ public class IlbConfiguration implements CamelConfiguration {
 
         if (demoFleet) {
             context.addService(new DemoFleet());
+        }
+
+        // the Hawtio console on a port of its own (ilb.console.*): routes, backends and their operations
+        if (consoleEnabled) {
+            context.addService(new HawtioConsole(ConsoleSettings.from(context.getPropertiesComponent())));
         }
     }
 

@@ -73,6 +73,8 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.batch.enabled", "false");
             // the management server only where a test turns it on, on a port of its own
             main.addOverrideProperty("camel.management.enabled", "false");
+            // the console too (ConsoleBrowserTest turns it on)
+            main.addOverrideProperty("ilb.console.enabled", "false");
             for (String property : properties) {
                 int eq = property.indexOf('=');
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));

@@ -39,7 +39,8 @@ final class IlbProcess implements AutoCloseable {
                             + "/pool.yaml",
                     "-Dcamel.main.routesReloadEnabled=false", "-Dilb.demo.fleet=false", "-Dilb.http.host=127.0.0.1",
                     "-Dilb.http.port=" + port, "-Dilb.tenants=test", "-Dilb.tenant.test.apiKeys=" + Appliance.API_KEY,
-                    "-Dilb.tenant.test.models=*", "-Dcamel.management.enabled=false"));
+                    "-Dilb.tenant.test.models=*", "-Dcamel.management.enabled=false",
+                    "-Dilb.console.enabled=false"));
             for (String property : properties) {
                 command.add("-D" + property);
             }

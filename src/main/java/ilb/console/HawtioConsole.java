@@ -1,0 +1,114 @@
+package ilb.console;
+
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import org.apache.camel.support.service.ServiceSupport;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Hawtio console in ilb's JVM, on a port of its own under {@code /hawtio}: Camel's routes (Camel plugin) and
+ * ilb's backends ({@code ilb:type=Backend}, JMX plugin) with their operations. The war's own Jolokia reads the
+ * platform MBean server; users log in against the users file, and what they may read and run is the Jolokia policy
+ * narrowed by their role ({@link ConsoleAccess}).
+ */
+public final class HawtioConsole extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HawtioConsole.class);
+    private static final String PATH = "/hawtio";
+
+    private final ConsoleSettings settings;
+    private Server server;
+    private ConsoleRealm realm;
+    private ConsoleAccess access;
+
+    public HawtioConsole(ConsoleSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        if (!Files.isRegularFile(settings.war())) {
+            throw new IllegalStateException("no hawtio war at " + settings.war().toAbsolutePath()
+                    + " (mvn compile copies it there; ilb.console.war names another)");
+        }
+        if (!Files.isRegularFile(settings.policy())) {
+            throw new IllegalStateException("no Jolokia access policy at " + settings.policy().toAbsolutePath());
+        }
+        configureHawtio();
+        // before the war starts: Hawtio's Jolokia looks for it once, when it starts
+        access = ConsoleAccess.register(settings.authenticationEnabled());
+
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        server.addConnector(connector);
+        server.setHandler(webApp());
+        server.start();
+        if (settings.authenticationEnabled()) {
+            LOG.info("Console on http://{}:{}{}/ (users: {})", settings.host(), settings.port(), PATH,
+                    settings.users());
+        } else {
+            LOG.warn("Console on http://{}:{}{}/ WITHOUT LOGIN (ilb.console.authenticationEnabled=false): anyone who"
+                    + " reaches the port may run what {} allows. For local development only.", settings.host(),
+                    settings.port(), PATH, settings.policy());
+        }
+    }
+
+    /** Hawtio reads its settings from system properties only, so these are the JVM's. */
+    private void configureHawtio() {
+        System.setProperty("hawtio.authenticationEnabled", Boolean.toString(settings.authenticationEnabled()));
+        if (settings.authenticationEnabled()) {
+            UsersFile users = new UsersFile(settings.users());
+            FirstAdmin.createIfNoUsers(users);
+            realm = ConsoleRealm.install(settings.users());
+            System.setProperty("hawtio.realm", ConsoleRealm.NAME);
+            // who may log in at all, and the principal class that carries the roles
+            System.setProperty("hawtio.roles", Arrays.stream(ConsoleRole.values()).map(ConsoleRole::id)
+                    .collect(Collectors.joining(",")));
+            System.setProperty("hawtio.rolePrincipalClasses", RolePrincipal.class.getName());
+        }
+        // the console manages this JVM only: no relaying to other Jolokia agents
+        System.setProperty("hawtio.disableProxy", "true");
+    }
+
+    private WebAppContext webApp() throws Exception {
+        WebAppContext webApp = new WebAppContext();
+        webApp.setContextPath(PATH);
+        webApp.setWar(settings.war().toAbsolutePath().toString());
+        Files.createDirectories(settings.workDir());
+        webApp.setTempDirectory(settings.workDir().toAbsolutePath().toFile());
+        webApp.setTempDirectoryPersistent(true);
+        // the war brings its own slf4j and log4j: Hawtio logs through ilb's slf4j and logback instead
+        webApp.getProtectedClassMatcher().add("org.slf4j.");
+        // and its own Jolokia, another version than ilb's (/observe/jolokia): the war must not see ilb's classes nor
+        // its service lists (META-INF/jolokia/...), which name classes that are not the war's
+        webApp.getHiddenClassMatcher().add("org.jolokia.", "META-INF.jolokia.");
+        // read by the war's Jolokia: the policy file, and the restrictor that asks ConsoleAccess about the user
+        webApp.setInitParameter("policyLocation", settings.policy().toAbsolutePath().toUri().toString());
+        webApp.setInitParameter("restrictorClass", "io.hawt.system.RBACRestrictor");
+        return webApp;
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+        if (access != null) {
+            access.unregister();
+            access = null;
+        }
+        if (realm != null) {
+            realm.uninstall();
+            realm = null;
+        }
+    }
+}
