@@ -1,0 +1,128 @@
+package ilb.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import ilb.Appliance;
+import ilb.PoolRoute;
+import ilb.Servers;
+import ilb.simulator.SimulatedBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The console as an operator uses it: ilb with two backends and the console on, a real headless Chromium that logs
+ * in, sees the routes and the backends and drains one (src/test/browser/console.mjs); then no request reaches the
+ * drained backend. And what the console's Jolokia refuses: anyone not logged in, the JVM's own operations even to an
+ * admin, and any change to a viewer.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConsoleBrowserTest {
+
+    private static final Path DIR = Path.of("target", "console-test");
+    private static final String ADMIN = "ops";
+    private static final String ADMIN_PASSWORD = "ops-password-1";
+    private static final String VIEWER = "watcher";
+    private static final String VIEWER_PASSWORD = "watcher-password-1";
+
+    private final Servers servers = new Servers();
+    private SimulatedBackend a;
+    private Appliance ilb;
+    private String consoleUrl;
+
+    @BeforeAll
+    void startIlbWithTheConsole() throws Exception {
+        Files.createDirectories(DIR);
+        UsersFile users = new UsersFile(DIR.resolve("users.properties"));
+        Files.deleteIfExists(users.path());
+        users.put(ConsoleUser.withPassword(ADMIN, ADMIN_PASSWORD.toCharArray(), Set.of(ConsoleRole.ADMIN)));
+        users.put(ConsoleUser.withPassword(VIEWER, VIEWER_PASSWORD.toCharArray(), Set.of(ConsoleRole.VIEWER)));
+
+        a = servers.fastBackend();
+        SimulatedBackend b = servers.fastBackend();
+        int port = Appliance.freePort();
+        ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", a), PoolRoute.backend("b", b)),
+                "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + port,
+                "ilb.console.users=" + users.path());
+        consoleUrl = "http://127.0.0.1:" + port + "/hawtio/";
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        servers.close();
+    }
+
+    @Test
+    void anOperatorDrainsABackendInTheConsoleAndNoNewRequestReachesIt() throws Exception {
+        // round-robin: both serve while neither is drained
+        assertThat(Appliance.counts(ilb.servedBy(10))).containsOnlyKeys("a", "b");
+        Path screenshot = Path.of("target", "console-backends.png");
+        Files.deleteIfExists(screenshot);
+
+        BrowserScript.Run browser = BrowserScript.run("console.mjs", Map.of(
+                "CONSOLE_URL", consoleUrl,
+                "CONSOLE_USER", ADMIN,
+                "CONSOLE_PASSWORD", ADMIN_PASSWORD,
+                "ROUTES", "pool-m,http-api",
+                "BACKENDS", "a,b",
+                "DRAIN", "a",
+                "SCREENSHOT", screenshot.toAbsolutePath().toString(),
+                "PROFILE", DIR.resolve("chromium-profile").toAbsolutePath().toString()),
+                DIR.resolve("browser.log"));
+
+        assertThat(browser.exitCode()).as(browser.output()).isZero();
+        assertThat(browser.output()).contains("ok: logs in as ops", "ok: the Camel view shows the routes pool-m,http-api",
+                "ok: drains a from its Operations tab");
+        assertThat(screenshot).isNotEmptyFile();
+        assertThat(ilb.backend("a").isDrained()).isTrue();
+
+        long reachedA = a.inferenceRequests();
+        List<String> served = ilb.servedBy(20);
+        assertThat(served).hasSize(20).containsOnly("b");
+        assertThat(a.inferenceRequests()).isEqualTo(reachedA);
+    }
+
+    @Test
+    void jolokiaAnswersNoOneWhoIsNotLoggedIn() {
+        JolokiaClient anonymous = JolokiaClient.anonymous(consoleUrl + "jolokia");
+        assertThat(anonymous.send(JolokiaClient.request("read", "ilb:type=Backend,name=b").put("attribute", "State"))
+                .statusCode()).isIn(401, 403);
+        JolokiaClient wrongPassword = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, VIEWER_PASSWORD);
+        assertThat(wrongPassword.send(JolokiaClient.request("exec", "ilb:type=Backend,name=b")
+                .put("operation", "drain()")).statusCode()).isIn(401, 403);
+        assertThat(ilb.backend("b").isDrained()).isFalse();
+    }
+
+    @Test
+    void anAdminRunsIlbsOperationsButNotTheJvms() {
+        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD);
+
+        assertThat(admin.read("ilb:type=Backend,name=b", "Health").path("status").asInt()).isEqualTo(200);
+        assertThat(admin.exec("ilb:type=Backend,name=b", "checkHealthNow()").path("status").asInt()).isEqualTo(200);
+
+        assertThat(admin.exec("java.lang:type=Memory", "gc()").path("status").asInt()).isEqualTo(403);
+        Path heapDump = DIR.resolve("heap.hprof").toAbsolutePath();
+        assertThat(admin.exec("com.sun.management:type=HotSpotDiagnostic", "dumpHeap(java.lang.String,boolean)",
+                heapDump.toString(), true).path("status").asInt()).isEqualTo(403);
+        assertThat(heapDump).doesNotExist();
+        assertThat(admin.write("java.lang:type=Memory", "Verbose", true).path("status").asInt()).isEqualTo(403);
+        assertThat(admin.read("java.lang:type=Runtime", "SystemProperties").path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void aViewerReadsButChangesNothing() {
+        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD);
+
+        assertThat(viewer.read("ilb:type=Backend,name=b", "State").path("status").asInt()).isEqualTo(200);
+        assertThat(viewer.exec("ilb:type=Backend,name=b", "drain()").path("status").asInt()).isEqualTo(403);
+        assertThat(viewer.exec("ilb:type=Backend,name=b", "changeWeight(int)", 5).path("status").asInt()).isEqualTo(403);
+        assertThat(ilb.backend("b").isDrained()).isFalse();
+    }
+}

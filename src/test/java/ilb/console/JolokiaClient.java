@@ -1,0 +1,83 @@
+package ilb.console;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Jolokia requests (POST, JSON) as any HTTP client sends them, as a user (basic auth) or as no one. */
+final class JolokiaClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String url;
+    private final String authorization;
+
+    private JolokiaClient(String url, String authorization) {
+        this.url = url;
+        this.authorization = authorization;
+    }
+
+    static JolokiaClient anonymous(String url) {
+        return new JolokiaClient(url, null);
+    }
+
+    static JolokiaClient as(String url, String user, String password) {
+        return new JolokiaClient(url, "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** @return Jolokia's answer; its {@code status} is 200 when done, 403 when the policy refused it */
+    JsonNode read(String mbean, String attribute) {
+        return answer(send(request("read", mbean).put("attribute", attribute)));
+    }
+
+    JsonNode exec(String mbean, String operation, Object... arguments) {
+        ObjectNode request = request("exec", mbean).put("operation", operation);
+        request.putPOJO("arguments", arguments);
+        return answer(send(request));
+    }
+
+    JsonNode write(String mbean, String attribute, Object value) {
+        return answer(send(request("write", mbean).put("attribute", attribute).putPOJO("value", value)));
+    }
+
+    HttpResponse<String> send(ObjectNode request) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
+        if (authorization != null) {
+            builder.header("authorization", authorization);
+        }
+        try {
+            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ObjectNode request(String type, String mbean) {
+        return JSON.createObjectNode().put("type", type).put("mbean", mbean);
+    }
+
+    private static JsonNode answer(HttpResponse<String> response) {
+        if (response.statusCode() != 200) {
+            throw new AssertionError("Jolokia answered HTTP " + response.statusCode() + ": " + response.body());
+        }
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
