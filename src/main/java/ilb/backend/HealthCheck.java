@@ -1,5 +1,9 @@
 package ilb.backend;
 
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
 import ilb.inference.BackendFailure;
 import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
@@ -11,6 +15,7 @@ final class HealthCheck extends Poller {
     private static final int FAILURES_TO_DOWN = 2;
 
     private volatile int failures;
+    private final Queue<CompletableFuture<Void>> waiting = new ConcurrentLinkedQueue<>();
 
     HealthCheck(Backend backend, HttpBackendClient client) {
         super(backend, client);
@@ -26,8 +31,27 @@ final class HealthCheck extends Poller {
         return Math.min(settings.timeoutMillis(), Math.max(500, settings.healthIntervalMillis()));
     }
 
+    /** Checks now, rather than at the next interval; completes when the answer has been taken into account. */
+    CompletableFuture<Void> now() {
+        CompletableFuture<Void> checked = new CompletableFuture<>();
+        waiting.add(checked);
+        // a check already under way answers for this one too
+        poll();
+        return checked;
+    }
+
     @Override
     void answered(InferenceMessage result) {
+        try {
+            judge(result);
+        } finally {
+            for (CompletableFuture<Void> checked; (checked = waiting.poll()) != null; ) {
+                checked.complete(null);
+            }
+        }
+    }
+
+    private void judge(InferenceMessage result) {
         if (result instanceof HttpReply reply && reply.status() / 100 == 2) {
             failures = 0;
             backend.markUp();
