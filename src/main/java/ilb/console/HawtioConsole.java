@@ -31,8 +31,21 @@ public final class HawtioConsole extends ServiceSupport {
         this.settings = settings;
     }
 
+    /**
+     * Starts the console, or says why it could not and lets ilb serve without it (as without batch when Kafka cannot
+     * start): the console is for operators, the inference API for everyone.
+     */
     @Override
     protected void doStart() throws Exception {
+        try {
+            serve();
+        } catch (Exception e) {
+            LOG.warn("Console not started on {}:{}: {}", settings.host(), settings.port(), e.getMessage());
+            doStop();
+        }
+    }
+
+    private void serve() throws Exception {
         if (!Files.isRegularFile(settings.war())) {
             throw new IllegalStateException("no hawtio war at " + settings.war().toAbsolutePath()
                     + " (mvn compile copies it there; ilb.console.war names another)");
