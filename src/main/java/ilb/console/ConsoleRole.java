@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /** What a console user may do: an admin runs the operations the Jolokia policy allows, a viewer only looks. */
-public enum ConsoleRole {
+enum ConsoleRole {
     ADMIN, VIEWER;
 
     /** The name in the users file and in Hawtio's {@code hawtio.roles}. */
-    public String id() {
+    String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 

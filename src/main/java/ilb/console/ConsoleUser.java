@@ -4,11 +4,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** A console user as the users file has it: a name, the hash of the password, the roles. */
-public record ConsoleUser(String name, String passwordHash, Set<ConsoleRole> roles) {
+record ConsoleUser(String name, String passwordHash, Set<ConsoleRole> roles) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]+");
 
-    public ConsoleUser {
+    ConsoleUser {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a user name is letters, digits and . _ @ - only: " + name);
         }
@@ -19,7 +19,7 @@ public record ConsoleUser(String name, String passwordHash, Set<ConsoleRole> rol
     }
 
     /** A user with a new hash of the password. */
-    public static ConsoleUser withPassword(String name, char[] password, Set<ConsoleRole> roles) {
+    static ConsoleUser withPassword(String name, char[] password, Set<ConsoleRole> roles) {
         return new ConsoleUser(name, PasswordHash.of(password), roles);
     }
 

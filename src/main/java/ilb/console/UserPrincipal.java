@@ -3,7 +3,7 @@ package ilb.console;
 import java.security.Principal;
 
 /** The logged-in console user; Hawtio finds the user's name by this class's simple name. */
-public record UserPrincipal(String name) implements Principal {
+record UserPrincipal(String name) implements Principal {
 
     @Override
     public String getName() {

@@ -18,19 +18,19 @@ import java.util.stream.Collectors;
  * starting with {@code #} are comments and are kept when a user is added or removed. Read at every login, so a user
  * added while ilb runs can log in at once.
  */
-public final class UsersFile {
+final class UsersFile {
 
     private final Path path;
 
-    public UsersFile(Path path) {
+    UsersFile(Path path) {
         this.path = path;
     }
 
-    public Path path() {
+    Path path() {
         return path;
     }
 
-    public Map<String, ConsoleUser> users() {
+    Map<String, ConsoleUser> users() {
         Map<String, ConsoleUser> users = new LinkedHashMap<>();
         for (String line : lines()) {
             parse(line).ifPresent(user -> users.put(user.name(), user));
@@ -38,12 +38,12 @@ public final class UsersFile {
         return users;
     }
 
-    public Optional<ConsoleUser> user(String name) {
+    Optional<ConsoleUser> user(String name) {
         return Optional.ofNullable(users().get(name));
     }
 
     /** Adds the user, or replaces the one of that name where it stands. */
-    public void put(ConsoleUser user) {
+    void put(ConsoleUser user) {
         List<String> lines = new ArrayList<>();
         boolean replaced = false;
         for (String line : lines()) {
@@ -63,7 +63,7 @@ public final class UsersFile {
     }
 
     /** @return whether there was such a user */
-    public boolean remove(String name) {
+    boolean remove(String name) {
         List<String> lines = lines();
         boolean removed = lines.removeIf(line -> isUser(line, name));
         if (removed) {
