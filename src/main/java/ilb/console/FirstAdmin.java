@@ -1,5 +1,10 @@
 package ilb.console;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
@@ -8,14 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first start's console user: when the users file has none, an {@code admin} with a random password, which the
- * log shows this once. So no password is the same on every appliance or written in the README, and a fresh
- * appliance can still be logged into without a setup step.
+ * The first start's console user: when the users file has none, an {@code admin} with a random password, written to
+ * {@code initial-admin-password} beside the users file, readable by its owner only. So no password is the same on
+ * every appliance or written in the README, none reaches a log, and a fresh appliance can still be logged into
+ * without a setup step.
  */
 final class FirstAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirstAdmin.class);
     static final String NAME = "admin";
+    static final String PASSWORD_FILE = "initial-admin-password";
 
     private FirstAdmin() {
     }
@@ -27,9 +34,27 @@ final class FirstAdmin {
         byte[] random = new byte[15];
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().encodeToString(random);
+        Path passwordFile = passwordFile(users);
+        write(passwordFile, password);
         users.put(ConsoleUser.withPassword(NAME, password.toCharArray(), Set.of(ConsoleRole.ADMIN)));
-        LOG.info("Console users file {} had no users: created user '{}' with password '{}'. It is shown only this once;"
-                + " change it with: mvn -q compile exec:java@hawtio-user -Dexec.args=\"add {} admin\"",
-                users.path(), NAME, password, NAME);
+        LOG.info("Console users file {} had no users: created user '{}', its password is in {}. Change it with: "
+                + "mvn -q compile exec:java@hawtio-user -Dexec.args=\"add {} admin\", then delete that file",
+                users.path(), NAME, passwordFile, NAME);
+    }
+
+    static Path passwordFile(UsersFile users) {
+        return users.path().toAbsolutePath().resolveSibling(PASSWORD_FILE);
+    }
+
+    private static void write(Path file, String password) {
+        try {
+            Files.createDirectories(file.getParent());
+            // a temporary file is its owner's only; moved into place whole
+            Path next = Files.createTempFile(file.getParent(), PASSWORD_FILE, ".new");
+            Files.writeString(next, password + System.lineSeparator());
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the first console password to " + file, e);
+        }
     }
 }

@@ -2,7 +2,9 @@ package ilb.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -14,13 +16,21 @@ class FirstAdminTest {
     Path dir;
 
     @Test
-    void aFileWithoutUsersGetsAnAdmin() {
+    void aFileWithoutUsersGetsAnAdmin() throws Exception {
         UsersFile users = new UsersFile(dir.resolve("users.properties"));
 
         FirstAdmin.createIfNoUsers(users);
 
         assertThat(users.users()).containsOnlyKeys("admin");
-        assertThat(users.user("admin").orElseThrow().roles()).containsExactly(ConsoleRole.ADMIN);
+        ConsoleUser admin = users.user("admin").orElseThrow();
+        assertThat(admin.roles()).containsExactly(ConsoleRole.ADMIN);
+        // its password is in a file only its owner may read, and it is the one the users file has the hash of
+        Path passwordFile = dir.resolve(FirstAdmin.PASSWORD_FILE);
+        assertThat(Files.getPosixFilePermissions(passwordFile)).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        String password = Files.readString(passwordFile).trim();
+        assertThat(password).hasSizeGreaterThanOrEqualTo(20);
+        assertThat(admin.hasPassword(password.toCharArray())).isTrue();
     }
 
     @Test
@@ -31,5 +41,6 @@ class FirstAdminTest {
         FirstAdmin.createIfNoUsers(users);
 
         assertThat(users.users()).containsOnlyKeys("alice");
+        assertThat(dir.resolve(FirstAdmin.PASSWORD_FILE)).doesNotExist();
     }
 }
