@@ -28,7 +28,7 @@ fs.rmSync(profile, { recursive: true, force: true });
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  viewport: { width: 1600, height: 900 },
+  viewport: { width: 2000, height: 900 },
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
@@ -119,6 +119,11 @@ await step(`the backends table shows ${backends} with their attributes`, async (
   await label(backendsFolder).click();
   await content.getByRole('heading', { name: 'Backend' }).waitFor();
   await content.getByRole('columnheader', { name: 'Health' }).waitFor();
+  await content.getByRole('columnheader', { name: 'Name' }).waitFor();
+  for (const backend of backends) {
+    // Hawtio shows strings quoted
+    await content.getByRole('gridcell', { name: `"${backend}"`, exact: true }).waitFor();
+  }
   await page.waitForFunction(count => document.querySelectorAll('#jmx-content tbody tr').length === count, backends.length);
   await page.screenshot({ path: screenshot });
 });

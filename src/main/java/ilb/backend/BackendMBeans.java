@@ -73,6 +73,11 @@ final class BackendMBeans {
         }
 
         @Override
+        public String getName() {
+            return backend.id();
+        }
+
+        @Override
         public String getState() {
             return backend.availability(System.nanoTime()).name();
         }

@@ -6,6 +6,9 @@ package ilb.backend;
  */
 public interface BackendMXBean {
 
+    /** The backend's id in its route file, so that a table of backends says which row is which. */
+    String getName();
+
     /** Whether it can take a request now, and if not, why not: AVAILABLE, FULL, COOLING, BREAKER_OPEN, EJECTED, DOWN, DRAINED. */
     String getState();
 

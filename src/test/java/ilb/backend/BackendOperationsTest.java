@@ -32,6 +32,7 @@ class BackendOperationsTest {
             servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("jmx-a", server, "tier: 2",
                     "weight: 3", "capacity: 7", "zone: z1", "hardware: l4")));
             ObjectName name = new ObjectName("ilb:type=Backend,name=jmx-a");
+            assertThat(jmx.getAttribute(name, "Name")).isEqualTo("jmx-a");
             assertThat(jmx.getAttribute(name, "State")).isEqualTo("AVAILABLE");
             assertThat(jmx.getAttribute(name, "Capacity")).isEqualTo(7);
             assertThat(jmx.getAttribute(name, "Weight")).isEqualTo(3);
