@@ -1,5 +1,6 @@
 package ilb;
 
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -9,14 +10,19 @@ import ilb.batch.BatchAdmission;
 import ilb.batch.BatchBroker;
 import ilb.batch.BatchIntake;
 import ilb.batch.BatchOutcome;
+import ilb.batch.ConsumerLag;
 import ilb.balancer.BalancerSettings;
+import ilb.balancer.PoolListener;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.RequestSizeLimit;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.simulator.DemoFleet;
+import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
+import ilb.telemetry.ModelReadiness;
+import ilb.telemetry.RequestMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -66,6 +72,10 @@ public class IlbConfiguration implements CamelConfiguration {
     private double batchReserve;
     @PropertyInject(value = "ilb.batch.enabled")
     private boolean batchEnabled;
+    @PropertyInject(value = "ilb.batch.requestsTopic")
+    private String batchRequestsTopic;
+    @PropertyInject(value = "ilb.batch.groupId")
+    private String batchGroupId;
     @PropertyInject(value = "ilb.batch.dlqTopic")
     private String dlqTopic;
     @PropertyInject(value = "ilb.batch.maxAttempts")
@@ -116,8 +126,12 @@ public class IlbConfiguration implements CamelConfiguration {
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
                 queueSize, queueTimeoutMillis, zone, batchReserve);
+        // readiness (/observe/health/ready): every model has a backend in rotation; the backends' own health beside it
+        ModelReadiness readiness = new ModelReadiness();
+        registry.bind("ilbModelReadiness", readiness);
+        registry.bind("ilbBackendHealth", new BackendHealth(backends::backends));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                IlbMeters.pools(ilbMeters)));
+                PoolListener.both(IlbMeters.pools(ilbMeters), readiness), new RequestMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());
@@ -130,7 +144,15 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {
-            BatchBroker.connect(context, apiKeys);
+            String brokers = BatchBroker.connect(context, apiKeys);
+            if (brokers != null) {
+                // the jobs waiting on Kafka: asked of the cluster on a thread of its own, never by a scrape
+                ConsumerLag lag = new ConsumerLag(brokers, batchGroupId, List.of(batchRequestsTopic.split("\\s*,\\s*")),
+                        10_000, context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
+                                "ilb-batch-lag"));
+                context.addService(lag);
+                IlbMeters.consumerLag(ilbMeters, lag);
+            }
         }
 
         if (demoFleet) {

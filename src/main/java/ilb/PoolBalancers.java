@@ -9,6 +9,7 @@ import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
 import ilb.balancer.PoolOptions;
+import ilb.balancer.RequestObserver;
 import ilb.balancer.SelectionPolicy;
 import ilb.policies.Policies;
 import org.apache.camel.spi.BeanRepository;
@@ -23,11 +24,14 @@ final class PoolBalancers implements BeanRepository {
     private final BalancerSettings settings;
     private final ScheduledExecutorService timer;
     private final PoolListener listener;
+    private final RequestObserver observer;
 
-    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, PoolListener listener) {
+    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, PoolListener listener,
+            RequestObserver observer) {
         this.settings = settings;
         this.timer = timer;
         this.listener = listener;
+        this.observer = observer;
     }
 
     @Override
@@ -47,7 +51,7 @@ final class PoolBalancers implements BeanRepository {
             return null;
         }
         InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
-                timer, listener);
+                timer, listener, observer);
         // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
         // checks) its options before the unread ones are named
         policy.apply(options);

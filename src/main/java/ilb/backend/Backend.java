@@ -1,9 +1,11 @@
 package ilb.backend;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -19,20 +21,25 @@ public final class Backend {
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
 
     /** Whether a backend can take a request now, and if not, why not. */
-    public enum Availability { AVAILABLE, FULL, COOLING, BREAKER_OPEN, DOWN }
+    public enum Availability { AVAILABLE, FULL, COOLING, BREAKER_OPEN, EJECTED, DOWN, DRAINED }
 
     private volatile BackendSettings settings;
     private final CircuitBreaker breaker;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder sent = new LongAdder();
     private final LatencyEwma latency = new LatencyEwma(TimeUnit.SECONDS.toNanos(10));
     private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
     private volatile long coolUntilNanos;
     private volatile String downReason;
     private volatile long downUntilNanos;
     private volatile BackendTelemetry telemetry = BackendTelemetry.NONE;
+    private final OutlierEjection ejection;
+    private volatile boolean drained;
+    private volatile HealthCheck healthCheck;
 
-    public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig) {
+    public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig, OutlierEjection ejection) {
         this.settings = settings;
+        this.ejection = ejection;
         this.breaker = CircuitBreaker.of(settings.id(), breakerConfig);
         breaker.getEventPublisher().onStateTransition(event -> LOG.info("backend {} circuit breaker {}",
                 settings.id(), event.getStateTransition().getToState()));
@@ -52,6 +59,11 @@ public final class Backend {
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Requests sent to the backend since ilb started, retries included. */
+    public long requestsSent() {
+        return sent.sum();
     }
 
     public LatencyEwma latency() {
@@ -74,6 +86,92 @@ public final class Backend {
 
     public CircuitBreaker breaker() {
         return breaker;
+    }
+
+    /** Whether the backend has failed too many requests in a row lately ({@link OutlierEjection}). */
+    public boolean isEjected() {
+        return ejection.ejected(System.nanoTime());
+    }
+
+    /** A request to the backend failed: too many in a row eject it for a while. */
+    void failed(String reason) {
+        long ejectedMillis = ejection.failed(reason, System.nanoTime());
+        if (ejectedMillis > 0) {
+            LOG.info("backend {} ejected for {} s: {}", id(), ejectedMillis / 1000.0, ejection.reason());
+            // requests waiting for a place may take it again once the ejection is over
+            CompletableFuture.delayedExecutor(ejectedMillis, TimeUnit.MILLISECONDS).execute(this::notifyRelease);
+        }
+    }
+
+    void succeeded() {
+        ejection.succeeded();
+    }
+
+    /** Whether an operator has drained the backend: it gets no new requests, and those in flight finish. */
+    public boolean isDrained() {
+        return drained;
+    }
+
+    /** No new requests, until {@link #undrain()}; requests in flight finish. Kept across route reloads. */
+    public void drain() {
+        if (!drained) {
+            drained = true;
+            LOG.info("backend {} drained: no new requests ({} in flight finish)", id(), inFlight());
+        }
+    }
+
+    public void undrain() {
+        if (drained) {
+            drained = false;
+            LOG.info("backend {} undrained", id());
+            notifyRelease();
+        }
+    }
+
+    /** Changes the backend's weight until its route file is next loaded. */
+    public synchronized void changeWeight(int weight) {
+        settings = settings.withWeight(weight);
+        LOG.info("backend {} weight set to {}", id(), weight);
+    }
+
+    /** Closes the breaker and forgets ejections and cooling: an operator vouches for the backend. */
+    public void reset() {
+        breaker.reset();
+        ejection.reset(System.nanoTime());
+        coolUntilNanos = System.nanoTime();
+        LOG.info("backend {} breaker and ejections reset", id());
+        notifyRelease();
+    }
+
+    /** Checks the backend's health path now, rather than at its next interval. */
+    public CompletableFuture<String> checkHealthNow() {
+        HealthCheck check = healthCheck;
+        return check == null ? CompletableFuture.completedFuture("no health path: " + health())
+                : check.now().thenApply(checked -> health());
+    }
+
+    void healthCheck(HealthCheck check) {
+        this.healthCheck = check;
+    }
+
+    /** Stops using the health check, if it is still this one: a reloaded route's endpoint may have replaced it. */
+    void noHealthCheck(HealthCheck check) {
+        if (healthCheck == check) {
+            healthCheck = null;
+        }
+    }
+
+    /** The backend's health in a few words: up, down (and why) or ejected (for how long, and why). */
+    public String health() {
+        long now = System.nanoTime();
+        String reason = downReason;
+        if (reason != null && isDown()) {
+            return "DOWN: " + reason;
+        }
+        if (ejection.ejected(now)) {
+            return "EJECTED for " + (ejection.remainingMillis(now) + 999) / 1000 + " s more: " + ejection.reason();
+        }
+        return "UP";
     }
 
     public boolean isDown() {
@@ -112,8 +210,14 @@ public final class Backend {
     }
 
     public Availability availability(long nowNanos) {
+        if (drained) {
+            return Availability.DRAINED;
+        }
         if (isDown()) {
             return Availability.DOWN;
+        }
+        if (ejection.ejected(nowNanos)) {
+            return Availability.EJECTED;
         }
         if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
             return Availability.BREAKER_OPEN;
@@ -127,10 +231,21 @@ public final class Backend {
         return Availability.AVAILABLE;
     }
 
+    /**
+     * Whether the backend is in rotation: up, not ejected, not drained, its breaker not open. It may still be
+     * full or cooling for a moment.
+     */
+    public boolean inRotation(long nowNanos) {
+        return switch (availability(nowNanos)) {
+            case AVAILABLE, FULL, COOLING -> true;
+            default -> false;
+        };
+    }
+
     /** Takes a place for one request, if the backend can take one now; {@code null} if it cannot. */
     public Lease tryAcquire() {
         int capacity = settings.capacity();
-        if (inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
+        if (drained || inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
             return null;
         }
         int current;
@@ -141,6 +256,7 @@ public final class Backend {
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
+        sent.increment();
         return new Lease(this);
     }
 

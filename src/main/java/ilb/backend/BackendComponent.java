@@ -37,6 +37,10 @@ public class BackendComponent extends DefaultComponent {
     private int breakerMinimumNumberOfCalls = 10;
     private String breakerOpenDuration = "10s";
     private int breakerHalfOpenCalls = 3;
+    private int ejectAfterFailures = 5;
+    private String ejectionBase = "10s";
+    private String ejectionMax = "5m";
+    private final BackendMBeans mbeans = new BackendMBeans();
 
     /** @param eventLoops where backend connections run: best the same as the inbound HTTP server's */
     public BackendComponent(EventLoopGroup eventLoops) {
@@ -63,6 +67,7 @@ public class BackendComponent extends DefaultComponent {
 
     @Override
     protected void doStop() throws Exception {
+        mbeans.unregisterAll();
         client.close();
         super.doStop();
     }
@@ -79,7 +84,9 @@ public class BackendComponent extends DefaultComponent {
     /** The live state of the named backend, created on first use; its settings are replaced by these. */
     Backend backend(BackendSettings settings) {
         Backend backend = backends.computeIfAbsent(settings.id(), id -> {
-            Backend created = new Backend(settings, breakerConfig());
+            Backend created = new Backend(settings, breakerConfig(), new OutlierEjection(ejectAfterFailures,
+                    Durations.millis(ejectionBase), Durations.millis(ejectionMax)));
+            mbeans.register(created);
             newBackendListener.accept(created);
             return created;
         });
@@ -172,6 +179,21 @@ public class BackendComponent extends DefaultComponent {
     /** How long an open breaker keeps its backend out before letting probes through (half-open). */
     public void setBreakerOpenDuration(String breakerOpenDuration) {
         this.breakerOpenDuration = breakerOpenDuration;
+    }
+
+    /** Failures in a row that eject a backend for a while (passive health checking); 0 turns ejection off. */
+    public void setEjectAfterFailures(int ejectAfterFailures) {
+        this.ejectAfterFailures = ejectAfterFailures;
+    }
+
+    /** How long a first ejection lasts; each one in a row lasts twice as long as the one before. */
+    public void setEjectionBase(String ejectionBase) {
+        this.ejectionBase = ejectionBase;
+    }
+
+    /** The longest an ejection lasts. */
+    public void setEjectionMax(String ejectionMax) {
+        this.ejectionMax = ejectionMax;
     }
 
     /** Probe calls let through while half-open; all must succeed to close the breaker again. */

@@ -62,6 +62,7 @@ public class BackendEndpoint extends DefaultEndpoint {
         if (!healthPath.isEmpty()) {
             healthCheck = new HealthCheck(backend, getComponent().client());
             healthCheck.start(settings.healthIntervalMillis());
+            backend.healthCheck(healthCheck);
         }
         if (!metricsPath.isEmpty() && settings.metricsIntervalMillis() > 0) {
             metricsScrape = new MetricsScrape(backend, getComponent().client());
@@ -73,6 +74,7 @@ public class BackendEndpoint extends DefaultEndpoint {
     protected void doStop() throws Exception {
         if (healthCheck != null) {
             healthCheck.stop();
+            backend.noHealthCheck(healthCheck);
         }
         if (metricsScrape != null) {
             metricsScrape.stop();

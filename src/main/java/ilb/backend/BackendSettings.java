@@ -35,6 +35,12 @@ public record BackendSettings(String id, URI url, int tier, int weight, int capa
         }
     }
 
+    /** The same settings with another weight. */
+    public BackendSettings withWeight(int newWeight) {
+        return new BackendSettings(id, url, tier, newWeight, capacity, healthPath, metricsPath, zone, hardware,
+                timeoutMillis, connectTimeoutMillis, healthIntervalMillis, metricsIntervalMillis, apiKey);
+    }
+
     public String host() {
         return url.getHost();
     }

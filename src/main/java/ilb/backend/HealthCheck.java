@@ -1,5 +1,11 @@
 package ilb.backend;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
 import ilb.inference.BackendFailure;
 import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
@@ -11,6 +17,10 @@ final class HealthCheck extends Poller {
     private static final int FAILURES_TO_DOWN = 2;
 
     private volatile int failures;
+    /** Operators' checks that no poll has been sent for yet. */
+    private final Queue<CompletableFuture<Void>> waiting = new ConcurrentLinkedQueue<>();
+    /** Those the poll under way answers: sent after they asked. */
+    private volatile List<CompletableFuture<Void>> answering = List.of();
 
     HealthCheck(Backend backend, HttpBackendClient client) {
         super(backend, client);
@@ -26,8 +36,43 @@ final class HealthCheck extends Poller {
         return Math.min(settings.timeoutMillis(), Math.max(500, settings.healthIntervalMillis()));
     }
 
+    /**
+     * Checks now, rather than at the next interval; completes when the answer of a poll sent after this call has
+     * been taken into account (a poll already under way may predate what the operator knows).
+     */
+    CompletableFuture<Void> now() {
+        CompletableFuture<Void> checked = new CompletableFuture<>();
+        waiting.add(checked);
+        // if a poll is under way, this one is sent when it is answered
+        poll();
+        return checked;
+    }
+
+    @Override
+    void starting() {
+        List<CompletableFuture<Void>> asked = new ArrayList<>();
+        for (CompletableFuture<Void> checked; (checked = waiting.poll()) != null; ) {
+            asked.add(checked);
+        }
+        answering = asked;
+    }
+
+    @Override
+    boolean wantsAnotherPoll() {
+        return !waiting.isEmpty();
+    }
+
     @Override
     void answered(InferenceMessage result) {
+        try {
+            judge(result);
+        } finally {
+            answering.forEach(checked -> checked.complete(null));
+            answering = List.of();
+        }
+    }
+
+    private void judge(InferenceMessage result) {
         if (result instanceof HttpReply reply && reply.status() / 100 == 2) {
             failures = 0;
             backend.markUp();

@@ -21,18 +21,25 @@ public final class Lease {
         return backend;
     }
 
+    /** {@link System#nanoTime()} when the place was taken, just before the request was sent. */
+    public long startNanos() {
+        return startNanos;
+    }
+
     /** The backend answered (even with a client error): a success for the breaker, a latency sample. */
     public void succeeded() {
         long elapsed = System.nanoTime() - startNanos;
         backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
         backend.latency().observe(elapsed, System.nanoTime());
+        backend.succeeded();
     }
 
-    /** The backend failed the request: counts against its breaker. */
+    /** The backend failed the request: counts against its breaker, and towards its ejection. */
     public void failed(String reason) {
         long elapsed = System.nanoTime() - startNanos;
         backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS, new BackendFailedException(reason));
         backend.latency().observe(elapsed, System.nanoTime());
+        backend.failed(reason);
     }
 
     /** Neither success nor failure (the backend was merely full, or the client left): the breaker forgets the call. */

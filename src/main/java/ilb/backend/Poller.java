@@ -37,6 +37,7 @@ abstract class Poller {
         if (!running.compareAndSet(false, true)) {
             return;
         }
+        starting();
         BackendSettings settings = backend.settings();
         try {
             client.send(settings, "GET", path(settings), Map.of(), new byte[0], timeoutMillis(settings), null,
@@ -46,11 +47,23 @@ abstract class Poller {
                         } finally {
                             running.set(false);
                         }
+                        if (wantsAnotherPoll()) {
+                            poll();
+                        }
                     });
         } catch (RuntimeException e) {
             // e.g. the client is closing with the route: poll again next time rather than never
             running.set(false);
         }
+    }
+
+    /** A poll is about to be sent. */
+    void starting() {
+    }
+
+    /** Asked after each answer: whether to poll again at once rather than at the next interval. */
+    boolean wantsAnotherPoll() {
+        return false;
     }
 
     abstract String path(BackendSettings settings);

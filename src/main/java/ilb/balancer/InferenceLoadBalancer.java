@@ -2,6 +2,7 @@ package ilb.balancer;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -15,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import ilb.admission.Tenant;
 import ilb.backend.Backend;
 import ilb.backend.BackendEndpoint;
+import ilb.backend.BackendTelemetry;
 import ilb.backend.Lease;
 import ilb.inference.ApiError;
 import ilb.inference.BackendFailure;
@@ -65,6 +68,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private Map<Backend, SelectionPolicy> policyOf = Map.of();
     private final ScheduledExecutorService timer;
     private final PoolListener listener;
+    private final RequestObserver observer;
     private RetryBudget budget;
 
     /** The backends of one priority level and the policy that picks among them. */
@@ -80,15 +84,17 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      * @param options  the pool's options: its latency targets are read here, the rest by its policy
      * @param timer    runs queue timeouts; shared by all pools
      * @param listener told when the balancer starts and stops
+     * @param observer  told what each request came to
      */
     public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, PoolOptions options, BalancerSettings settings,
-            ScheduledExecutorService timer, PoolListener listener) {
+            ScheduledExecutorService timer, PoolListener listener, RequestObserver observer) {
         this.policies = policies;
         this.slo = SloTargets.from(options);
         this.settings = settings;
         this.spare = new SpareCapacity(settings.batchReserve());
         this.timer = timer;
         this.listener = listener;
+        this.observer = observer;
     }
 
     /** Requests waiting for a backend with free capacity (or, with latency targets, for one on target). */
@@ -98,18 +104,30 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
     }
 
+    /** The pool's backends, every tier. */
+    public Collection<Backend> backends() {
+        return processors.keySet();
+    }
+
     /**
-     * How full the pool is, 0 to 1: requests in flight and waiting over the capacity of all its backends. The
-     * signal to scale the fleet by.
+     * How full the pool is, 0 to 1: the requests it has to serve (in flight and waiting, here and in the backends'
+     * own queues) over the capacity of the backends in rotation. The signal to scale the fleet by: it rises as
+     * load grows and as backends drop out.
      */
     public double saturation() {
-        long capacity = 0;
-        long busy = queued();
+        long now = System.nanoTime();
+        double capacity = 0;
+        double busy = queued();
         for (Backend backend : processors.keySet()) {
-            capacity += backend.settings().capacity();
-            busy += backend.inFlight();
+            if (backend.inRotation(now)) {
+                capacity += backend.settings().capacity();
+            }
+            // a server shared with others may hold more than ilb sent it
+            BackendTelemetry telemetry = backend.telemetry(now);
+            double atServer = telemetry.waiting() + telemetry.running();
+            busy += Double.isNaN(atServer) ? backend.inFlight() : Math.max(backend.inFlight(), atServer);
         }
-        return capacity == 0 ? 1 : Math.min(1, (double) busy / capacity);
+        return capacity == 0 ? 1 : Math.min(1, busy / capacity);
     }
 
     @Override
@@ -314,6 +332,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     + TimeUnit.MILLISECONDS.toNanos(Math.min(slo.holdMillis(), settings.queueTimeoutMillis() / 2));
         }
 
+        private String tenant() {
+            Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
+            return tenant == null ? Tenant.ANYONE.name() : tenant.name();
+        }
+
         boolean mayHold(long nowNanos) {
             return holdUntilNanos - nowNanos > 0;
         }
@@ -414,6 +437,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 callback.done(false);
                 return;
             }
+            observer.answered(lease.backend(), request, tenant(), lease.startNanos(), response);
             if (response instanceof BackendStream stream) {
                 lease.succeeded();
                 stream.whenDone(normally -> lease.release());
@@ -484,7 +508,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         private void finish(InferenceMessage response) {
-            exchange.getMessage().setBody(response instanceof BackendFailure failure ? toApiError(failure) : response);
+            InferenceMessage answer = response instanceof BackendFailure failure ? toApiError(failure) : response;
+            observer.finished(request, tenant(), answer);
+            exchange.getMessage().setBody(answer);
             if (last != null) {
                 exchange.setProperty(ExchangeProperties.BACKEND, last.id());
             }

@@ -7,4 +7,21 @@ public interface PoolListener {
     void started(String pool, InferenceLoadBalancer balancer);
 
     void stopped(String pool, InferenceLoadBalancer balancer);
+
+    /** Tells both. */
+    static PoolListener both(PoolListener first, PoolListener second) {
+        return new PoolListener() {
+            @Override
+            public void started(String pool, InferenceLoadBalancer balancer) {
+                first.started(pool, balancer);
+                second.started(pool, balancer);
+            }
+
+            @Override
+            public void stopped(String pool, InferenceLoadBalancer balancer) {
+                first.stopped(pool, balancer);
+                second.stopped(pool, balancer);
+            }
+        };
+    }
 }

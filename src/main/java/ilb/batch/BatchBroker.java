@@ -21,8 +21,11 @@ public final class BatchBroker {
     private BatchBroker() {
     }
 
-    /** @param apiKeys the tenants, whose own results topics are created too */
-    public static void connect(CamelContext context, ApiKeys apiKeys) throws Exception {
+    /**
+     * @param apiKeys the tenants, whose own results topics are created too
+     * @return the brokers' bootstrap servers, or null when batch jobs are off because the embedded one did not start
+     */
+    public static String connect(CamelContext context, ApiKeys apiKeys) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         String brokers = properties.resolveProperty("camel.component.kafka.brokers").orElse("").trim();
         int partitions = Integer.parseInt(properties.resolveProperty("ilb.kafka.partitions").orElse("6"));
@@ -48,8 +51,9 @@ public final class BatchBroker {
                 broker.stop();
                 properties.addOverrideProperty("ilb.batch.enabled", "false");
                 LOG.error("Batch jobs are off: the embedded Kafka broker did not start: {}", e.getMessage());
+                return null;
             }
-            return;
+            return brokers;
         }
         try {
             java.util.List<String> created = topics.ensure(brokers, partitions, tenantResults);
@@ -60,5 +64,6 @@ public final class BatchBroker {
             // the batch consumer keeps trying to connect on its own; the inference API serves meanwhile
             LOG.warn("Could not check the batch topics on Kafka {}: {}", brokers, e.getMessage());
         }
+        return brokers;
     }
 }

@@ -27,6 +27,11 @@ public final class BackendStream implements InferenceMessage {
         void onError(String reason);
     }
 
+    /** Sees each chunk as it passes, e.g. to count tokens; reads it without consuming or releasing it. */
+    public interface Tap {
+        void onChunk(ByteBuf chunk);
+    }
+
     /** What the stream may ask of the backend connection behind it. */
     public interface Source {
         void pause();
@@ -44,6 +49,7 @@ public final class BackendStream implements InferenceMessage {
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private final List<Consumer<Boolean>> doneListeners = new ArrayList<>(1);
     private Subscriber subscriber;
+    private Tap tap;
     private String error;
     private boolean ended;
     private boolean done;
@@ -74,7 +80,12 @@ public final class BackendStream implements InferenceMessage {
         run(() -> {
             if (done) {
                 chunk.release();
-            } else if (subscriber != null) {
+                return;
+            }
+            if (tap != null) {
+                tap.onChunk(chunk);
+            }
+            if (subscriber != null) {
                 subscriber.onChunk(chunk);
             } else {
                 held.add(chunk);
@@ -101,6 +112,14 @@ public final class BackendStream implements InferenceMessage {
                     finish(false);
                 }
             }
+        });
+    }
+
+    /** Shows every chunk to {@code newTap}, those held already first. One tap per stream. */
+    public void tap(Tap newTap) {
+        run(() -> {
+            tap = newTap;
+            held.forEach(newTap::onChunk);
         });
     }
 

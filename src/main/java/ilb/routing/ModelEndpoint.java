@@ -31,7 +31,8 @@ public class ModelEndpoint extends DefaultEndpoint {
         return (ModelComponent) super.getComponent();
     }
 
-    String model() {
+    /** The model's own name, which the route serves. */
+    public String model() {
         return model;
     }
 

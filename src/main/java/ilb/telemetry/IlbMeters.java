@@ -9,6 +9,7 @@ import ilb.backend.Backend;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
 import ilb.batch.BatchIntake;
+import ilb.batch.ConsumerLag;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -33,8 +34,14 @@ public final class IlbMeters {
                 b -> b.settings().capacity());
         gauge(registry, "ilb.backend.weight", "the backend's share relative to its tier", backend,
                 b -> b.settings().weight());
-        gauge(registry, "ilb.backend.up", "1 while health checks find the backend up", backend,
+        gauge(registry, "ilb.backend.up", "1 while active health checks find the backend up", backend,
                 b -> b.isDown() ? 0 : 1);
+        gauge(registry, "ilb.backend.ejected", "1 while the backend is ejected for failing requests in a row",
+                backend, b -> b.isEjected() ? 1 : 0);
+        gauge(registry, "ilb.backend.drained", "1 while an operator has the backend drained", backend,
+                b -> b.isDrained() ? 1 : 0);
+        gauge(registry, "ilb.backend.tier", "the backend's tier: lower tiers are used first", backend,
+                b -> b.settings().tier());
         gauge(registry, "ilb.backend.queue.waiting", "requests waiting in the backend's own queue, by its metrics",
                 backend, b -> b.telemetry(System.nanoTime()).waiting());
         for (CircuitBreaker.State state : new CircuitBreaker.State[] {CircuitBreaker.State.CLOSED,
@@ -86,6 +93,17 @@ public final class IlbMeters {
                 .description("batch jobs running now").register(registry);
         Gauge.builder("ilb.batch.concurrency.limit", intake, BatchIntake::limit)
                 .description("how many batch jobs may run at once now (adapts to spare capacity)").register(registry);
+    }
+
+    /** Batch jobs waiting on Kafka, per requests topic: what to scale batch capacity by. */
+    public static void consumerLag(MeterRegistry registry, ConsumerLag lag) {
+        for (String topic : lag.topics()) {
+            Gauge.builder("ilb.batch.consumer.lag.records", lag, l -> {
+                long records = l.lag(topic);
+                return records < 0 ? Double.NaN : records;
+            }).description("batch jobs on Kafka after the consumer group's committed offset (NaN until measured)")
+                    .tag("topic", topic).register(registry);
+        }
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, Backend backend,

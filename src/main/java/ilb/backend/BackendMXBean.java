@@ -1,0 +1,50 @@
+package ilb.backend;
+
+/**
+ * One backend as operators see it in JMX and the Hawtio console ({@code ilb:type=Backend,name=<id>}): its state,
+ * and what they may do to it.
+ */
+public interface BackendMXBean {
+
+    /** Whether it can take a request now, and if not, why not: AVAILABLE, FULL, COOLING, BREAKER_OPEN, EJECTED, DOWN, DRAINED. */
+    String getState();
+
+    int getInFlight();
+
+    int getCapacity();
+
+    /** Its circuit breaker's state: CLOSED, OPEN or HALF_OPEN. */
+    String getBreaker();
+
+    int getWeight();
+
+    int getTier();
+
+    /** UP, DOWN (and why) or EJECTED (for how long, and why). */
+    String getHealth();
+
+    boolean isDrained();
+
+    String getUrl();
+
+    String getZone();
+
+    String getHardware();
+
+    /** Requests sent to it since ilb started, retries included. */
+    long getRequests();
+
+    /** No new requests; those in flight finish. */
+    void drain();
+
+    void undrain();
+
+    /** Its share relative to its tier, until its route file is next loaded. */
+    void changeWeight(int weight);
+
+    /** Closes its circuit breaker and forgets its ejections and cooling. */
+    void resetBreaker();
+
+    /** Runs its health check now and says what it found. */
+    String checkHealthNow();
+}

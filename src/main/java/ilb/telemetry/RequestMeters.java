@@ -1,0 +1,203 @@
+package ilb.telemetry;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import ilb.backend.Backend;
+import ilb.balancer.RequestObserver;
+import ilb.inference.ApiError;
+import ilb.inference.BackendFailure;
+import ilb.inference.BackendStream;
+import ilb.inference.HttpReply;
+import ilb.inference.InferenceMessage;
+import ilb.inference.InferenceRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * What requests came to, as Prometheus meters: per backend, each attempt's outcome, latency, time to first token,
+ * time between tokens and tokens; per model and tenant, each request's outcome and tokens. Meters are made once per
+ * backend or label set and then only counted, on the thread that has the response.
+ */
+public final class RequestMeters implements RequestObserver {
+
+    private static final Duration[] REQUEST_BUCKETS = seconds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120);
+    private static final Duration[] TTFT_BUCKETS = seconds(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
+
+    private final MeterRegistry registry;
+    private final Map<String, BackendMeters> backends = new ConcurrentHashMap<>();
+    private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
+
+    public RequestMeters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A label set of the per-model meters: {@code kind} is the outcome of a request or the kind of a token. */
+    private record Labels(String model, String tenant, String priority, String kind) {
+    }
+
+    @Override
+    public void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos,
+            InferenceMessage response) {
+        BackendMeters meters = backends.computeIfAbsent(backend.id(), BackendMeters::new);
+        long now = System.nanoTime();
+        if (response instanceof BackendStream stream) {
+            meters.ttft.record(now - sentNanos, TimeUnit.NANOSECONDS);
+            StreamTally tally = new StreamTally(meters, now);
+            stream.tap(tally);
+            stream.whenDone(normally -> {
+                meters.outcome(normally ? "success" : "stream_interrupted").increment();
+                meters.duration.record(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
+                countTokens(meters, request, tenant, tally.usage);
+            });
+            return;
+        }
+        meters.outcome(outcome(response)).increment();
+        if (response instanceof HttpReply reply) {
+            meters.duration.record(now - sentNanos, TimeUnit.NANOSECONDS);
+            if (reply.status() / 100 == 2) {
+                TokenUsage usage = new TokenUsage();
+                usage.reply(reply.body());
+                countTokens(meters, request, tenant, usage);
+            }
+        }
+    }
+
+    @Override
+    public void finished(InferenceRequest request, String tenant, InferenceMessage response) {
+        requests.computeIfAbsent(new Labels(request.model(), tenant, priority(request), outcome(response)),
+                labels -> Counter.builder("ilb.requests")
+                        .description("requests answered, by model, tenant, priority and outcome")
+                        .tag("model", labels.model()).tag("tenant", labels.tenant())
+                        .tag("priority", labels.priority()).tag("outcome", labels.kind()).register(registry))
+                .increment();
+    }
+
+    private void countTokens(BackendMeters meters, InferenceRequest request, String tenant, TokenUsage usage) {
+        long prompt = usage.promptTokens();
+        long completion = usage.completionTokens();
+        meters.promptTokens.increment(prompt);
+        meters.completionTokens.increment(completion);
+        String priority = priority(request);
+        tokenCounter(new Labels(request.model(), tenant, priority, "prompt")).increment(prompt);
+        tokenCounter(new Labels(request.model(), tenant, priority, "completion")).increment(completion);
+    }
+
+    private Counter tokenCounter(Labels labels) {
+        return tokens.computeIfAbsent(labels, l -> Counter.builder("ilb.tokens")
+                .description("prompt and completion tokens, by model, tenant and priority")
+                .tag("model", l.model()).tag("tenant", l.tenant()).tag("priority", l.priority())
+                .tag("kind", l.kind()).register(registry));
+    }
+
+    private static String priority(InferenceRequest request) {
+        return request.priority().name().toLowerCase();
+    }
+
+    /** What a response means, in a word: a label value. */
+    static String outcome(InferenceMessage response) {
+        if (response instanceof BackendStream) {
+            return "success";
+        }
+        if (response instanceof BackendFailure failure) {
+            return switch (failure.kind()) {
+                case CONNECT -> "connect_error";
+                case RESET -> "reset";
+                case TIMEOUT -> "timeout";
+                case PROTOCOL -> "protocol_error";
+                case CLIENT_GONE -> "client_gone";
+            };
+        }
+        int status = response instanceof HttpReply reply ? reply.status()
+                : response instanceof ApiError error ? error.status() : 500;
+        if (status / 100 == 2) {
+            return "success";
+        }
+        return switch (status) {
+            case 429 -> "rate_limited";
+            case 499 -> "client_gone";
+            case 503 -> "unavailable";
+            case 504 -> "timeout";
+            default -> status / 100 == 4 ? "client_error" : "server_error";
+        };
+    }
+
+    /** One backend's meters, made when it first answers. */
+    private final class BackendMeters {
+        private final String backend;
+        private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+        private final Timer duration;
+        private final Timer ttft;
+        private final Timer interToken;
+        private final Counter promptTokens;
+        private final Counter completionTokens;
+
+        BackendMeters(String backend) {
+            this.backend = backend;
+            duration = timer("ilb.backend.request.duration", "time from sending a request to the backend to the "
+                    + "end of its response", REQUEST_BUCKETS);
+            ttft = timer("ilb.backend.time.to.first.token", "time from sending a streamed request to the backend "
+                    + "to its first token", TTFT_BUCKETS);
+            interToken = timer("ilb.backend.inter.token.latency", "time between two chunks (tokens) of a stream "
+                    + "from the backend", ITL_BUCKETS);
+            promptTokens = tokens("prompt");
+            completionTokens = tokens("completion");
+        }
+
+        Counter outcome(String outcome) {
+            return outcomes.computeIfAbsent(outcome, o -> Counter.builder("ilb.backend.requests")
+                    .description("attempts at the backend, by outcome").tag("backend", backend).tag("outcome", o)
+                    .register(registry));
+        }
+
+        private Timer timer(String name, String description, Duration[] buckets) {
+            return Timer.builder(name).description(description).tag("backend", backend)
+                    .serviceLevelObjectives(buckets).register(registry);
+        }
+
+        private Counter tokens(String kind) {
+            return Counter.builder("ilb.backend.tokens").description("prompt and completion tokens the backend "
+                    + "processed").tag("backend", backend).tag("kind", kind).register(registry);
+        }
+    }
+
+    /** Watches a stream's chunks go by, on its event loop: the time between them, and its tokens. */
+    private static final class StreamTally implements BackendStream.Tap {
+        private final BackendMeters meters;
+        private final TokenUsage usage = new TokenUsage();
+        private long lastNanos;
+        private boolean first = true;
+
+        StreamTally(BackendMeters meters, long firstTokenNanos) {
+            this.meters = meters;
+            this.lastNanos = firstTokenNanos;
+        }
+
+        @Override
+        public void onChunk(ByteBuf chunk) {
+            long now = System.nanoTime();
+            if (first) {
+                // the first token's chunk, held since it arrived at firstTokenNanos
+                first = false;
+            } else {
+                meters.interToken.record(now - lastNanos, TimeUnit.NANOSECONDS);
+                lastNanos = now;
+            }
+            usage.chunk(chunk);
+        }
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] durations = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            durations[i] = Duration.ofNanos((long) (values[i] * 1e9));
+        }
+        return durations;
+    }
+}
