@@ -85,6 +85,8 @@ class PrometheusScrapeTest {
         PrometheusServer.require(PrometheusServer.PROMETHEUS);
         PrometheusServer.require(PrometheusServer.PROMTOOL);
         managementPort = Appliance.freePort();
+        // first, for its first scrape (some seconds after it starts) to come while ilb starts
+        prometheus = PrometheusServer.start(dir, "ilb", "127.0.0.1:" + managementPort, "/observe/metrics");
         ilb = servers.ilb(pool("m", "round-robin",
                 backend("a", servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1)), "capacity: 8"),
                 backend("b", servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1)), "capacity: 16")),
@@ -92,7 +94,6 @@ class PrometheusScrapeTest {
                 "camel.management.port=" + managementPort);
         // streams first, so that every meter a request makes is there by the time the last (whole) reply is in
         send(4, 6);
-        prometheus = PrometheusServer.start(dir, "ilb", "127.0.0.1:" + managementPort, "/observe/metrics");
     }
 
     @AfterAll
@@ -110,7 +111,8 @@ class PrometheusScrapeTest {
     @Order(1)
     void promtoolFindsNoProblemInTheMetrics() throws Exception {
         HttpResponse<String> metrics = ilb.http().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + managementPort + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                + managementPort + "/observe/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
         // kept beside Prometheus' data, to read when the check fails
         Files.writeString(dir.resolve("observe-metrics.txt"), metrics.body());

@@ -36,7 +36,8 @@ final class PrometheusServer implements AutoCloseable {
     private final Path log;
     private final int port;
     private final Thread killer;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private PrometheusServer(Process process, Path log, int port) {
         this.process = process;
