@@ -227,7 +227,7 @@ class PrometheusScrapeTest {
         await().atMost(DEADLINE).pollInterval(POLL).untilAsserted(() -> {
             List<PrometheusServer.Sample> result = prometheus.query(promql);
             assertThat(result).as("%s should be %s", promql, what).hasSize(1);
-            assertThat(result.get(0).value()).as("%s should be %s", promql, what).matches(wanted);
+            assertThat(result.get(0).value()).as(promql).matches(wanted, what);
         });
     }
 
