@@ -317,6 +317,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private final AsyncCallback callback;
         private final InferenceRequest request;
         private final Set<Backend> tried = new HashSet<>(4);
+        private final long arrivedNanos = System.nanoTime();
         /** Until when it may wait for a backend that meets the latency targets rather than take one that does not. */
         private final long holdUntilNanos;
         private Backend last;
@@ -509,7 +510,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void finish(InferenceMessage response) {
             InferenceMessage answer = response instanceof BackendFailure failure ? toApiError(failure) : response;
-            observer.finished(request, tenant(), answer);
+            observer.finished(request, tenant(), arrivedNanos, answer);
             exchange.getMessage().setBody(answer);
             if (last != null) {
                 exchange.setProperty(ExchangeProperties.BACKEND, last.id());

@@ -21,7 +21,11 @@ public interface RequestObserver {
             InferenceMessage response) {
     }
 
-    /** The balancer is done with the request: {@code response} goes to the client. */
-    default void finished(InferenceRequest request, String tenant, InferenceMessage response) {
+    /**
+     * The balancer is done with the request: {@code response} goes to the client (a stream has its first token).
+     *
+     * @param arrivedNanos {@link System#nanoTime()} when the request reached the balancer
+     */
+    default void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
     }
 }

@@ -68,7 +68,10 @@ public final class IlbMeters {
                                 .register(registry),
                         Gauge.builder("ilb.pool.saturation", balancer, InferenceLoadBalancer::saturation)
                                 .description("requests in flight and waiting over the pool's capacity, 0 to 1")
-                                .tag("pool", pool).register(registry)));
+                                .tag("pool", pool).register(registry),
+                        Gauge.builder("ilb.pool.backends.in.rotation", balancer, IlbMeters::inRotation)
+                                .description("backends of the pool that are up, not ejected, not drained and "
+                                        + "whose breaker is not open").tag("pool", pool).register(registry)));
             }
 
             @Override
@@ -104,6 +107,11 @@ public final class IlbMeters {
             }).description("batch jobs on Kafka after the consumer group's committed offset (NaN until measured)")
                     .tag("topic", topic).register(registry);
         }
+    }
+
+    private static double inRotation(InferenceLoadBalancer balancer) {
+        long now = System.nanoTime();
+        return balancer.backends().stream().filter(b -> b.inRotation(now)).count();
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, Backend backend,

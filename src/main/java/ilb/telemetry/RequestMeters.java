@@ -33,6 +33,7 @@ public final class RequestMeters implements RequestObserver {
     private final Map<String, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
+    private final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
 
     public RequestMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -70,7 +71,14 @@ public final class RequestMeters implements RequestObserver {
     }
 
     @Override
-    public void finished(InferenceRequest request, String tenant, InferenceMessage response) {
+    public void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
+        ModelMeters model = models.computeIfAbsent(request.model(), ModelMeters::new);
+        if (response instanceof BackendStream stream) {
+            model.ttft.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS);
+            stream.whenDone(normally -> model.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS));
+        } else {
+            model.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS);
+        }
         requests.computeIfAbsent(new Labels(request.model(), tenant, priority(request), outcome(response)),
                 labels -> Counter.builder("ilb.requests")
                         .description("requests answered, by model, tenant, priority and outcome")
@@ -126,6 +134,21 @@ public final class RequestMeters implements RequestObserver {
             case 504 -> "timeout";
             default -> status / 100 == 4 ? "client_error" : "server_error";
         };
+    }
+
+    /** What a model's clients wait, from the request's arrival at the pool: queueing and retries included. */
+    private final class ModelMeters {
+        private final Timer duration;
+        private final Timer ttft;
+
+        ModelMeters(String model) {
+            duration = Timer.builder("ilb.request.duration").description("time from a request's arrival at its "
+                    + "model's pool to the end of its response, waits and retries included").tag("model", model)
+                    .serviceLevelObjectives(REQUEST_BUCKETS).register(registry);
+            ttft = Timer.builder("ilb.time.to.first.token").description("time from a streamed request's arrival "
+                    + "at its model's pool to its first token, waits and retries included").tag("model", model)
+                    .serviceLevelObjectives(TTFT_BUCKETS).register(registry);
+        }
     }
 
     /** One backend's meters, made when it first answers. */

@@ -52,27 +52,25 @@ final class TokenUsage {
         return completion >= 0 ? completion : events;
     }
 
-    /** Reads a {@code "usage": {...}} object at or after {@code from}; a {@code "usage": null} is skipped. */
+    /** Reads each {@code "usage": {...}} object at or after {@code from}; a {@code "usage": null} is skipped. */
     private void usage(ByteBuf buf, int from) {
         int end = buf.writerIndex();
-        int at = indexOf(buf, USAGE, from, end);
-        if (at < 0) {
-            return;
-        }
-        int value = skipSpaces(buf, at + USAGE.length, end);
-        if (value < end && buf.getByte(value) == ':') {
-            value = skipSpaces(buf, value + 1, end);
-        }
-        if (value >= end || buf.getByte(value) != '{') {
-            return;
-        }
-        long p = number(buf, PROMPT, value, end);
-        long c = number(buf, COMPLETION, value, end);
-        if (p >= 0) {
-            prompt = p;
-        }
-        if (c >= 0) {
-            completion = c;
+        for (int at = indexOf(buf, USAGE, from, end); at >= 0; at = indexOf(buf, USAGE, at + USAGE.length, end)) {
+            int value = skipSpaces(buf, at + USAGE.length, end);
+            if (value < end && buf.getByte(value) == ':') {
+                value = skipSpaces(buf, value + 1, end);
+            }
+            if (value >= end || buf.getByte(value) != '{') {
+                continue;
+            }
+            long p = number(buf, PROMPT, value, end);
+            long c = number(buf, COMPLETION, value, end);
+            if (p >= 0) {
+                prompt = p;
+            }
+            if (c >= 0) {
+                completion = c;
+            }
         }
     }
 

@@ -44,8 +44,9 @@ class RetryTest {
         SimulatedBackend unavailable = servers.fastBackend();
         SimulatedBackend healthy = servers.fastBackend();
         unavailable.faults().errorRate(1.0).errorStatus(503);
+        // no ejection: the unavailable backend is offered every request
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("unavailable", unavailable),
-                backend("healthy", healthy)));
+                backend("healthy", healthy)), "camel.component.backend.ejectAfterFailures=0");
 
         List<HttpResponse<String>> responses = send(ilb, 6);
 
@@ -102,7 +103,8 @@ class RetryTest {
         // nothing saved up, nothing earned: no retries at all
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("unavailable", unavailable),
                 backend("healthy", healthy)),
-                "ilb.balancer.retryMaxSaved=0", "ilb.balancer.retryMinPerSecond=0", "ilb.balancer.retryPercent=0");
+                "ilb.balancer.retryMaxSaved=0", "ilb.balancer.retryMinPerSecond=0", "ilb.balancer.retryPercent=0",
+                "camel.component.backend.ejectAfterFailures=0");
 
         List<HttpResponse<String>> responses = send(ilb, 6);
 

@@ -42,7 +42,8 @@ class ManagementServerTest {
                     .contains("ilb_backend_breaker_state{backend=\"a\",state=\"open\"} 0.0")
                     .contains("# TYPE ilb_batch_results_total counter")
                     .contains("ilb_pool_queued{pool=\"pool-m\"} 0.0")
-                    .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.0");
+                    .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.0")
+                    .contains("ilb_pool_backends_in_rotation{pool=\"pool-m\"} 1.0");
 
             // a request in flight shows as one
             try (var stream = ilb.openStream("m", 10_000).body()) {

@@ -77,6 +77,11 @@ class RequestMetersTest {
                 assertThat(scrape.sum("ilb_backend_request_duration_seconds_count")).isEqualTo(7);
                 assertThat(scrape.sum("ilb_backend_request_duration_seconds_bucket", "le=+Inf")).isEqualTo(7);
                 assertThat(scrape.sum("ilb_backend_time_to_first_token_seconds_count")).isEqualTo(2);
+                // and per model, as clients wait, from the request's arrival at the pool
+                assertThat(scrape.sum("ilb_request_duration_seconds_count", "model=m")).isEqualTo(6);
+                assertThat(scrape.sum("ilb_request_duration_seconds_count", "model=bad")).isEqualTo(1);
+                assertThat(scrape.sum("ilb_time_to_first_token_seconds_count", "model=m")).isEqualTo(2);
+                assertThat(scrape.sum("ilb_time_to_first_token_seconds_bucket", "model=m", "le=30.0")).isEqualTo(2);
                 assertThat(scrape.sum("ilb_backend_inter_token_latency_seconds_count")).isPositive();
                 assertThat(scrape.sum("ilb_backend_tokens_total", "kind=prompt")).isEqualTo(expectedPrompt);
                 assertThat(scrape.sum("ilb_backend_tokens_total", "kind=completion")).isEqualTo(expectedCompletion);

@@ -47,6 +47,15 @@ class TokenUsageTest {
     }
 
     @Test
+    void aUsageEventAfterAnotherEventInTheSameChunkIsRead() {
+        TokenUsage usage = new TokenUsage();
+        usage.chunk(chunk("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}\n\n"
+                + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5}}\n\ndata: [DONE]\n\n"));
+        assertThat(usage.promptTokens()).isEqualTo(7);
+        assertThat(usage.completionTokens()).isEqualTo(5);
+    }
+
+    @Test
     void readingAChunkLeavesItAsItWas() {
         ByteBuf chunk = chunk("data: {\"usage\":{\"prompt_tokens\":1}}\n\n");
         int before = chunk.readableBytes();
