@@ -165,7 +165,7 @@ class PrometheusScrapeTest {
         // a first token for each stream; whole replies may count theirs too
         awaitSample("sum(ilb_backend_time_to_first_token_seconds_count)", v -> v == streams || v == requests,
                 "the streamed requests (" + streams + ") or all (" + requests + ")");
-        awaitSample("sum(ilb_backend_inter_token_latency_seconds_count)", v -> v > 0, "some");
+        awaitSample("sum(ilb_backend_inter_token_latency_seconds_count)", v -> v > 0, "above 0");
         for (String histogram : List.of("ilb_backend_time_to_first_token_seconds",
                 "ilb_backend_inter_token_latency_seconds", "ilb_backend_request_duration_seconds")) {
             awaitSample("histogram_quantile(0.5, sum by (le) (rate(" + histogram + "_bucket[1m])))",
@@ -227,7 +227,7 @@ class PrometheusScrapeTest {
         await().atMost(DEADLINE).pollInterval(POLL).untilAsserted(() -> {
             List<PrometheusServer.Sample> result = prometheus.query(promql);
             assertThat(result).as("%s should be %s", promql, what).hasSize(1);
-            assertThat(result.get(0).value()).as(promql).matches(wanted, what);
+            assertThat(result.get(0).value()).as(promql).matches(wanted, "should be " + what);
         });
     }
 
