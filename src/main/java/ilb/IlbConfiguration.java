@@ -113,6 +113,11 @@ public class IlbConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
+        // two of Micrometer's processor meters break Prometheus' naming rules (promtool check metrics): their
+        // information is in process_cpu_usage and system_cpu_usage. Registered already, so removed, not filtered
+        for (String name : List.of("process.cpu.time", "system.cpu.count")) {
+            meters.find(name).meters().forEach(meters::remove);
+        }
         MeterRegistry ilbMeters = meters;
         BackendComponent backends = new BackendComponent(eventLoops);
         backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));

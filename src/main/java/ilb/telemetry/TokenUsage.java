@@ -1,14 +1,16 @@
 package ilb.telemetry;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 /**
  * Counts the tokens of one response without parsing it: the {@code usage} object the server reports (OpenAI, vLLM,
  * TGI), or, for a stream that has none (the client did not ask for {@code stream_options.include_usage}), one
- * completion token per Server-Sent Event, as vLLM and TGI send them.
+ * completion token per Server-Sent Event that carries generated text, as vLLM and TGI send them.
+ * <p>
+ * A stream is read event by event: an event split across network chunks is put together first.
  */
 final class TokenUsage {
 
@@ -16,55 +18,99 @@ final class TokenUsage {
     private static final byte[] PROMPT = bytes("\"prompt_tokens\"");
     private static final byte[] COMPLETION = bytes("\"completion_tokens\"");
     private static final byte[] DATA = bytes("data:");
-    private static final byte[] DONE = bytes("[DONE]");
+    /** Where generated text is, in a chat, completion or tool-call chunk. */
+    private static final byte[][] GENERATED = {bytes("\"content\""), bytes("\"text\""), bytes("\"arguments\"")};
     /** Servers put usage at the end of a whole reply: look no further back than this. */
     private static final int REPLY_TAIL = 4096;
+    /** An event longer than this is no token event (or no SSE at all): it is dropped, not kept growing. */
+    private static final int MAX_EVENT = 1 << 16;
 
     private long prompt = -1;
     private long completion = -1;
     private long events;
+    /** The stream's bytes since the end of its last whole event. */
+    private byte[] pending = new byte[256];
+    private int pendingLength;
 
     /** A whole reply body. */
     void reply(byte[] body) {
-        ByteBuf buf = Unpooled.wrappedBuffer(body);
-        usage(buf, Math.max(0, body.length - REPLY_TAIL));
+        usage(body, Math.max(0, body.length - REPLY_TAIL), body.length);
     }
 
     /** One chunk of a stream, as it passes: read, not consumed. */
     void chunk(ByteBuf chunk) {
-        int start = chunk.readerIndex();
-        int end = chunk.writerIndex();
-        for (int at = indexOf(chunk, DATA, start, end); at >= 0; at = indexOf(chunk, DATA, at + DATA.length, end)) {
-            if ((at == start || chunk.getByte(at - 1) == '\n') && !startsWith(chunk, skipSpaces(chunk,
-                    at + DATA.length, end), DONE)) {
-                events++;
-            }
+        int length = chunk.readableBytes();
+        if (pendingLength + length > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + length));
         }
-        usage(chunk, start);
+        chunk.getBytes(chunk.readerIndex(), pending, pendingLength, length);
+        pendingLength += length;
+        int start = 0;
+        for (int end = eventEnd(start); end >= 0; end = eventEnd(start)) {
+            event(start, end);
+            start = end;
+        }
+        pendingLength -= start;
+        System.arraycopy(pending, start, pending, 0, pendingLength);
+        if (pendingLength > MAX_EVENT) {
+            pendingLength = 0;
+        }
     }
 
     long promptTokens() {
         return Math.max(0, prompt);
     }
 
-    /** From the server's usage when it gave one; else the events streamed (a usage chunk is one too). */
+    /** From the server's usage when it gave one; else the events that carried generated text. */
     long completionTokens() {
         return completion >= 0 ? completion : events;
     }
 
-    /** Reads each {@code "usage": {...}} object at or after {@code from}; a {@code "usage": null} is skipped. */
-    private void usage(ByteBuf buf, int from) {
-        int end = buf.writerIndex();
-        for (int at = indexOf(buf, USAGE, from, end); at >= 0; at = indexOf(buf, USAGE, at + USAGE.length, end)) {
-            int value = skipSpaces(buf, at + USAGE.length, end);
-            if (value < end && buf.getByte(value) == ':') {
-                value = skipSpaces(buf, value + 1, end);
+    /** The end (after its blank line) of the event starting at {@code from}, or -1 if it has not all come yet. */
+    private int eventEnd(int from) {
+        for (int i = from; i < pendingLength - 1; i++) {
+            if (pending[i] == '\n' && (pending[i + 1] == '\n'
+                    || pending[i + 1] == '\r' && i + 2 < pendingLength && pending[i + 2] == '\n')) {
+                return i + (pending[i + 1] == '\n' ? 2 : 3);
             }
-            if (value >= end || buf.getByte(value) != '{') {
+        }
+        return -1;
+    }
+
+    private void event(int from, int end) {
+        int data = indexOf(pending, DATA, from, end);
+        if (data < 0) {
+            return;
+        }
+        if (generatesText(data, end)) {
+            events++;
+        }
+        usage(pending, data, end);
+    }
+
+    /** Whether the event has a non-empty generated-text field: not a role, finish or usage event. */
+    private boolean generatesText(int from, int end) {
+        for (byte[] field : GENERATED) {
+            for (int at = indexOf(pending, field, from, end); at >= 0;
+                 at = indexOf(pending, field, at + field.length, end)) {
+                int value = afterColon(pending, at + field.length, end);
+                if (value + 1 < end && pending[value] == '"' && pending[value + 1] != '"') {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Reads each {@code "usage": {...}} object in the range; a {@code "usage": null} is skipped. */
+    private void usage(byte[] bytes, int from, int end) {
+        for (int at = indexOf(bytes, USAGE, from, end); at >= 0; at = indexOf(bytes, USAGE, at + USAGE.length, end)) {
+            int value = afterColon(bytes, at + USAGE.length, end);
+            if (value >= end || bytes[value] != '{') {
                 continue;
             }
-            long p = number(buf, PROMPT, value, end);
-            long c = number(buf, COMPLETION, value, end);
+            long p = number(bytes, PROMPT, value, end);
+            long c = number(bytes, COMPLETION, value, end);
             if (p >= 0) {
                 prompt = p;
             }
@@ -75,48 +121,44 @@ final class TokenUsage {
     }
 
     /** The number after {@code "name":}, or -1. */
-    private static long number(ByteBuf buf, byte[] name, int from, int end) {
-        int at = indexOf(buf, name, from, end);
+    private static long number(byte[] bytes, byte[] name, int from, int end) {
+        int at = indexOf(bytes, name, from, end);
         if (at < 0) {
             return -1;
         }
-        int i = skipSpaces(buf, at + name.length, end);
-        if (i >= end || buf.getByte(i) != ':') {
-            return -1;
-        }
-        i = skipSpaces(buf, i + 1, end);
         long n = -1;
-        for (; i < end && buf.getByte(i) >= '0' && buf.getByte(i) <= '9'; i++) {
-            n = Math.max(n, 0) * 10 + (buf.getByte(i) - '0');
+        for (int i = afterColon(bytes, at + name.length, end); i < end && bytes[i] >= '0' && bytes[i] <= '9'; i++) {
+            n = Math.max(n, 0) * 10 + (bytes[i] - '0');
         }
         return n;
     }
 
-    private static int skipSpaces(ByteBuf buf, int from, int end) {
+    /** Where the value after a field name starts: past spaces, a colon and spaces; {@code end} if no colon. */
+    private static int afterColon(byte[] bytes, int from, int end) {
+        int i = skipSpaces(bytes, from, end);
+        if (i >= end || bytes[i] != ':') {
+            return end;
+        }
+        return skipSpaces(bytes, i + 1, end);
+    }
+
+    private static int skipSpaces(byte[] bytes, int from, int end) {
         int i = from;
-        while (i < end && (buf.getByte(i) == ' ' || buf.getByte(i) == '\t')) {
+        while (i < end && (bytes[i] == ' ' || bytes[i] == '\t')) {
             i++;
         }
         return i;
     }
 
-    private static boolean startsWith(ByteBuf buf, int at, byte[] pattern) {
-        if (at + pattern.length > buf.writerIndex()) {
-            return false;
-        }
-        for (int i = 0; i < pattern.length; i++) {
-            if (buf.getByte(at + i) != pattern[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int indexOf(ByteBuf buf, byte[] pattern, int from, int end) {
+    private static int indexOf(byte[] bytes, byte[] pattern, int from, int end) {
+        outer:
         for (int i = from; i <= end - pattern.length; i++) {
-            if (buf.getByte(i) == pattern[0] && startsWith(buf, i, pattern)) {
-                return i;
+            for (int j = 0; j < pattern.length; j++) {
+                if (bytes[i + j] != pattern[j]) {
+                    continue outer;
+                }
             }
+            return i;
         }
         return -1;
     }

@@ -34,7 +34,7 @@ class ManagementServerTest {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
             assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge")
-                    .contains("camel_routes_running_routes")
+                    .contains("process_cpu_usage")
                     .contains("ilb_backend_in_flight{backend=\"a\"} 0.0")
                     .contains("ilb_backend_capacity{backend=\"a\"} 64.0")
                     .contains("ilb_backend_up{backend=\"a\"} 1.0")

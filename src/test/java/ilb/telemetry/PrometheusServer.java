@@ -58,10 +58,10 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /**
-     * Starts Prometheus scraping {@code http://<target><metricsPath>} as job {@code job} every second, and returns
-     * once it is ready to answer queries.
+     * Starts Prometheus scraping {@code http://<target><metricsPath>} as job {@code job} every second, evaluating
+     * the rules in {@code rules} every second, and returns once it is ready to answer queries.
      */
-    static PrometheusServer start(Path dir, String job, String target, String metricsPath) {
+    static PrometheusServer start(Path dir, String job, String target, String metricsPath, Path rules) {
         require(PROMETHEUS);
         try {
             Files.createDirectories(dir);
@@ -70,12 +70,13 @@ final class PrometheusServer implements AutoCloseable {
                       scrape_interval: 1s
                       scrape_timeout: 1s
                       evaluation_interval: 1s
+                    rule_files: ["%s"]
                     scrape_configs:
                       - job_name: "%s"
                         metrics_path: "%s"
                         static_configs:
                           - targets: ["%s"]
-                    """.formatted(job, metricsPath, target));
+                    """.formatted(rules.toAbsolutePath(), job, metricsPath, target));
             Path log = dir.resolve("prometheus.log");
             int port = Appliance.freePort();
             Process process = new ProcessBuilder(PROMETHEUS.toString(),
@@ -146,19 +147,42 @@ final class PrometheusServer implements AutoCloseable {
     record Sample(Map<String, String> labels, double value) {
     }
 
-    /** Runs an instant query ({@code /api/v1/query}) now; its result must be a vector, perhaps empty. */
-    List<Sample> query(String promql) {
-        HttpResponse<String> response;
+    /** A loaded rule: its name, its health after its last evaluation ({@code ok}, {@code err}, {@code unknown}). */
+    record Rule(String name, String health, String lastError) {
+    }
+
+    /** The rules Prometheus loaded, as {@code /api/v1/rules} lists them. */
+    List<Rule> rules() {
+        HttpResponse<String> response = get("/api/v1/rules");
         try {
-            response = http.send(HttpRequest.newBuilder(URI.create(url() + "/api/v1/query?query="
-                    + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            List<Rule> rules = new ArrayList<>();
+            for (JsonNode group : JSON.readTree(response.body()).path("data").path("groups")) {
+                for (JsonNode rule : group.path("rules")) {
+                    rules.add(new Rule(rule.path("name").asText(), rule.path("health").asText(),
+                            rule.path("lastError").asText()));
+                }
+            }
+            return rules;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url() + pathAndQuery)).timeout(Duration.ofSeconds(10))
+                    .build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Runs an instant query ({@code /api/v1/query}) now; its result must be a vector, perhaps empty. */
+    List<Sample> query(String promql) {
+        HttpResponse<String> response = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         try {
             JsonNode body = JSON.readTree(response.body());
             if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())
@@ -185,17 +209,27 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Runs {@code promtool check metrics} with the text on its standard input. */
     static Lint checkMetrics(String metrics) {
+        return promtool(metrics, "check", "metrics");
+    }
+
+    /** Runs {@code promtool check rules} on a rules file. */
+    static Lint checkRules(Path rules) {
+        return promtool("", "check", "rules", rules.toString());
+    }
+
+    private static Lint promtool(String input, String... args) {
         require(PROMTOOL);
         try {
-            Process promtool = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true)
-                    .start();
+            List<String> command = new ArrayList<>(List.of(PROMTOOL.toString()));
+            command.addAll(List.of(args));
+            Process promtool = new ProcessBuilder(command).redirectErrorStream(true).start();
             try (var in = promtool.getOutputStream()) {
-                in.write(metrics.getBytes(StandardCharsets.UTF_8));
+                in.write(input.getBytes(StandardCharsets.UTF_8));
             }
             String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!promtool.waitFor(60, TimeUnit.SECONDS)) {
                 promtool.destroyForcibly();
-                throw new AssertionError("promtool check metrics did not finish within 60 s");
+                throw new AssertionError("promtool " + String.join(" ", args) + " did not finish within 60 s");
             }
             return new Lint(promtool.exitValue(), output);
         } catch (IOException e) {

@@ -49,7 +49,7 @@ class RequestMetersTest {
                 prompt += usage.path("prompt_tokens").asLong();
                 completion += usage.path("completion_tokens").asLong();
             }
-            // a stream without usage: each event is a token
+            // a stream without usage: each event with generated text is a token
             completion += streamedEvents(ilb, "{\"model\":\"m\",\"stream\":true,\"max_tokens\":6,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}", null);
             // a stream with usage: the server's count is taken
@@ -94,7 +94,7 @@ class RequestMetersTest {
     }
 
     /**
-     * Reads a stream to its end; the number of content events, and into {@code usage} (if given) the prompt and
+     * Reads a stream to its end; the number of events with generated text, and into {@code usage} (if given) the prompt and
      * completion tokens of its usage event.
      */
     private static long streamedEvents(Appliance ilb, String body, long[] usage) throws Exception {
@@ -108,8 +108,10 @@ class RequestMetersTest {
                 if (!line.startsWith("data:") || line.contains("[DONE]")) {
                     continue;
                 }
-                events++;
                 JsonNode event = JSON.readTree(line.substring(5));
+                if (!event.path("choices").path(0).path("delta").path("content").asText().isEmpty()) {
+                    events++;
+                }
                 if (usage != null && event.path("usage").isObject()) {
                     usage[0] = event.path("usage").path("prompt_tokens").asLong();
                     usage[1] = event.path("usage").path("completion_tokens").asLong();

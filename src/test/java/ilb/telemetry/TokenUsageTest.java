@@ -27,14 +27,46 @@ class TokenUsageTest {
     }
 
     @Test
-    void aStreamWithoutUsageCountsOneTokenPerEventAndNotDone() {
+    void aStreamWithoutUsageCountsOneTokenPerEventWithGeneratedText() {
         TokenUsage usage = new TokenUsage();
+        // the role event and the finish event carry no text
+        usage.chunk(chunk("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"));
         usage.chunk(chunk("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}\n\n"));
         // two events in one chunk, and text that merely mentions data:
-        usage.chunk(chunk("data: {\"choices\":[{\"delta\":{\"content\":\"data: b\"}}]}\n\ndata: {\"choices\":[]}\n\n"));
-        usage.chunk(chunk("data: [DONE]\n\n"));
+        usage.chunk(chunk("data: {\"choices\":[{\"delta\":{\"content\": \"data: b\"}}]}\n\n"
+                + "data: {\"choices\":[{\"text\":\"c\"}]}\n\n"));
+        usage.chunk(chunk("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"));
         assertThat(usage.completionTokens()).isEqualTo(3);
         assertThat(usage.promptTokens()).isZero();
+    }
+
+    @Test
+    void anEventSplitAcrossChunksIsPutTogether() {
+        String stream = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\n\r\n"
+                + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n";
+        // every split of the stream in two, and the stream byte by byte
+        for (int split = 1; split < stream.length(); split++) {
+            TokenUsage usage = new TokenUsage();
+            usage.chunk(chunk(stream.substring(0, split)));
+            usage.chunk(chunk(stream.substring(split)));
+            assertThat(usage.promptTokens()).as("split at %d", split).isEqualTo(17);
+            assertThat(usage.completionTokens()).as("split at %d", split).isEqualTo(1);
+        }
+        TokenUsage usage = new TokenUsage();
+        for (char c : stream.toCharArray()) {
+            usage.chunk(chunk(String.valueOf(c)));
+        }
+        assertThat(usage.promptTokens()).isEqualTo(17);
+    }
+
+    @Test
+    void aStreamThatIsNotServerSentEventsIsNotHeldWithoutBound() {
+        TokenUsage usage = new TokenUsage();
+        for (int i = 0; i < 1000; i++) {
+            usage.chunk(chunk("x".repeat(1000)));
+        }
+        usage.chunk(chunk("\n\ndata: {\"choices\":[{\"text\":\"c\"}]}\n\n"));
+        assertThat(usage.completionTokens()).isEqualTo(1);
     }
 
     @Test
