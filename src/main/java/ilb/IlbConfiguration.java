@@ -74,6 +74,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private double batchReserve;
     @PropertyInject(value = "ilb.batch.enabled")
     private boolean batchEnabled;
+    @PropertyInject(value = "ilb.health.readyWhen")
+    private String readyWhen;
     @PropertyInject(value = "ilb.batch.requestsTopic")
     private String batchRequestsTopic;
     @PropertyInject(value = "ilb.batch.groupId")
@@ -136,11 +138,15 @@ public class IlbConfiguration implements CamelConfiguration {
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
                 queueSize, queueTimeoutMillis, zone, batchReserve);
         // readiness (/observe/health/ready): every model has a backend in rotation; the backends' own health beside it
-        ModelReadiness readiness = new ModelReadiness();
+        if (!readyWhen.equals("every-model") && !readyWhen.equals("any-model")) {
+            throw new IllegalArgumentException("ilb.health.readyWhen must be every-model or any-model, not " + readyWhen);
+        }
+        ModelReadiness readiness = new ModelReadiness(readyWhen.equals("every-model"));
+        BackendHealth backendHealth = new BackendHealth();
         registry.bind("ilbModelReadiness", readiness);
-        registry.bind("ilbBackendHealth", new BackendHealth(backends::backends));
+        registry.bind("ilbBackendHealth", backendHealth);
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                PoolListener.both(IlbMeters.pools(ilbMeters), readiness), new RequestMeters(ilbMeters)));
+                PoolListener.all(IlbMeters.pools(ilbMeters), readiness, backendHealth), new RequestMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

@@ -53,7 +53,7 @@ public final class Backend {
         return settings;
     }
 
-    void update(BackendSettings newSettings) {
+    synchronized void update(BackendSettings newSettings) {
         this.settings = newSettings;
     }
 
@@ -143,11 +143,14 @@ public final class Backend {
         notifyRelease();
     }
 
-    /** Checks the backend's health path now, rather than at its next interval. */
+    /**
+     * Checks the backend's health path now, rather than at its next interval: what the check found, and the
+     * backend's health after it.
+     */
     public CompletableFuture<String> checkHealthNow() {
         HealthCheck check = healthCheck;
-        return check == null ? CompletableFuture.completedFuture("no health path: " + health())
-                : check.now().thenApply(checked -> health());
+        return check == null ? CompletableFuture.completedFuture("no health path; backend " + health())
+                : check.now().thenApply(found -> found + "; backend " + health());
     }
 
     void healthCheck(HealthCheck check) {
@@ -210,13 +213,18 @@ public final class Backend {
     }
 
     public Availability availability(long nowNanos) {
+        return availability(nowNanos, false);
+    }
+
+    /** @param evenEjected whether to judge the backend as if it were not ejected (a pool in panic mode) */
+    public Availability availability(long nowNanos, boolean evenEjected) {
         if (drained) {
             return Availability.DRAINED;
         }
         if (isDown()) {
             return Availability.DOWN;
         }
-        if (ejection.ejected(nowNanos)) {
+        if (!evenEjected && ejection.ejected(nowNanos)) {
             return Availability.EJECTED;
         }
         if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {

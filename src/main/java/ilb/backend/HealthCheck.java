@@ -18,9 +18,9 @@ final class HealthCheck extends Poller {
 
     private volatile int failures;
     /** Operators' checks that no poll has been sent for yet. */
-    private final Queue<CompletableFuture<Void>> waiting = new ConcurrentLinkedQueue<>();
+    private final Queue<CompletableFuture<String>> waiting = new ConcurrentLinkedQueue<>();
     /** Those the poll under way answers: sent after they asked. */
-    private volatile List<CompletableFuture<Void>> answering = List.of();
+    private volatile List<CompletableFuture<String>> answering = List.of();
 
     HealthCheck(Backend backend, HttpBackendClient client) {
         super(backend, client);
@@ -37,11 +37,11 @@ final class HealthCheck extends Poller {
     }
 
     /**
-     * Checks now, rather than at the next interval; completes when the answer of a poll sent after this call has
-     * been taken into account (a poll already under way may predate what the operator knows).
+     * Checks now, rather than at the next interval; completes with what a poll sent after this call found, once it
+     * has been taken into account (a poll already under way may predate what the operator knows).
      */
-    CompletableFuture<Void> now() {
-        CompletableFuture<Void> checked = new CompletableFuture<>();
+    CompletableFuture<String> now() {
+        CompletableFuture<String> checked = new CompletableFuture<>();
         waiting.add(checked);
         // if a poll is under way, this one is sent when it is answered
         poll();
@@ -50,8 +50,8 @@ final class HealthCheck extends Poller {
 
     @Override
     void starting() {
-        List<CompletableFuture<Void>> asked = new ArrayList<>();
-        for (CompletableFuture<Void> checked; (checked = waiting.poll()) != null; ) {
+        List<CompletableFuture<String>> asked = new ArrayList<>();
+        for (CompletableFuture<String> checked; (checked = waiting.poll()) != null; ) {
             asked.add(checked);
         }
         answering = asked;
@@ -63,29 +63,53 @@ final class HealthCheck extends Poller {
     }
 
     @Override
+    void notSent(String why) {
+        tell("not checked: " + why);
+    }
+
+    @Override
+    void stopped() {
+        waiting.forEach(checked -> checked.complete("not checked: the backend's route stopped"));
+        waiting.clear();
+    }
+
+    @Override
     void answered(InferenceMessage result) {
+        String found = "check failed";
         try {
-            judge(result);
+            found = judge(result);
         } finally {
-            answering.forEach(checked -> checked.complete(null));
-            answering = List.of();
+            tell(found);
         }
     }
 
-    private void judge(InferenceMessage result) {
+    private void tell(String found) {
+        answering.forEach(checked -> checked.complete(found));
+        answering = List.of();
+    }
+
+    /** Takes the answer into account; says what it found. */
+    private String judge(InferenceMessage result) {
         if (result instanceof HttpReply reply && reply.status() / 100 == 2) {
             failures = 0;
             backend.markUp();
+            return "healthy: " + settingsPath() + " answered " + reply.status();
         } else if (result instanceof BackendStream stream) {
             stream.cancel();
             failures = 0;
             backend.markUp();
-        } else {
-            String reason = result instanceof BackendFailure failure ? failure.message()
-                    : "health check answered " + ((HttpReply) result).status();
-            if (++failures >= FAILURES_TO_DOWN) {
-                backend.markDown(reason);
-            }
+            return "healthy: " + settingsPath() + " answered " + stream.status();
         }
+        String reason = result instanceof BackendFailure failure ? failure.message()
+                : "health check answered " + ((HttpReply) result).status();
+        if (++failures >= FAILURES_TO_DOWN) {
+            backend.markDown(reason);
+        }
+        return "unhealthy: " + reason + " (" + Math.min(failures, FAILURES_TO_DOWN) + " of " + FAILURES_TO_DOWN
+                + " failed checks in a row that take it out)";
+    }
+
+    private String settingsPath() {
+        return backend.settings().healthPath();
     }
 }

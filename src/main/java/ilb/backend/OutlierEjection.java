@@ -17,7 +17,8 @@ public final class OutlierEjection {
     private volatile int failuresInARow;
     /** How many ejections in a row the next one follows: its duration is base * 2^level. */
     private int level;
-    private long ejectedUntilNanos;
+    /** Read on every request's way through the balancer, without the lock. */
+    private volatile long ejectedUntilNanos;
     private long lastEjectionEndNanos;
     private String reason;
 
@@ -34,7 +35,7 @@ public final class OutlierEjection {
 
     /** A request failed; returns how long the backend is now ejected for in milliseconds, or 0 if it is not newly. */
     public synchronized long failed(String why, long nowNanos) {
-        if (consecutiveFailures <= 0 || ejected(nowNanos)) {
+        if (consecutiveFailures <= 0 || ejectedUntilNanos - nowNanos > 0) {
             return 0;
         }
         if (++failuresInARow < consecutiveFailures) {
@@ -44,8 +45,15 @@ public final class OutlierEjection {
         if (lastEjectionEndNanos != 0 && baseNanos > 0) {
             level = (int) Math.max(0, level - (nowNanos - lastEjectionEndNanos) / baseNanos);
         }
-        long duration = Math.min(maxNanos, baseNanos << Math.min(level, 30));
-        level++;
+        long duration = baseNanos;
+        for (int i = 0; i < level && duration < maxNanos; i++) {
+            duration *= 2;
+        }
+        duration = Math.min(maxNanos, duration);
+        if (duration < maxNanos) {
+            // at the maximum, more ejections in a row add nothing: the level stays where the maximum was reached
+            level++;
+        }
         failuresInARow = 0;
         ejectedUntilNanos = nowNanos + duration;
         lastEjectionEndNanos = ejectedUntilNanos;
@@ -63,12 +71,12 @@ public final class OutlierEjection {
         }
     }
 
-    public synchronized boolean ejected(long nowNanos) {
+    public boolean ejected(long nowNanos) {
         return ejectedUntilNanos - nowNanos > 0;
     }
 
     /** Milliseconds of ejection left; 0 when not ejected. */
-    public synchronized long remainingMillis(long nowNanos) {
+    public long remainingMillis(long nowNanos) {
         return Math.max(0, TimeUnit.NANOSECONDS.toMillis(ejectedUntilNanos - nowNanos));
     }
 

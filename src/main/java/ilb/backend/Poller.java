@@ -31,6 +31,7 @@ abstract class Poller {
         if (task != null) {
             task.cancel(false);
         }
+        stopped();
     }
 
     void poll() {
@@ -54,11 +55,20 @@ abstract class Poller {
         } catch (RuntimeException e) {
             // e.g. the client is closing with the route: poll again next time rather than never
             running.set(false);
+            notSent(e.toString());
         }
     }
 
     /** A poll is about to be sent. */
     void starting() {
+    }
+
+    /** The poll started could not be sent. */
+    void notSent(String why) {
+    }
+
+    /** Polling has stopped for good. */
+    void stopped() {
     }
 
     /** Asked after each answer: whether to poll again at once rather than at the next interval. */

@@ -76,7 +76,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     }
 
     /** The outcome of looking for a backend: a lease, or why there is none. */
-    private record Selection(Lease lease, boolean busy, long coolingMillis, String reason) {
+    private record Selection(Lease lease, boolean busy, long coolingMillis, String reason, boolean sawEjected) {
     }
 
     /**
@@ -194,6 +194,17 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      * still wait for it.
      */
     private Selection select(Dispatch dispatch) {
+        Selection selection = select(dispatch, false);
+        if (selection.lease() == null && !selection.busy() && selection.sawEjected()) {
+            // panic mode: with no backend left but ejected ones, an ejected one is better than no answer, and a
+            // pool's outlier ejection must never cost it all its backends
+            return select(dispatch, true);
+        }
+        return selection;
+    }
+
+    /** @param evenEjected whether ejected backends may be chosen too */
+    private Selection select(Dispatch dispatch, boolean evenEjected) {
         long now = System.nanoTime();
         boolean batch = dispatch.request.priority() == Priority.BATCH;
         boolean busy = false;
@@ -207,7 +218,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 if (dispatch.tried.contains(backend)) {
                     continue;
                 }
-                Backend.Availability availability = backend.availability(now);
+                Backend.Availability availability = backend.availability(now, evenEjected);
                 switch (availability) {
                     case AVAILABLE -> {
                         if (!batch || spare.allows(backend, slo, now)) {
@@ -241,7 +252,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 Backend chosen = tier.policy().choose(candidates, dispatch.request);
                 Lease lease = chosen.tryAcquire();
                 if (lease != null) {
-                    return new Selection(lease, false, 0, null);
+                    return new Selection(lease, false, 0, null, false);
                 }
                 // lost a race for its last place, or its half-open breaker has enough probes in flight
                 candidates.remove(chosen);
@@ -252,14 +263,15 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         if (offTarget != null && !batch && !(fullButOnTarget && dispatch.mayHold(now) && queued() < settings.queueSize())) {
             Lease lease = offTarget.tryAcquire();
             if (lease != null) {
-                return new Selection(lease, false, 0, null);
+                return new Selection(lease, false, 0, null, false);
             }
             busy = true;
         }
         String reason = unavailable.isEmpty() ? "no backend left to try" : unavailable.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase().replace('_', ' '))
                 .collect(Collectors.joining(", "));
-        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason);
+        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason,
+                unavailable.containsKey(Backend.Availability.EJECTED));
     }
 
     /** The candidates in this ilb's zone, if any of them can take the request; else all (zone failover). */
@@ -318,6 +330,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private final InferenceRequest request;
         private final Set<Backend> tried = new HashSet<>(4);
         private final long arrivedNanos = System.nanoTime();
+        /** The caller's tenant, for telemetry. */
+        private final String tenant;
         /** Until when it may wait for a backend that meets the latency targets rather than take one that does not. */
         private final long holdUntilNanos;
         private Backend last;
@@ -328,14 +342,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             this.exchange = exchange;
             this.callback = callback;
             this.request = request;
+            Tenant caller = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
+            this.tenant = caller == null ? Tenant.ANYONE.name() : caller.name();
             // the wait ends before the queue's timeout would: then a backend off target serves, not a 503
             this.holdUntilNanos = System.nanoTime()
                     + TimeUnit.MILLISECONDS.toNanos(Math.min(slo.holdMillis(), settings.queueTimeoutMillis() / 2));
-        }
-
-        private String tenant() {
-            Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
-            return tenant == null ? Tenant.ANYONE.name() : tenant.name();
         }
 
         boolean mayHold(long nowNanos) {
@@ -438,7 +449,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 callback.done(false);
                 return;
             }
-            observer.answered(lease.backend(), request, tenant(), lease.startNanos(), response);
+            observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
             if (response instanceof BackendStream stream) {
                 lease.succeeded();
                 stream.whenDone(normally -> lease.release());
@@ -510,7 +521,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void finish(InferenceMessage response) {
             InferenceMessage answer = response instanceof BackendFailure failure ? toApiError(failure) : response;
-            observer.finished(request, tenant(), arrivedNanos, answer);
+            observer.finished(request, tenant, arrivedNanos, answer);
             exchange.getMessage().setBody(answer);
             if (last != null) {
                 exchange.setProperty(ExchangeProperties.BACKEND, last.id());

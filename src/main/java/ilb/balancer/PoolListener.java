@@ -8,19 +8,21 @@ public interface PoolListener {
 
     void stopped(String pool, InferenceLoadBalancer balancer);
 
-    /** Tells both. */
-    static PoolListener both(PoolListener first, PoolListener second) {
+    /** Tells each, in order. */
+    static PoolListener all(PoolListener... listeners) {
         return new PoolListener() {
             @Override
             public void started(String pool, InferenceLoadBalancer balancer) {
-                first.started(pool, balancer);
-                second.started(pool, balancer);
+                for (PoolListener listener : listeners) {
+                    listener.started(pool, balancer);
+                }
             }
 
             @Override
             public void stopped(String pool, InferenceLoadBalancer balancer) {
-                first.stopped(pool, balancer);
-                second.stopped(pool, balancer);
+                for (PoolListener listener : listeners) {
+                    listener.stopped(pool, balancer);
+                }
             }
         };
     }

@@ -1,5 +1,6 @@
 package ilb.batch;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class ConsumerLag extends ServiceSupport {
         return topics;
     }
 
-    /** Records waiting in the topic at the last look; -1 before the first one succeeds. */
+    /** Records waiting in the topic at the last look; -1 before the first one succeeds and after one fails. */
     public long lag(String topic) {
         return lag.getOrDefault(topic, -1L);
     }
@@ -71,7 +72,7 @@ public final class ConsumerLag extends ServiceSupport {
             task.cancel(false);
         }
         if (admin != null) {
-            admin.close(java.time.Duration.ofSeconds(2));
+            admin.close(Duration.ofSeconds(2));
         }
     }
 
@@ -101,6 +102,8 @@ public final class ConsumerLag extends ServiceSupport {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            // an old figure would keep autoscaling going on what no longer is: unknown until Kafka answers again
+            lag.clear();
             if (!failing) {
                 failing = true;
                 LOG.warn("Could not measure the batch consumer lag on Kafka {}: {}", brokers, e.toString());

@@ -1,25 +1,36 @@
 package ilb.telemetry;
 
-import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentHashMap;
 
 import ilb.backend.Backend;
+import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.PoolListener;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Every backend's health under {@code /observe/health}, as its active checks and ejections found it: a report, not a
- * verdict on ilb, so it is always UP and counts for neither liveness nor readiness ({@link ModelReadiness} does).
+ * The health of every backend of the pools running now under {@code /observe/health}, as its active checks and
+ * ejections found it: a report, not a verdict on ilb, so it is always UP and counts for neither liveness nor
+ * readiness ({@link ModelReadiness} does).
  */
-public final class BackendHealth extends AbstractHealthCheck {
+public final class BackendHealth extends AbstractHealthCheck implements PoolListener {
 
-    private final Supplier<Collection<Backend>> backends;
+    private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
 
-    public BackendHealth(Supplier<Collection<Backend>> backends) {
+    public BackendHealth() {
         super("ilb", "backends");
-        this.backends = backends;
+    }
+
+    @Override
+    public void started(String pool, InferenceLoadBalancer balancer) {
+        pools.put(pool, balancer);
+    }
+
+    @Override
+    public void stopped(String pool, InferenceLoadBalancer balancer) {
+        pools.remove(pool, balancer);
     }
 
     @Override
@@ -36,11 +47,15 @@ public final class BackendHealth extends AbstractHealthCheck {
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         long now = System.nanoTime();
         Map<String, Object> states = new TreeMap<>();
-        for (Backend backend : backends.get()) {
-            String health = backend.health();
-            states.put(backend.id(), backend.isDrained() ? "DRAINED, " + health : health);
+        long inRotation = 0;
+        for (InferenceLoadBalancer balancer : pools.values()) {
+            for (Backend backend : balancer.backends()) {
+                if (states.put(backend.id(), backend.isDrained() ? "DRAINED, " + backend.health() : backend.health())
+                        == null && backend.inRotation(now)) {
+                    inRotation++;
+                }
+            }
         }
-        long inRotation = backends.get().stream().filter(b -> b.inRotation(now)).count();
         builder.details(states);
         builder.message(inRotation + " of " + states.size() + " backends in rotation: " + states).up();
     }

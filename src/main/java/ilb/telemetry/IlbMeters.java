@@ -67,7 +67,8 @@ public final class IlbMeters {
                                 .description("requests waiting for a backend of the pool").tag("pool", pool)
                                 .register(registry),
                         Gauge.builder("ilb.pool.saturation", balancer, InferenceLoadBalancer::saturation)
-                                .description("requests in flight and waiting over the pool's capacity, 0 to 1")
+                                .description("requests in flight and waiting (at ilb and in the servers' own queues) over the "
+                                        + "capacity of the backends in rotation, 0 to 1")
                                 .tag("pool", pool).register(registry),
                         Gauge.builder("ilb.pool.backends.in.rotation", balancer, IlbMeters::inRotation)
                                 .description("backends of the pool that are up, not ejected, not drained and "
@@ -104,7 +105,7 @@ public final class IlbMeters {
             Gauge.builder("ilb.batch.consumer.lag.records", lag, l -> {
                 long records = l.lag(topic);
                 return records < 0 ? Double.NaN : records;
-            }).description("batch jobs on Kafka after the consumer group's committed offset (NaN until measured)")
+            }).description("batch jobs on Kafka after the consumer group's committed offset (NaN while unknown)")
                     .tag("topic", topic).register(registry);
         }
     }

@@ -1,5 +1,7 @@
 package ilb.telemetry;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,16 +14,21 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * ilb is ready ({@code /observe/health/ready}) when every model it serves has a backend in rotation: up, not
- * ejected, not drained, its breaker not open. Otherwise a load balancer in front of several ilbs should send to
- * another one. The check's data lists each model's backends in rotation.
+ * Whether ilb is ready ({@code /observe/health/ready}), by its models' backends in rotation (up, not ejected, not
+ * drained, breaker not open). With {@code everyModel}, only while every model has one: an ilb cut off from one
+ * model's servers (a zone's network) leaves its traffic to ilbs that can reach them. Otherwise while any model has
+ * one: ilbs that share a fleet then do not all leave their load balancer's rotation, and take the models still
+ * served with them, when one model's servers are all gone. The check's data lists each model's backends in rotation.
  */
 public final class ModelReadiness extends AbstractHealthCheck implements PoolListener {
 
     private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
+    private final boolean everyModel;
 
-    public ModelReadiness() {
+    /** @param everyModel whether every model must have a backend in rotation, or only one */
+    public ModelReadiness(boolean everyModel) {
         super("ilb", "models");
+        this.everyModel = everyModel;
     }
 
     @Override
@@ -44,20 +51,24 @@ public final class ModelReadiness extends AbstractHealthCheck implements PoolLis
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         long now = System.nanoTime();
         Map<String, Object> inRotation = new TreeMap<>();
-        StringBuilder without = new StringBuilder();
+        List<String> without = new ArrayList<>();
         pools.forEach((pool, balancer) -> {
             String model = model(pool);
             long usable = balancer.backends().stream().filter(b -> b.inRotation(now)).count();
             inRotation.put(model, usable + " of " + balancer.backends().size() + " backends in rotation");
             if (usable == 0) {
-                without.append(without.length() == 0 ? "" : ", ").append(model);
+                without.add(model);
             }
         });
         builder.details(inRotation);
-        if (without.length() == 0) {
-            builder.message(pools.size() + " models, each with a backend in rotation").up();
+        int served = inRotation.size() - without.size();
+        if (without.isEmpty()) {
+            builder.message(served + " models, each with a backend in rotation").up();
+        } else if (everyModel || served == 0) {
+            builder.message("no backend in rotation for " + String.join(", ", without)).down();
         } else {
-            builder.message("no backend in rotation for " + without).down();
+            builder.message("no backend in rotation for " + String.join(", ", without) + "; ready for the "
+                    + served + " other models").up();
         }
     }
 

@@ -13,6 +13,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Priority;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -105,7 +106,7 @@ public final class RequestMeters implements RequestObserver {
     }
 
     private static String priority(InferenceRequest request) {
-        return request.priority().name().toLowerCase();
+        return request.priority() == Priority.BATCH ? "batch" : "interactive";
     }
 
     /** What a response means, in a word: a label value. */

@@ -29,8 +29,10 @@ final class TokenUsage {
     private long completion = -1;
     private long events;
     /** The stream's bytes since the end of its last whole event. */
-    private byte[] pending = new byte[256];
+    private byte[] pending = new byte[0];
     private int pendingLength;
+    /** How far {@code pending} has been searched for the end of an event, so that it is not searched again. */
+    private int searched;
 
     /** A whole reply body. */
     void reply(byte[] body) {
@@ -41,19 +43,22 @@ final class TokenUsage {
     void chunk(ByteBuf chunk) {
         int length = chunk.readableBytes();
         if (pendingLength + length > pending.length) {
-            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + length));
+            pending = Arrays.copyOf(pending, Math.max(Math.max(256, pending.length * 2), pendingLength + length));
         }
         chunk.getBytes(chunk.readerIndex(), pending, pendingLength, length);
         pendingLength += length;
         int start = 0;
-        for (int end = eventEnd(start); end >= 0; end = eventEnd(start)) {
+        for (int end = eventEnd(Math.max(start, searched)); end >= 0; end = eventEnd(start)) {
             event(start, end);
             start = end;
         }
         pendingLength -= start;
         System.arraycopy(pending, start, pending, 0, pendingLength);
+        // the last byte may start a blank line the next chunk ends
+        searched = Math.max(0, pendingLength - 2);
         if (pendingLength > MAX_EVENT) {
             pendingLength = 0;
+            searched = 0;
         }
     }
 

@@ -94,27 +94,48 @@ class BackendOperationsTest {
     }
 
     @Test
-    void anEjectedBackendComesBackWhenAnOperatorResetsIt() throws Exception {
+    void anEjectedBackendGetsNoRequestsUntilAnOperatorResetsIt() throws Exception {
         try (Servers servers = new Servers()) {
             SimulatedBackend flaky = servers.fastBackend();
             Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin",
-                    PoolRoute.backend("reset-a", flaky, "healthPath: ")),
+                    PoolRoute.backend("reset-a", flaky, "healthPath: "),
+                    PoolRoute.backend("reset-b", servers.fastBackend())),
                     "camel.component.backend.ejectAfterFailures=3");
             ObjectName a = new ObjectName("ilb:type=Backend,name=reset-a");
             flaky.faults().errorRate(1).errorStatus(502);
-            for (int i = 0; i < 3; i++) {
-                assertThat(ilb.post("/v1/chat/completions", Appliance.chat("m", 2)).statusCode()).isEqualTo(502);
+            // round-robin offers a every other request; each of its 502s is retried on b
+            for (int i = 0; i < 6; i++) {
+                assertThat(ilb.post("/v1/chat/completions", Appliance.chat("m", 2)).statusCode()).isEqualTo(200);
             }
+            assertThat(flaky.inferenceRequests()).isEqualTo(3);
             assertThat(jmx.getAttribute(a, "State")).isEqualTo("EJECTED");
             assertThat((String) jmx.getAttribute(a, "Health")).startsWith("EJECTED for 10 s more: 3 failures in a row");
-            HttpResponse<String> refused = ilb.post("/v1/chat/completions", Appliance.chat("m", 2));
-            assertThat(refused.statusCode()).isEqualTo(503);
-            assertThat(refused.body()).contains("1 ejected");
+            assertThat(Appliance.counts(ilb.servedBy(10))).isEqualTo(Map.of("reset-b", 10L));
+            assertThat(flaky.inferenceRequests()).isEqualTo(3);
 
             flaky.faults().errorRate(0);
             jmx.invoke(a, "resetBreaker", null, null);
             assertThat(jmx.getAttribute(a, "State")).isEqualTo("AVAILABLE");
+            assertThat(Appliance.counts(ilb.servedBy(10))).isEqualTo(Map.of("reset-a", 5L, "reset-b", 5L));
+        }
+    }
+
+    @Test
+    void aPoolWhoseBackendsAreAllEjectedStillTriesThem() throws Exception {
+        try (Servers servers = new Servers()) {
+            SimulatedBackend flaky = servers.fastBackend();
+            Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin",
+                    PoolRoute.backend("panic-a", flaky, "healthPath: ")),
+                    "camel.component.backend.ejectAfterFailures=2");
+            flaky.faults().errorRate(1).errorStatus(502);
+            for (int i = 0; i < 2; i++) {
+                assertThat(ilb.post("/v1/chat/completions", Appliance.chat("m", 2)).statusCode()).isEqualTo(502);
+            }
+            assertThat(jmx.getAttribute(new ObjectName("ilb:type=Backend,name=panic-a"), "State")).isEqualTo("EJECTED");
+            // better an ejected backend than no answer: it has recovered, and serves
+            flaky.faults().errorRate(0);
             assertThat(ilb.post("/v1/chat/completions", Appliance.chat("m", 2)).statusCode()).isEqualTo(200);
+            assertThat(flaky.inferenceRequests()).isEqualTo(3);
         }
     }
 
@@ -125,13 +146,15 @@ class BackendOperationsTest {
             servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("check-a", server,
                     "healthInterval: 1h")));
             ObjectName a = new ObjectName("ilb:type=Backend,name=check-a");
-            assertThat(jmx.invoke(a, "checkHealthNow", null, null)).isEqualTo("UP");
+            assertThat(jmx.invoke(a, "checkHealthNow", null, null)).isEqualTo("healthy: /health answered 200; backend UP");
             server.crash();
             // two failed checks in a row take it down
             List<Object> found = List.of(jmx.invoke(a, "checkHealthNow", null, null),
                     jmx.invoke(a, "checkHealthNow", null, null));
-            assertThat(found.get(0)).as("%s", found).isEqualTo("UP");
-            assertThat((String) found.get(1)).as("%s", found).startsWith("DOWN: ");
+            assertThat(found.get(0)).as("%s", found).isEqualTo("unhealthy: connection refused (1 of 2 failed checks "
+                    + "in a row that take it out); backend UP");
+            assertThat(found.get(1)).as("%s", found).isEqualTo("unhealthy: connection refused (2 of 2 failed checks "
+                    + "in a row that take it out); backend DOWN: connection refused");
             assertThat(jmx.getAttribute(a, "State")).isEqualTo("DOWN");
         }
     }

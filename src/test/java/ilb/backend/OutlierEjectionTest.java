@@ -39,6 +39,21 @@ class OutlierEjectionTest {
     }
 
     @Test
+    void ejectionsInARowForHoursStayAtTheMaximum() {
+        OutlierEjection ejection = new OutlierEjection(1, 10_000, 300_000);
+        long now = 0;
+        for (int i = 0; i < 100; i++) {
+            long millis = ejection.failed("x", now);
+            assertThat(millis).as("ejection %d", i).isBetween(10_000L, 300_000L);
+            now += TimeUnit.MILLISECONDS.toNanos(millis);
+        }
+        assertThat(ejection.failed("x", now)).isEqualTo(300_000);
+        // and five base intervals served well bring it down by five doublings, as from the maximum
+        now += TimeUnit.MILLISECONDS.toNanos(300_000) + 50 * SECOND;
+        assertThat(ejection.failed("x", now)).isEqualTo(10_000);
+    }
+
+    @Test
     void timeServedWithoutEjectionEarnsTheDoublingsBack() {
         OutlierEjection ejection = new OutlierEjection(1, 10_000, 300_000);
         ejection.failed("x", 0);

@@ -33,6 +33,9 @@ class ConsoleAccessTest {
             assertThat(canInvoke(user("viewer"), "drain()")).isFalse();
             assertThat(canInvoke(user("viewer"), "resetBreaker()")).isFalse();
             assertThat(canInvoke(user("viewer"), "stop()")).isFalse();
+            // dumps that may resolve placeholders (secrets) are nobody's
+            assertThat(canInvoke(user("admin"), "dumpRoutesAsXml(boolean,boolean)")).isFalse();
+            assertThat(canInvoke(user("viewer"), "dumpRouteAsYaml(boolean,boolean,boolean)")).isFalse();
         } finally {
             access.unregister();
         }
@@ -74,6 +77,7 @@ class ConsoleAccessTest {
         ConsoleAccess off = ConsoleAccess.register(false);
         try {
             assertThat(canInvoke(null, "drain()")).isTrue();
+            assertThat(canInvoke(null, "dumpRoutesAsXml(boolean)")).isFalse();
         } finally {
             off.unregister();
         }

@@ -114,6 +114,11 @@ class ConsoleBrowserTest {
         assertThat(heapDump).doesNotExist();
         assertThat(admin.write("java.lang:type=Memory", "Verbose", true).path("status").asInt()).isEqualTo(403);
         assertThat(admin.read("java.lang:type=Runtime", "SystemProperties").path("status").asInt()).isEqualTo(403);
+        // the routes as the console shows them, but not with their placeholders resolved (secrets)
+        String context = "org.apache.camel:context=ilb,type=context,name=\"ilb\"";
+        assertThat(admin.exec(context, "dumpRoutesAsXml()").path("status").asInt()).isEqualTo(200);
+        assertThat(admin.exec(context, "dumpRoutesAsXml(boolean,boolean)", true, false).path("status").asInt())
+                .isEqualTo(403);
     }
 
     @Test

@@ -50,6 +50,29 @@ class ReadinessTest {
         }
     }
 
+    @Test
+    void withAnyModelIlbStaysReadyWhileOneModelIsServed() throws Exception {
+        int port = Appliance.freePort();
+        try (Servers servers = new Servers()) {
+            SimulatedBackend only = servers.backend(new SimulatorOptions().models("d").ttftMs(1).itlMs(1));
+            SimulatedBackend other = servers.fastBackend();
+            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("any-a", other, "healthInterval: 100ms"))
+                    + PoolRoute.pool("d", "round-robin", PoolRoute.backend("any-d", only, "healthInterval: 100ms")),
+                    "ilb.health.readyWhen=any-model", "camel.management.enabled=true",
+                    "camel.management.host=127.0.0.1", "camel.management.port=" + port);
+
+            only.crash();
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(port, "/observe/health/ready").body()
+                    .contains("no backend in rotation for d; ready for the 1 other models"));
+            assertThat(get(port, "/observe/health/ready").statusCode()).isEqualTo(200);
+
+            // and not once no model is served
+            other.crash();
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(port, "/observe/health/ready").statusCode() == 503);
+            assertThat(get(port, "/observe/health/ready").body()).contains("no backend in rotation for");
+        }
+    }
+
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
