@@ -1,6 +1,7 @@
 package ilb.backend;
 
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -119,7 +120,9 @@ final class BackendMBeans {
 
         @Override
         public String getUrl() {
-            return backend.settings().url().toString();
+            URI url = backend.settings().url();
+            // never credentials a url may carry (http://user:secret@host)
+            return url.getRawUserInfo() == null ? url.toString() : url.toString().replace(url.getRawUserInfo() + "@", "");
         }
 
         @Override
@@ -149,9 +152,6 @@ final class BackendMBeans {
 
         @Override
         public void changeWeight(int weight) {
-            if (weight < 1) {
-                throw new IllegalArgumentException("a weight must be 1 or more, not " + weight);
-            }
             backend.changeWeight(weight);
         }
 

@@ -17,15 +17,12 @@ public interface RequestObserver {
      * @param tenant    the caller's tenant name
      * @param sentNanos {@link System#nanoTime()} when the attempt was sent
      */
-    default void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos,
-            InferenceMessage response) {
-    }
+    void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos, InferenceMessage response);
 
     /**
      * The balancer is done with the request: {@code response} goes to the client (a stream has its first token).
      *
      * @param arrivedNanos {@link System#nanoTime()} when the request reached the balancer
      */
-    default void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
-    }
+    void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response);
 }

@@ -20,7 +20,17 @@ public record ConsoleSettings(String host, int port, Path war, Path workDir, Pat
         return new ConsoleSettings(property(properties, "host"), Integer.parseInt(property(properties, "port")),
                 Path.of(property(properties, "war")), Path.of(property(properties, "workDir")),
                 Path.of(property(properties, "users")), Path.of(property(properties, "policy")),
-                Boolean.parseBoolean(property(properties, "authenticationEnabled")));
+                flag(property(properties, "authenticationEnabled")));
+    }
+
+    /** true or false, nothing else: a typo must not turn login off. */
+    private static boolean flag(String value) {
+        return switch (value.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("ilb.console.authenticationEnabled must be true or false, not "
+                    + value);
+        };
     }
 
     private static String property(PropertiesComponent properties, String name) {

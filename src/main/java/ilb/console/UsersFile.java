@@ -13,12 +13,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The console's users, one a line: {@code name = pbkdf2-sha256:...,role[,role]} ({@link PasswordHash}); lines
  * starting with {@code #} are comments and are kept when a user is added or removed. Read at every login, so a user
  * added while ilb runs can log in at once.
  */
 final class UsersFile {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsersFile.class);
+
 
     private final Path path;
 
@@ -72,18 +78,24 @@ final class UsersFile {
         return removed;
     }
 
-    private static Optional<ConsoleUser> parse(String line) {
+    private Optional<ConsoleUser> parse(String line) {
         String trimmed = line.trim();
         int eq = trimmed.indexOf('=');
         if (trimmed.isEmpty() || trimmed.startsWith("#") || eq < 0) {
             return Optional.empty();
         }
         String[] value = trimmed.substring(eq + 1).trim().split("\\s*,\\s*");
-        return Optional.of(new ConsoleUser(trimmed.substring(0, eq).trim(), value[0],
-                Arrays.stream(value, 1, value.length).map(ConsoleRole::of).collect(Collectors.toSet())));
+        try {
+            return Optional.of(new ConsoleUser(trimmed.substring(0, eq).trim(), value[0],
+                    Arrays.stream(value, 1, value.length).map(ConsoleRole::of).collect(Collectors.toSet())));
+        } catch (IllegalArgumentException e) {
+            // one bad line (a hand edit) must not lock every user out: that user cannot log in, the others can
+            LOG.warn("Console users file {}: a line is skipped: {}", path, e.getMessage());
+            return Optional.empty();
+        }
     }
 
-    private static boolean isUser(String line, String name) {
+    private boolean isUser(String line, String name) {
         return parse(line).map(user -> user.name().equals(name)).orElse(false);
     }
 

@@ -1,6 +1,7 @@
 package ilb.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
@@ -90,6 +91,10 @@ class BackendOperationsTest {
             jmx.invoke(new ObjectName("ilb:type=Backend,name=weight-b"), "changeWeight", new Object[] {3},
                     new String[] {"int"});
             assertThat(Appliance.counts(ilb.servedBy(40))).isEqualTo(Map.of("weight-a", 10L, "weight-b", 30L));
+            assertThatThrownBy(() -> jmx.invoke(new ObjectName("ilb:type=Backend,name=weight-b"), "changeWeight",
+                    new Object[] {0}, new String[] {"int"})).hasRootCauseMessage(
+                            "backend weight-b: weight and capacity must be >= 1, tier >= 0");
+            assertThat(jmx.getAttribute(new ObjectName("ilb:type=Backend,name=weight-b"), "Weight")).isEqualTo(3);
         }
     }
 
