@@ -25,6 +25,7 @@ import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
 import ilb.telemetry.ModelReadiness;
 import ilb.telemetry.RequestMeters;
+import ilb.telemetry.RunningPools;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -141,12 +142,11 @@ public class IlbConfiguration implements CamelConfiguration {
         if (!readyWhen.equals("every-model") && !readyWhen.equals("any-model")) {
             throw new IllegalArgumentException("ilb.health.readyWhen must be every-model or any-model, not " + readyWhen);
         }
-        ModelReadiness readiness = new ModelReadiness(readyWhen.equals("every-model"));
-        BackendHealth backendHealth = new BackendHealth();
-        registry.bind("ilbModelReadiness", readiness);
-        registry.bind("ilbBackendHealth", backendHealth);
+        RunningPools running = new RunningPools();
+        registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
+        registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                PoolListener.all(IlbMeters.pools(ilbMeters), readiness, backendHealth), new RequestMeters(ilbMeters)));
+                PoolListener.all(IlbMeters.pools(ilbMeters), running), new RequestMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

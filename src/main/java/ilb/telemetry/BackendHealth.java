@@ -2,11 +2,9 @@ package ilb.telemetry;
 
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import ilb.backend.Backend;
 import ilb.balancer.InferenceLoadBalancer;
-import ilb.balancer.PoolListener;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -15,22 +13,13 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * ejections found it: a report, not a verdict on ilb, so it is always UP and counts for neither liveness nor
  * readiness ({@link ModelReadiness} does).
  */
-public final class BackendHealth extends AbstractHealthCheck implements PoolListener {
+public final class BackendHealth extends AbstractHealthCheck {
 
-    private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
+    private final RunningPools pools;
 
-    public BackendHealth() {
+    public BackendHealth(RunningPools pools) {
         super("ilb", "backends");
-    }
-
-    @Override
-    public void started(String pool, InferenceLoadBalancer balancer) {
-        pools.put(pool, balancer);
-    }
-
-    @Override
-    public void stopped(String pool, InferenceLoadBalancer balancer) {
-        pools.remove(pool, balancer);
+        this.pools = pools;
     }
 
     @Override
@@ -48,7 +37,7 @@ public final class BackendHealth extends AbstractHealthCheck implements PoolList
         long now = System.nanoTime();
         Map<String, Object> states = new TreeMap<>();
         long inRotation = 0;
-        for (InferenceLoadBalancer balancer : pools.values()) {
+        for (InferenceLoadBalancer balancer : pools.byId().values()) {
             for (Backend backend : balancer.backends()) {
                 if (states.put(backend.id(), backend.isDrained() ? "DRAINED, " + backend.health() : backend.health())
                         == null && backend.inRotation(now)) {

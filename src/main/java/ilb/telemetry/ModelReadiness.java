@@ -4,10 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
-import ilb.balancer.InferenceLoadBalancer;
-import ilb.balancer.PoolListener;
 import ilb.routing.ModelEndpoint;
 import org.apache.camel.Route;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -20,14 +17,15 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * one: ilbs that share a fleet then do not all leave their load balancer's rotation, and take the models still
  * served with them, when one model's servers are all gone. The check's data lists each model's backends in rotation.
  */
-public final class ModelReadiness extends AbstractHealthCheck implements PoolListener {
+public final class ModelReadiness extends AbstractHealthCheck {
 
-    private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
+    private final RunningPools pools;
     private final boolean everyModel;
 
     /** @param everyModel whether every model must have a backend in rotation, or only one */
-    public ModelReadiness(boolean everyModel) {
+    public ModelReadiness(RunningPools pools, boolean everyModel) {
         super("ilb", "models");
+        this.pools = pools;
         this.everyModel = everyModel;
     }
 
@@ -38,21 +36,11 @@ public final class ModelReadiness extends AbstractHealthCheck implements PoolLis
     }
 
     @Override
-    public void started(String pool, InferenceLoadBalancer balancer) {
-        pools.put(pool, balancer);
-    }
-
-    @Override
-    public void stopped(String pool, InferenceLoadBalancer balancer) {
-        pools.remove(pool, balancer);
-    }
-
-    @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         long now = System.nanoTime();
         Map<String, Object> inRotation = new TreeMap<>();
         List<String> without = new ArrayList<>();
-        pools.forEach((pool, balancer) -> {
+        pools.byId().forEach((pool, balancer) -> {
             String model = model(pool);
             long usable = balancer.backends().stream().filter(b -> b.inRotation(now)).count();
             inRotation.put(model, usable + " of " + balancer.backends().size() + " backends in rotation");
