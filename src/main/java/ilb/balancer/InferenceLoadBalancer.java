@@ -109,6 +109,18 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         return processors.keySet();
     }
 
+    /** How many of the pool's backends are in rotation ({@link Backend#inRotation}) now. */
+    public int backendsInRotation() {
+        long now = System.nanoTime();
+        int inRotation = 0;
+        for (Backend backend : processors.keySet()) {
+            if (backend.inRotation(now)) {
+                inRotation++;
+            }
+        }
+        return inRotation;
+    }
+
     /**
      * How full the pool is, 0 to 1: the requests it has to serve (in flight and waiting, here and in the backends'
      * own queues) over the capacity of the backends in rotation. The signal to scale the fleet by: it rises as

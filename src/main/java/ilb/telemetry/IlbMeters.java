@@ -70,7 +70,8 @@ public final class IlbMeters {
                                 .description("requests in flight and waiting (at ilb and in the servers' own queues) over the "
                                         + "capacity of the backends in rotation, 0 to 1")
                                 .tag("pool", pool).register(registry),
-                        Gauge.builder("ilb.pool.backends.in.rotation", balancer, IlbMeters::inRotation)
+                        Gauge.builder("ilb.pool.backends.in.rotation", balancer,
+                                        InferenceLoadBalancer::backendsInRotation)
                                 .description("backends of the pool that are up, not ejected, not drained and "
                                         + "whose breaker is not open").tag("pool", pool).register(registry)));
             }
@@ -108,11 +109,6 @@ public final class IlbMeters {
             }).description("batch jobs on Kafka after the consumer group's committed offset (NaN while unknown)")
                     .tag("topic", topic).register(registry);
         }
-    }
-
-    private static double inRotation(InferenceLoadBalancer balancer) {
-        long now = System.nanoTime();
-        return balancer.backends().stream().filter(b -> b.inRotation(now)).count();
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, Backend backend,

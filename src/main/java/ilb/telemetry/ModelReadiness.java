@@ -37,12 +37,11 @@ public final class ModelReadiness extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        long now = System.nanoTime();
         Map<String, Object> inRotation = new TreeMap<>();
         List<String> without = new ArrayList<>();
         pools.byId().forEach((pool, balancer) -> {
             String model = model(pool);
-            long usable = balancer.backends().stream().filter(b -> b.inRotation(now)).count();
+            int usable = balancer.backendsInRotation();
             inRotation.put(model, usable + " of " + balancer.backends().size() + " backends in rotation");
             if (usable == 0) {
                 without.add(model);
