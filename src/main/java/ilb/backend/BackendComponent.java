@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.netty.channel.EventLoopGroup;
@@ -23,7 +24,7 @@ public class BackendComponent extends DefaultComponent {
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops;
     private HttpBackendClient client;
-    private java.util.function.Consumer<Backend> newBackendListener = backend -> { };
+    private Consumer<Backend> newBackendListener = backend -> { };
 
     private int maxResponseBytes = 64 << 20;
     private int capacity = 64;
@@ -77,7 +78,7 @@ public class BackendComponent extends DefaultComponent {
     }
 
     /** Called with each backend as it is first known, e.g. to make meters of its state. */
-    public void onNewBackend(java.util.function.Consumer<Backend> listener) {
+    public void onNewBackend(Consumer<Backend> listener) {
         this.newBackendListener = listener;
     }
 

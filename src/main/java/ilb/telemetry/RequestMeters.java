@@ -74,18 +74,16 @@ public final class RequestMeters implements RequestObserver {
     @Override
     public void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
         ModelMeters model = models.computeIfAbsent(request.model(), ModelMeters::new);
+        long waited = System.nanoTime() - arrivedNanos;
         if (response instanceof BackendStream stream) {
-            model.ttft.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS);
+            model.ttft.record(waited, TimeUnit.NANOSECONDS);
             stream.whenDone(normally -> model.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS));
         } else {
-            model.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS);
+            model.duration.record(waited, TimeUnit.NANOSECONDS);
         }
         requests.computeIfAbsent(new Labels(request.model(), tenant, priority(request), outcome(response)),
-                labels -> Counter.builder("ilb.requests")
-                        .description("requests answered, by model, tenant, priority and outcome")
-                        .tag("model", labels.model()).tag("tenant", labels.tenant())
-                        .tag("priority", labels.priority()).tag("outcome", labels.kind()).register(registry))
-                .increment();
+                labels -> counter("ilb.requests", "requests answered, by model, tenant, priority and outcome",
+                        "outcome", labels)).increment();
     }
 
     private void countTokens(BackendMeters meters, InferenceRequest request, String tenant, TokenUsage usage) {
@@ -99,10 +97,20 @@ public final class RequestMeters implements RequestObserver {
     }
 
     private Counter tokenCounter(Labels labels) {
-        return tokens.computeIfAbsent(labels, l -> Counter.builder("ilb.tokens")
-                .description("prompt and completion tokens, by model, tenant and priority")
-                .tag("model", l.model()).tag("tenant", l.tenant()).tag("priority", l.priority())
-                .tag("kind", l.kind()).register(registry));
+        return tokens.computeIfAbsent(labels, l -> counter("ilb.tokens",
+                "prompt and completion tokens, by model, tenant and priority", "kind", l));
+    }
+
+    /** A per-model counter; {@code kindTag} names what the labels' kind is (an outcome, a kind of token). */
+    private Counter counter(String name, String description, String kindTag, Labels labels) {
+        return Counter.builder(name).description(description).tag("model", labels.model())
+                .tag("tenant", labels.tenant()).tag("priority", labels.priority()).tag(kindTag, labels.kind())
+                .register(registry);
+    }
+
+    private Timer timer(String name, String description, String tag, String value, Duration[] buckets) {
+        return Timer.builder(name).description(description).tag(tag, value).serviceLevelObjectives(buckets)
+                .register(registry);
     }
 
     private static String priority(InferenceRequest request) {
@@ -143,12 +151,10 @@ public final class RequestMeters implements RequestObserver {
         private final Timer ttft;
 
         ModelMeters(String model) {
-            duration = Timer.builder("ilb.request.duration").description("time from a request's arrival at its "
-                    + "model's pool to the end of its response, waits and retries included").tag("model", model)
-                    .serviceLevelObjectives(REQUEST_BUCKETS).register(registry);
-            ttft = Timer.builder("ilb.time.to.first.token").description("time from a streamed request's arrival "
-                    + "at its model's pool to its first token, waits and retries included").tag("model", model)
-                    .serviceLevelObjectives(TTFT_BUCKETS).register(registry);
+            duration = timer("ilb.request.duration", "time from a request's arrival at its model's pool to the end "
+                    + "of its response, waits and retries included", "model", model, REQUEST_BUCKETS);
+            ttft = timer("ilb.time.to.first.token", "time from a streamed request's arrival at its model's pool to "
+                    + "its first token, waits and retries included", "model", model, TTFT_BUCKETS);
         }
     }
 
@@ -165,11 +171,11 @@ public final class RequestMeters implements RequestObserver {
         BackendMeters(String backend) {
             this.backend = backend;
             duration = timer("ilb.backend.request.duration", "time from sending a request to the backend to the "
-                    + "end of its response", REQUEST_BUCKETS);
+                    + "end of its response", "backend", backend, REQUEST_BUCKETS);
             ttft = timer("ilb.backend.time.to.first.token", "time from sending a streamed request to the backend "
-                    + "to its first token", TTFT_BUCKETS);
+                    + "to its first token", "backend", backend, TTFT_BUCKETS);
             interToken = timer("ilb.backend.inter.token.latency", "time between two chunks (tokens) of a stream "
-                    + "from the backend", ITL_BUCKETS);
+                    + "from the backend", "backend", backend, ITL_BUCKETS);
             promptTokens = tokens("prompt");
             completionTokens = tokens("completion");
         }
@@ -178,11 +184,6 @@ public final class RequestMeters implements RequestObserver {
             return outcomes.computeIfAbsent(outcome, o -> Counter.builder("ilb.backend.requests")
                     .description("attempts at the backend, by outcome").tag("backend", backend).tag("outcome", o)
                     .register(registry));
-        }
-
-        private Timer timer(String name, String description, Duration[] buckets) {
-            return Timer.builder(name).description(description).tag("backend", backend)
-                    .serviceLevelObjectives(buckets).register(registry);
         }
 
         private Counter tokens(String kind) {
