@@ -11,6 +11,11 @@ public final class ExchangeProperties {
     public static final String BACKEND = "ilb.backend";
     /** How many backends were tried. */
     public static final String ATTEMPTS = "ilb.attempts";
+    /**
+     * The {@link System#nanoTime()} by which the request's backend call must be over (a batch job's share of its
+     * poll), or absent: then only the backend's own {@code timeout} and {@code deadline} bound it.
+     */
+    public static final String DEADLINE_NANOS = "ilb.deadlineNanos";
 
     private ExchangeProperties() {
     }
