@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import ilb.admission.ApiKeys;
 import ilb.backend.BackendComponent;
+import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
 import ilb.batch.BatchBroker;
 import ilb.batch.BatchIntake;
@@ -17,7 +18,7 @@ import ilb.console.ConsoleSettings;
 import ilb.console.HawtioConsole;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
-import ilb.protocols.RequestSizeLimit;
+import ilb.protocols.HttpEdge;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.simulator.DemoFleet;
@@ -55,6 +56,14 @@ public class IlbConfiguration implements CamelConfiguration {
     private String sessionHeader;
     @PropertyInject(value = "ilb.http.maxRequestBytes")
     private int maxRequestBytes;
+    @PropertyInject(value = "ilb.http.maxBufferedBytes")
+    private long maxBufferedBytes;
+    @PropertyInject(value = "ilb.http.requestReadTimeout")
+    private String requestReadTimeout;
+    @PropertyInject(value = "ilb.http.idleTimeout")
+    private String idleTimeout;
+    @PropertyInject(value = "ilb.http.maxConnections")
+    private int maxConnections;
     @PropertyInject(value = "ilb.routes.reloadGraceMillis")
     private long reloadGraceMillis;
     @PropertyInject(value = "ilb.balancer.maxAttempts")
@@ -133,7 +142,11 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
-        registry.bind("requestSizeLimit", new RequestSizeLimit(maxRequestBytes));
+        // what the API refuses from a request's head, and how long and how much it waits for the rest
+        HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
+                Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi);
+        registry.bind("httpEdge", edge);
+        IlbMeters.edge(ilbMeters, edge);
 
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,

@@ -84,8 +84,8 @@ public final class ApiKeys implements Processor {
             return;
         }
         FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
-        String path = new QueryStringDecoder(request.uri()).path();
-        if (OPEN_PATHS.contains(path)) {
+        String path = new QueryStringDecoder(request.uri()).rawPath();
+        if (isOpen(path)) {
             return;
         }
         Object admission = admit(request.headers().get("authorization"));
@@ -98,6 +98,33 @@ public final class ApiKeys implements Processor {
         }
     }
 
+    /** Whether a path is open to anyone: server health, for probes. */
+    public boolean isOpen(String rawPath) {
+        return !enabled || OPEN_PATHS.contains(rawPath);
+    }
+
+    /**
+     * The tenant an {@code Authorization} header names, or the 401 that says why none: no key, or a key ilb does not
+     * know. Takes nothing from the tenant's rate; cheap enough to ask before a request's body is read.
+     *
+     * @return a {@link Tenant} or an {@link ApiError}
+     */
+    public Object authenticate(String authorization) {
+        if (!enabled) {
+            return Tenant.ANYONE;
+        }
+        String key = bearerToken(authorization);
+        if (key == null) {
+            return new ApiError(401, "invalid_request_error", "missing_api_key",
+                    "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
+        }
+        Tenant tenant = byKeyHash.get(hash(key));
+        if (tenant == null) {
+            return new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
+        }
+        return tenant;
+    }
+
     /**
      * The tenant an {@code Authorization} header names, if it may send a request now; else why not: an
      * {@link ApiError} 401 (no key, unknown key) or 429 (over its rate). Also for batch jobs, whose Kafka records
@@ -106,17 +133,9 @@ public final class ApiKeys implements Processor {
      * @return a {@link Tenant} or an {@link ApiError}
      */
     public Object admit(String authorization) {
-        if (!enabled) {
-            return Tenant.ANYONE;
-        }
-        String key = bearerToken(authorization);
-        Tenant tenant = key == null ? null : byKeyHash.get(hash(key));
-        if (key == null) {
-            return new ApiError(401, "invalid_request_error", "missing_api_key",
-                    "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
-        }
-        if (tenant == null) {
-            return new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
+        Object authenticated = authenticate(authorization);
+        if (!(authenticated instanceof Tenant tenant)) {
+            return authenticated;
         }
         if (tenant.rate() != null) {
             long waitMillis = tenant.rate().tryTake();

@@ -7,8 +7,9 @@ public enum Api {
     /** KServe v2 / Open Inference Protocol: {@code {"error":"..."}}. */
     KSERVE;
 
-    /** The API served under a request path: KServe v2 under {@code /v2}, OpenAI everywhere else. */
+    /** The API served under a request path (a query may follow): KServe v2 under {@code /v2}, OpenAI elsewhere. */
     public static Api forPath(String path) {
-        return path.equals("/v2") || path.startsWith("/v2/") ? KSERVE : OPENAI;
+        return path.startsWith("/v2") && (path.length() == 3 || path.charAt(3) == '/' || path.charAt(3) == '?')
+                ? KSERVE : OPENAI;
     }
 }

@@ -46,13 +46,12 @@ public final class HttpApi implements Processor {
     public void process(Exchange exchange) {
         FullHttpRequest request = exchange.getIn(NettyHttpMessage.class).getHttpRequest();
         String method = request.method().name();
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        exchange.setProperty(ExchangeProperties.API, Api.forPath(uri.path()));
+        exchange.setProperty(ExchangeProperties.API, Api.forPath(request.uri()));
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
 
-        // bodies over the size limit never get here: RequestSizeLimit refuses them (a batch job's line is as large
-        // as its Kafka record may be)
-        InferenceMessage result = read(tenant, method, uri, forwardedHeaders(request),
+        // bodies over the size limit never get here: HttpEdge refuses them (a batch job's line is as large as its
+        // Kafka record may be)
+        InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
                 ByteBufUtil.getBytes(request.content()));
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
@@ -71,19 +70,46 @@ public final class HttpApi implements Processor {
      * what ilb answers itself (model lists, health, errors). Batch jobs are read here too.
      */
     public InferenceMessage read(Tenant tenant, String method, String uri, Map<String, String> headers, byte[] body) {
-        return read(tenant, method, new QueryStringDecoder(uri), headers, body);
-    }
-
-    private InferenceMessage read(Tenant tenant, String method, QueryStringDecoder decoded, Map<String, String> headers,
-            byte[] body) {
-        String path = decoded.path();
-        if (Api.forPath(path) == Api.KSERVE) {
+        QueryStringDecoder decoded = new QueryStringDecoder(uri);
+        RequestPath path;
+        try {
+            path = RequestPath.parse(decoded.rawPath());
+        } catch (RequestPath.MalformedPath e) {
+            return ApiError.badRequest("Malformed request path: " + e.getMessage() + ".");
+        }
+        if (Api.forPath(decoded.rawPath()) == Api.KSERVE) {
             return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
         }
-        if (path.equals("/v1") || path.startsWith("/v1/")) {
+        if (isOpenAi(path)) {
             return openAi.handle(tenant, method, path, decoded.uri(), headers, body);
         }
-        return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path
+        return unknown(method, decoded.rawPath());
+    }
+
+    /**
+     * What ilb can tell from a request's head, before its body is read ({@link HttpEdge}): a malformed or unknown
+     * path, the wrong method, a KServe model that is unknown or not the tenant's. Null when the body may come.
+     */
+    public ApiError checkHead(Tenant tenant, String method, String uri) {
+        QueryStringDecoder decoded = new QueryStringDecoder(uri);
+        RequestPath path;
+        try {
+            path = RequestPath.parse(decoded.rawPath());
+        } catch (RequestPath.MalformedPath e) {
+            return ApiError.badRequest("Malformed request path: " + e.getMessage() + ".");
+        }
+        if (Api.forPath(decoded.rawPath()) == Api.KSERVE) {
+            return kserve.checkHead(tenant, method, path);
+        }
+        return isOpenAi(path) ? openAi.checkHead(method, path) : unknown(method, decoded.rawPath());
+    }
+
+    private static boolean isOpenAi(RequestPath path) {
+        return path.get(0).equals("v1");
+    }
+
+    private static ApiError unknown(String method, String rawPath) {
+        return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + rawPath
                 + ". ilb serves the OpenAI API under /v1 and KServe v2 under /v2.");
     }
 

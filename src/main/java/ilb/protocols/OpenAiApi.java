@@ -1,8 +1,6 @@
 package ilb.protocols;
 
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -28,6 +26,8 @@ import ilb.routing.ModelCatalog;
 final class OpenAiApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Fields that, when set, must be positive integers. */
+    private static final java.util.Set<String> COUNTS = java.util.Set.of("max_tokens", "max_completion_tokens", "n");
 
     private final ModelCatalog catalog;
     private final long created = System.currentTimeMillis() / 1000;
@@ -36,32 +36,66 @@ final class OpenAiApi {
         this.catalog = catalog;
     }
 
-    InferenceMessage handle(Tenant tenant, String method, String path, String uri, Map<String, String> headers,
-            byte[] body) {
-        switch (path) {
-            case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" -> {
-                if (!method.equals("POST")) {
-                    return methodNotAllowed(method, path);
-                }
-                return inference(tenant, uri, headers, body);
-            }
-            case "/v1/models" -> {
-                return method.equals("GET") ? modelList(tenant) : methodNotAllowed(method, path);
-            }
+    /** What the request's head alone says: an error, or null when its body may be read. */
+    ApiError checkHead(String method, RequestPath path) {
+        String joined = "/" + path.rest(0);
+        return switch (joined) {
+            case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" ->
+                method.equals("POST") ? null : methodNotAllowed(method, joined);
+            case "/v1/models" -> method.equals("GET") ? null : methodNotAllowed(method, joined);
             default -> {
-                if (path.startsWith("/v1/models/")) {
-                    return method.equals("GET")
-                            ? model(tenant, URLDecoder.decode(path.substring(11), StandardCharsets.UTF_8))
-                            : methodNotAllowed(method, path);
+                if (path.size() > 2 && path.get(1).equals("models") && !path.rest(2).isEmpty()) {
+                    yield method.equals("GET") ? null : methodNotAllowed(method, joined);
                 }
-                return ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path + ".");
+                yield ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + joined + ".");
             }
+        };
+    }
+
+    InferenceMessage handle(Tenant tenant, String method, RequestPath path, String uri, Map<String, String> headers,
+            byte[] body) {
+        ApiError refused = checkHead(method, path);
+        if (refused != null) {
+            return refused;
+        }
+        String joined = "/" + path.rest(0);
+        return switch (joined) {
+            case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" ->
+                inference(tenant, Endpoint.of(joined), uri, headers, body);
+            case "/v1/models" -> modelList(tenant);
+            // answered here, never forwarded: an id may be a Hugging Face name with a '/'
+            default -> model(tenant, path.rest(2));
+        };
+    }
+
+    /** The inference endpoints, and the field each requires beside {@code model}. */
+    private enum Endpoint {
+        CHAT("messages"), COMPLETIONS("prompt"), EMBEDDINGS("input");
+
+        final String required;
+
+        Endpoint(String required) {
+            this.required = required;
+        }
+
+        static Endpoint of(String path) {
+            return switch (path) {
+                case "/v1/chat/completions" -> CHAT;
+                case "/v1/completions" -> COMPLETIONS;
+                default -> EMBEDDINGS;
+            };
         }
     }
 
-    private InferenceMessage inference(Tenant tenant, String uri, Map<String, String> headers, byte[] body) {
+    /**
+     * Reads a request just enough to route it, and refuses what no model server would take (400): a backend's 5xx
+     * on a request that got past this is the backend's own failure.
+     */
+    private InferenceMessage inference(Tenant tenant, Endpoint endpoint, String uri, Map<String, String> headers,
+            byte[] body) {
         String model = null;
         boolean stream = false;
+        boolean required = false;
         PromptPrefix.Builder prompt = new PromptPrefix.Builder();
         try (JsonParser parser = JSON.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -80,8 +114,24 @@ final class OpenAiApi {
                         return ApiError.badRequest("'stream' must be a boolean.");
                     }
                     stream = value == JsonToken.VALUE_TRUE;
-                } else if (field.equals("messages") || field.equals("prompt")) {
+                } else if (field.equals("messages") && endpoint == Endpoint.CHAT) {
+                    String malformed = readMessages(parser, prompt);
+                    if (malformed != null) {
+                        return ApiError.badRequest(malformed);
+                    }
+                    required = true;
+                } else if (field.equals(endpoint.required)) {
+                    // a prompt or an input: text, or a list (of texts, of token ids, or of lists of those)
+                    if (value != JsonToken.VALUE_STRING && value != JsonToken.START_ARRAY) {
+                        return ApiError.badRequest("'" + field + "' must be a string or a list.");
+                    }
                     readPrompt(parser, prompt);
+                    required = true;
+                } else if (COUNTS.contains(field)) {
+                    if (value != JsonToken.VALUE_NULL && (value != JsonToken.VALUE_NUMBER_INT
+                            || parser.getLongValue() < 1)) {
+                        return ApiError.badRequest("'" + field + "' must be a positive integer.");
+                    }
                 } else {
                     parser.skipChildren();
                 }
@@ -96,6 +146,9 @@ final class OpenAiApi {
         if (model == null || model.isEmpty()) {
             return ApiError.badRequest("You must provide a model parameter.");
         }
+        if (!required) {
+            return ApiError.badRequest("You must provide a '" + endpoint.required + "' parameter.");
+        }
         String requested = model;
         String name = catalog.canonicalName(requested).orElse(null);
         if (name == null) {
@@ -107,6 +160,22 @@ final class OpenAiApi {
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
                 null, null, Priority.INTERACTIVE);
+    }
+
+    /** Reads {@code messages}, a non-empty list of message objects, into the prompt; null, or what is wrong. */
+    private static String readMessages(JsonParser parser, PromptPrefix.Builder prompt) throws IOException {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            return "'messages' must be a list of messages.";
+        }
+        int count = 0;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                return "'messages[" + count + "]' must be an object with a 'role' and a 'content'.";
+            }
+            readPrompt(parser, prompt);
+            count++;
+        }
+        return count == 0 ? "'messages' must not be empty." : null;
     }
 
     /** Feeds the prompt's text, role names and all, to the hasher in the order the client wrote it. */

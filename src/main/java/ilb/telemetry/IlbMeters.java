@@ -10,6 +10,7 @@ import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
 import ilb.batch.BatchIntake;
 import ilb.batch.ConsumerLag;
+import ilb.protocols.HttpEdge;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -84,6 +85,15 @@ public final class IlbMeters {
                 }
             }
         };
+    }
+
+    /** The inference API's connections, and the request bytes they hold against {@code ilb.http.maxBufferedBytes}. */
+    public static void edge(MeterRegistry registry, HttpEdge edge) {
+        Gauge.builder("ilb.http.connections", edge, HttpEdge::connections)
+                .description("client connections open to the inference API").register(registry);
+        Gauge.builder("ilb.http.buffered.bytes", edge, HttpEdge::bufferedBytes)
+                .description("request bytes held now, gathered or in flight (at most ilb.http.maxBufferedBytes)")
+                .register(registry);
     }
 
     /** The batch consumer's progress. */

@@ -1,0 +1,308 @@
+package ilb.protocols;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import ilb.admission.ApiKeys;
+import ilb.admission.ByteBudget;
+import ilb.admission.Tenant;
+import ilb.inference.Api;
+import ilb.inference.ApiError;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.apache.camel.component.netty.ChannelHandlerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the inference API refuses before it spends memory on a request: a connection over
+ * {@code ilb.http.maxConnections}; a request without a known API key (401), for an unknown path or model, the wrong
+ * method, a model not the tenant's, a malformed path (400, 403, 404, 405) or a body over the size limit (413), all
+ * answered from the request's head, before its body is read; a body that does not fit the budget of bytes all
+ * requests may hold ({@code ilb.http.maxBufferedBytes}, 503); a request that does not arrive whole within
+ * {@code ilb.http.requestReadTimeout} (408), and a connection idle for {@code ilb.http.idleTimeout}. Refused
+ * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered.
+ * <p>
+ * Sits in camel-netty-http's server pipeline as an encoder ({@code encoders: "#httpEdge"}, routes/api.yaml): there
+ * it sees the decoded request heads and body chunks before the aggregator gathers them, and the responses before they
+ * are encoded. Camel asks it for a new {@code Connection} guard per connection (a factory must be a handler itself).
+ * Every decision is on the connection's event loop and takes no lock.
+ */
+public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpEdge.class);
+    /** A refused request's body up to this size is read and dropped, so that the client reads the answer, not a reset. */
+    private static final long DRAINED_BYTES = 64 * 1024;
+
+    /** {@code ilb.http.*} limits. */
+    public record Limits(long maxRequestBytes, long maxBufferedBytes, long requestReadTimeoutMillis,
+            long idleTimeoutMillis, int maxConnections) {
+        public Limits {
+            if (maxRequestBytes < 1 || maxBufferedBytes < maxRequestBytes || requestReadTimeoutMillis < 1
+                    || idleTimeoutMillis < 1 || maxConnections < 1) {
+                throw new IllegalArgumentException("ilb.http limits: maxRequestBytes, the timeouts and maxConnections"
+                        + " must be positive, maxBufferedBytes at least maxRequestBytes");
+            }
+        }
+    }
+
+    private final Limits limits;
+    private final ApiKeys apiKeys;
+    private final HttpApi httpApi;
+    private final ByteBudget budget;
+    private final AtomicInteger connections = new AtomicInteger();
+
+    public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi) {
+        this.limits = limits;
+        this.apiKeys = apiKeys;
+        this.httpApi = httpApi;
+        this.budget = new ByteBudget(limits.maxBufferedBytes());
+    }
+
+    @Override
+    public ChannelHandler newChannelHandler() {
+        return new Connection();
+    }
+
+    /** Request bytes held now, gathered or in flight. */
+    public long bufferedBytes() {
+        return budget.inUse();
+    }
+
+    /** Client connections open now. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** The guard of one client connection. */
+    private final class Connection extends ChannelDuplexHandler {
+        private ConnectionTimeouts timeouts;
+        private ChannelHandlerContext ctx;
+        private ScheduledFuture<?> timer;
+        private long timerDue;
+        private boolean counted;
+        /** Bytes this connection holds in the budget. */
+        private long held;
+        /** A request was refused: drop what follows of it, then close. */
+        private boolean refused;
+        private long drainLeft;
+        private Api api = Api.OPENAI;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext context) {
+            ctx = context;
+            timeouts = new ConnectionTimeouts(TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis()),
+                    TimeUnit.MILLISECONDS.toNanos(limits.idleTimeoutMillis()), System.nanoTime());
+            // the first byte of a request starts its read timeout, before the decoder has a whole head
+            context.pipeline().addBefore("decoder", "ilb-request-bytes", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext raw, Object msg) {
+                    timeouts.requestBytes(System.nanoTime());
+                    arm();
+                    raw.fireChannelRead(msg);
+                }
+            });
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext context) {
+            counted = true;
+            if (connections.incrementAndGet() > limits.maxConnections()) {
+                LOG.debug("Refused a connection: {} are open", limits.maxConnections());
+                refuse(ApiError.unavailable("too_many_connections", "ilb has " + limits.maxConnections()
+                        + " connections open; try again later", 1), false);
+                return;
+            }
+            arm();
+            context.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            if (counted) {
+                connections.decrementAndGet();
+                counted = false;
+            }
+            giveBack();
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            context.fireChannelInactive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object msg) {
+            if (refused) {
+                drain(msg);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                timeouts.requestBytes(System.nanoTime());
+                ApiError refusal = admit(request);
+                if (refusal != null) {
+                    long length = HttpUtil.getContentLength(request, -1L);
+                    drainLeft = length >= 0 && length <= DRAINED_BYTES ? length : -1;
+                    refuse(refusal, drainLeft > 0);
+                    drain(msg);
+                    return;
+                }
+            }
+            if (msg instanceof HttpContent content) {
+                int bytes = content.content().readableBytes();
+                if (!budget.tryReserve(bytes)) {
+                    LOG.debug("Refused a request body: the {} bytes requests may hold are taken", budget.limit());
+                    drainLeft = -1;
+                    refuse(ApiError.unavailable("overloaded", "ilb holds as many request bytes as it may ("
+                            + budget.limit() + "); try again later", 1), false);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+                held += bytes;
+                if (content instanceof LastHttpContent) {
+                    timeouts.requestRead();
+                    arm();
+                }
+            }
+            context.fireChannelRead(msg);
+        }
+
+        /** The refusal of a request from its head alone, or null. */
+        private ApiError admit(HttpRequest request) {
+            api = Api.forPath(request.uri());
+            if (request.decoderResult().isFailure()) {
+                return malformed(request.decoderResult().cause());
+            }
+            if (HttpUtil.getContentLength(request, 0L) > limits.maxRequestBytes()) {
+                return ApiError.tooLarge(limits.maxRequestBytes());
+            }
+            String rawPath = rawPath(request.uri());
+            Tenant tenant = Tenant.ANYONE;
+            if (!apiKeys.isOpen(rawPath)) {
+                Object authenticated = apiKeys.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+                if (authenticated instanceof ApiError error) {
+                    return error;
+                }
+                tenant = (Tenant) authenticated;
+            }
+            return httpApi.checkHead(tenant, request.method().name(), request.uri());
+        }
+
+        @Override
+        public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
+            if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse head && isInterim(head))) {
+                timeouts.responseWritten(System.nanoTime());
+                if (timeouts.nothingOwed()) {
+                    giveBack();
+                }
+                arm();
+            }
+            context.write(msg, promise);
+        }
+
+        /** Answers the refusal and closes, once the rest of a small refused body has been read. */
+        private void refuse(ApiError error, boolean drainFirst) {
+            refused = true;
+            // the part of a body gathered so far is dropped now, not reported as a premature close
+            if (ctx.pipeline().get("aggregator") != null) {
+                ctx.pipeline().remove("aggregator");
+            }
+            FullHttpResponse response = InferenceHttpBinding.error(api, error);
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            var written = ctx.writeAndFlush(response);
+            if (!drainFirst) {
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private void drain(Object msg) {
+            if (msg instanceof HttpContent content && drainLeft > 0) {
+                drainLeft -= content.content().readableBytes();
+                if (msg instanceof LastHttpContent || drainLeft <= 0) {
+                    drainLeft = 0;
+                    ctx.close();
+                }
+            }
+            ReferenceCountUtil.release(msg);
+        }
+
+        /** Makes sure the timer fires by the current deadline. */
+        private void arm() {
+            long deadline = timeouts.deadline();
+            if (deadline == ConnectionTimeouts.NEVER || timer != null && timerDue - deadline <= 0) {
+                return;
+            }
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            timerDue = deadline;
+            timer = ctx.executor().schedule(this::onTimer, Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        private void onTimer() {
+            timer = null;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (refused) {
+                // answered already; the rest of its body did not come
+                ctx.close();
+                return;
+            }
+            switch (timeouts.expired(System.nanoTime())) {
+                case READ -> {
+                    LOG.debug("Closed a connection whose request did not arrive within {} ms",
+                            limits.requestReadTimeoutMillis());
+                    drainLeft = -1;
+                    refuse(new ApiError(408, "invalid_request_error", "request_timeout", "the request did not"
+                            + " arrive whole within " + limits.requestReadTimeoutMillis() + " ms", 0), false);
+                }
+                case IDLE -> ctx.close();
+                case NONE -> arm();
+            }
+        }
+
+        private void giveBack() {
+            budget.release(held);
+            held = 0;
+        }
+    }
+
+    private static boolean isInterim(HttpResponse head) {
+        return head.status().code() < 200;
+    }
+
+    private static String rawPath(String uri) {
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
+    /** A request head the decoder could not read: 414 for a long request line, 431 for long headers, else 400. */
+    private static ApiError malformed(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return new ApiError(414, "invalid_request_error", "uri_too_long", "the request line is too long", 0);
+        }
+        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            return new ApiError(431, "invalid_request_error", "headers_too_large", "the request headers are too large",
+                    0);
+        }
+        return ApiError.badRequest("malformed HTTP request: " + ApiError.firstLine(String.valueOf(cause.getMessage())));
+    }
+}
