@@ -2,7 +2,7 @@ package ilb.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,22 +41,38 @@ final class Reply {
         send(status, "application/json", body.toString());
     }
 
+    /** vLLM's error body: {@code {"object":"error","message","type","param","code"}}. */
     void openAiError(HttpResponseStatus status, String type, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status.code());
-        json(status, body);
+        json(status, JSON.createObjectNode().put("object", "error").put("message", message).put("type", type)
+                .putNull("param").put("code", status.code()));
     }
 
     void send(HttpResponseStatus status, String contentType, String body) {
+        write(response(status, contentType, Unpooled.copiedBuffer(body, UTF_8)));
+    }
+
+    /** A KServe infer response in the binary extension: its JSON header, then the output tensors' raw bytes. */
+    void binary(JsonNode header, byte[] tensors) {
+        byte[] json = header.toString().getBytes(UTF_8);
+        FullHttpResponse response = response(HttpResponseStatus.OK, "application/octet-stream",
+                Unpooled.wrappedBuffer(json, tensors));
+        response.headers().setInt("inference-header-content-length", json.length);
+        write(response);
+    }
+
+    private FullHttpResponse response(HttpResponseStatus status, String contentType, ByteBuf body) {
         onDone.run();
         metrics.response(status.code());
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, UTF_8));
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         if (retryAfter > 0) {
             response.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }
+        return response;
+    }
+
+    private void write(FullHttpResponse response) {
         finish(channel.writeAndFlush(response));
     }
 

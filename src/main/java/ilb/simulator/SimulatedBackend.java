@@ -1,5 +1,6 @@
 package ilb.simulator;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,10 +11,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,8 +41,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 /**
  * A vLLM-like model server on loopback: OpenAI and KServe v2 REST, SSE streaming, continuous batching, a prefix
  * cache, vLLM metrics and fault injection. It stands in for a GPU or CPU node; ilb cannot tell it from vLLM.
@@ -47,7 +50,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  */
 public final class SimulatedBackend implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // as Python's json module, which vLLM uses, refuses a body with more after its value
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** KServe's binary extension: the body is a JSON header of this many bytes, then the tensors' raw bytes. */
+    private static final String INFERENCE_HEADER = "inference-header-content-length";
 
     private final SimulatorOptions options;
     private final EventLoopGroup group = new NioEventLoopGroup(2);
@@ -160,7 +166,7 @@ public final class SimulatedBackend implements AutoCloseable {
                     if (faulted(reply, false)) {
                         return;
                     }
-                    openAi(path, parse(request), reply);
+                    openAi(path, parse(request.content()), reply);
                 } else if (path.startsWith("/v2/models/")) {
                     kserve(path.substring("/v2/models/".length()).split("/"), post, request, reply);
                 } else if (path.equals("/health") || path.equals("/v2/health/live") || path.equals("/v2/health/ready")) {
@@ -182,8 +188,8 @@ public final class SimulatedBackend implements AutoCloseable {
                 } else {
                     reply.openAiError(HttpResponseStatus.NOT_FOUND, "NotFoundError", "no route for " + path);
                 }
-            } catch (BadRequest e) {
-                reply.openAiError(e.status, "BadRequestError", e.getMessage());
+            } catch (Rejected e) {
+                reply.openAiError(e.status, e.type, e.getMessage());
             } catch (IllegalArgumentException e) {
                 reply.openAiError(HttpResponseStatus.BAD_REQUEST, "BadRequestError", e.getMessage());
             }
@@ -197,20 +203,27 @@ public final class SimulatedBackend implements AutoCloseable {
 
     private static void requirePost(boolean post) {
         if (!post) {
-            throw new BadRequest(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST");
+            throw new Rejected(HttpResponseStatus.METHOD_NOT_ALLOWED, "BadRequestError", "use POST");
         }
     }
 
-    private static JsonNode parse(FullHttpRequest request) {
+    private static JsonNode parse(ByteBuf json) {
         try {
-            JsonNode body = JSON.readTree(request.content().toString(UTF_8));
+            JsonNode body = JSON.readTree(new ByteBufInputStream(json));
             if (body == null || !body.isObject()) {
-                throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "request body must be a JSON object");
+                throw badRequest("request body must be a JSON object");
             }
             return body;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage());
+            throw badRequest("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            // reading memory fails only on bytes in no encoding JSON allows (a CharConversionException)
+            throw badRequest("malformed JSON: " + e.getMessage());
         }
+    }
+
+    private static Rejected badRequest(String problem) {
+        return new Rejected(HttpResponseStatus.BAD_REQUEST, "BadRequestError", problem);
     }
 
     /** Applies an injected fault, if one is drawn; true when the request is taken care of. */
@@ -241,19 +254,31 @@ public final class SimulatedBackend implements AutoCloseable {
     }
 
     private void openAi(String path, JsonNode body, Reply reply) {
-        String model = body.path("model").asText("");
-        if (!options.models.contains(model)) {
-            throw new BadRequest(HttpResponseStatus.NOT_FOUND, "The model `" + model + "` does not exist.");
+        boolean chat = path.endsWith("/chat/completions");
+        boolean embeddings = path.endsWith("/embeddings");
+        // as vLLM: the body's schema first, then whether the model is served
+        String problem = chat ? RequestValidation.chat(body)
+                : embeddings ? RequestValidation.embedding(body) : RequestValidation.completion(body);
+        if (problem != null) {
+            throw badRequest(problem);
         }
-        if (path.endsWith("/embeddings")) {
+        String model = body.get("model").textValue();
+        if (!options.models.contains(model)) {
+            throw new Rejected(HttpResponseStatus.NOT_FOUND, "NotFoundError",
+                    "The model `" + model + "` does not exist.");
+        }
+        if (embeddings) {
             embeddings(model, body, reply);
             return;
         }
-        boolean chat = path.endsWith("/chat/completions");
-        List<String> prompt = chat ? chatPrompt(body) : words(promptText(body.path("prompt")));
-        JsonNode limit = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-        int outputTokens = limit != null && limit.canConvertToInt() ? limit.asInt() : options.outputTokens;
-        String finishReason = limit != null ? "length" : "stop";
+        List<String> prompt = chat ? chatPrompt(body) : words(promptText(body.get("prompt")));
+        JsonNode limit = body.path("max_completion_tokens");
+        if (limit.isMissingNode() || limit.isNull()) {
+            limit = body.path("max_tokens");
+        }
+        boolean limited = limit.isInt();
+        int outputTokens = limited ? limit.intValue() : options.outputTokens;
+        String finishReason = limited ? "length" : "stop";
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
@@ -289,12 +314,13 @@ public final class SimulatedBackend implements AutoCloseable {
     }
 
     private void embeddings(String model, JsonNode body, Reply reply) {
-        JsonNode input = body.path("input");
+        JsonNode input = body.get("input");
         List<String> inputs = new ArrayList<>();
-        if (input.isArray()) {
-            input.forEach(item -> inputs.add(item.isTextual() ? item.asText() : item.toString()));
+        // a list of strings or of token-id lists is several inputs; a string or one token-id list is one
+        if (input.get(0) != null && (input.get(0).isTextual() || input.get(0).isArray())) {
+            input.forEach(item -> inputs.add(promptText(item)));
         } else {
-            inputs.add(input.asText());
+            inputs.add(promptText(input));
         }
         boolean base64 = "base64".equals(body.path("encoding_format").asText());
         ObjectNode result = JSON.createObjectNode().put("object", "list").put("model", model);
@@ -363,13 +389,28 @@ public final class SimulatedBackend implements AutoCloseable {
                 if (faulted(reply, true)) {
                     return;
                 }
+                ByteBuf content = request.content();
+                int headerLength = request.headers().getInt(INFERENCE_HEADER, -1);
                 JsonNode body;
                 try {
-                    body = parse(request);
-                } catch (BadRequest e) {
+                    if (headerLength > content.readableBytes()) {
+                        throw badRequest(INFERENCE_HEADER + " " + headerLength + " is more than the body's "
+                                + content.readableBytes() + " bytes");
+                    }
+                    body = parse(headerLength < 0 ? content : content.slice(content.readerIndex(), headerLength));
+                    String problem = RequestValidation.infer(body,
+                            headerLength < 0 ? -1 : content.readableBytes() - headerLength);
+                    if (problem != null) {
+                        throw badRequest(problem);
+                    }
+                } catch (Rejected e) {
                     reply.json(HttpResponseStatus.BAD_REQUEST, JSON.createObjectNode().put("error", e.getMessage()));
                     return;
                 }
+                // copied now: the request's buffer is released before the reply goes out
+                byte[] tensors = headerLength < 0 ? null
+                        : ByteBufUtil.getBytes(content, content.readerIndex() + headerLength,
+                                content.readableBytes() - headerLength);
                 ObjectNode result = JSON.createObjectNode().put("model_name", model)
                         .put("model_version", version == null ? options.versions.get(options.versions.size() - 1) : version);
                 if (body.has("id")) {
@@ -377,16 +418,27 @@ public final class SimulatedBackend implements AutoCloseable {
                 }
                 var outputs = result.putArray("outputs");
                 int elements = 0;
-                for (JsonNode input : body.path("inputs")) {
+                for (JsonNode input : body.get("inputs")) {
                     ObjectNode output = outputs.addObject()
-                            .put("name", input.path("name").asText().replace("INPUT", "OUTPUT"))
-                            .put("datatype", input.path("datatype").asText("FP32"));
-                    output.set("shape", input.path("shape"));
-                    output.set("data", input.path("data"));
-                    elements += input.path("data").size();
+                            .put("name", input.get("name").textValue().replace("INPUT", "OUTPUT"))
+                            .put("datatype", input.get("datatype").textValue());
+                    output.set("shape", input.get("shape"));
+                    JsonNode binarySize = input.path("parameters").path("binary_data_size");
+                    if (tensors != null && !binarySize.isMissingNode()) {
+                        // echoed as it came: its raw bytes follow the header in the same order
+                        output.putObject("parameters").set("binary_data_size", binarySize);
+                    } else {
+                        output.set("data", input.get("data"));
+                        elements += input.get("data").size();
+                    }
                 }
-                submit(reply, words("x ".repeat(Math.max(1, elements))), 1, false,
-                        new OnFinish(() -> reply.json(HttpResponseStatus.OK, result)));
+                submit(reply, words("x ".repeat(Math.max(1, elements))), 1, false, new OnFinish(() -> {
+                    if (tensors == null) {
+                        reply.json(HttpResponseStatus.OK, result);
+                    } else {
+                        reply.binary(result, tensors);
+                    }
+                }));
             }
             default -> reply.json(HttpResponseStatus.NOT_FOUND, JSON.createObjectNode().put("error", "unknown path"));
         }
@@ -422,12 +474,14 @@ public final class SimulatedBackend implements AutoCloseable {
         return words(text.toString());
     }
 
+    /** A string, content parts' text, or token ids, each id a word. */
     private static String promptText(JsonNode content) {
         if (!content.isArray()) {
-            return content.asText("");
+            return content.isNumber() ? content.asText() : content.textValue() != null ? content.textValue() : "";
         }
         StringBuilder text = new StringBuilder();
-        content.forEach(part -> text.append(part.isTextual() ? part.asText() : part.path("text").asText()).append(' '));
+        content.forEach(part -> text.append(part.isObject() ? part.path("text").asText() : promptText(part))
+                .append(' '));
         return text.toString();
     }
 
@@ -453,12 +507,16 @@ public final class SimulatedBackend implements AutoCloseable {
         }
     }
 
-    private static final class BadRequest extends RuntimeException {
+    /** A request answered with an error before any work: its status and vLLM's name for the error. */
+    private static final class Rejected extends RuntimeException {
         final HttpResponseStatus status;
+        final String type;
 
-        BadRequest(HttpResponseStatus status, String message) {
-            super(message);
+        Rejected(HttpResponseStatus status, String type, String message) {
+            // no stack trace: an answer to a client, not a bug, and cheap when a benchmark sends many
+            super(message, null, false, false);
             this.status = status;
+            this.type = type;
         }
     }
 

@@ -120,7 +120,8 @@ class StreamingTest {
                 + "\n        - setBody:\n            constant: oops\n");
 
         HttpResponse<String> response = ilb.post("/v1/chat/completions",
-                "{\"model\":\"m\",\"stream\":true,\"max_tokens\":100000,\"messages\":[{\"role\":\"user\",\"content\":\"go on\"}]}");
+                "{\"model\":\"m\",\"stream\":true,\"max_tokens\":100000,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.body()).contains("\"code\":\"internal_error\"");
