@@ -53,7 +53,8 @@ final class IlbProcess {
         deleteRecursively(kafka);
         int[] ports = freePorts(2);
         SystemUnderTest ilb = start(policy, capacity, fleet, settings, dir, List.of("-Dilb.batch.enabled=true",
-                "-Dilb.kafka.embedded.port=" + ports[0], "-Dilb.kafka.embedded.controllerPort=" + ports[1],
+                "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
+                "-Dilb.kafka.embedded.controllerPort=" + ports[1],
                 "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true);
         return new WithBatch(ilb, "127.0.0.1:" + ports[0]);
     }
@@ -77,7 +78,8 @@ final class IlbProcess {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java,
                 "-cp", settings.repo().resolve("target/classes") + ":" + settings.ilbClasspath(),
-                "-Dilb.demo.fleet=false",
+                // production's profile: no demo (IlbProcess names the fleet, the broker and no tenant)
+                "-Dcamel.main.profile=prod",
                 "-Dilb.auth.enabled=false",
                 "-Dilb.http.host=127.0.0.1",
                 "-Dilb.http.port=" + port,

@@ -48,6 +48,8 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public class IlbConfiguration implements CamelConfiguration {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IlbConfiguration.class);
+
     @PropertyInject(value = "ilb.eventLoopThreads")
     private int eventLoopThreads;
     @PropertyInject(value = "ilb.demo.fleet")
@@ -138,6 +140,17 @@ public class IlbConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("ilbEventLoops", eventLoops);
         ApiKeys apiKeys = ApiKeys.fromProperties(context.getPropertiesComponent());
+        if (apiKeys.enabled() && apiKeys.isEmpty()) {
+            throw new IllegalStateException("No tenant is configured and authentication is on: nobody could use ilb."
+                    + " Set ilb.tenants and ilb.tenant.<name>.apiKeys (or run the demo: camel.main.profile=dev)");
+        }
+        if ("dev".equals(context.getCamelContextExtension().getProfile())) {
+            LOG.info("Profile dev, a demo: its tenant, simulated fleet, embedded Kafka broker and first console admin"
+                    + " (application-dev.properties). -Dcamel.main.profile=prod has none of them");
+            // Camel's dev profile records every exchange's route history, which the properties cannot turn off in
+            // Camel 4.17: ilb measures its requests itself, and the demo should be as fast as production
+            context.setMessageHistory(false);
+        }
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);

@@ -62,6 +62,16 @@ public final class ApiKeys implements Processor {
         return new ApiKeys(enabled, byKeyHash);
     }
 
+    /** Whether requests must carry a tenant's key ({@code ilb.auth.enabled}). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Whether no tenant has a key. */
+    public boolean isEmpty() {
+        return byKeyHash.isEmpty();
+    }
+
     /** The Kafka topics tenants have of their own for their batch results. */
     public Set<String> batchResultsTopics() {
         Set<String> topics = new java.util.TreeSet<>();

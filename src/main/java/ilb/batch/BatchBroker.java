@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which Kafka the batch routes use: the cluster in {@code camel.component.kafka.brokers}, or, when none is set, an
- * {@link EmbeddedKafka} broker started here (on {@code ilb.kafka.embedded.port}), so that ilb's run command works on
- * a machine with nothing else running. Either way the batch topics are created if missing.
+ * Which Kafka the batch routes use: the cluster in {@code camel.component.kafka.brokers}, or, when none is set and
+ * {@code ilb.kafka.embedded} is (the dev profile), an {@link EmbeddedKafka} broker started here (on
+ * {@code ilb.kafka.embedded.port}), so that ilb's run command works on a machine with nothing else running. With
+ * neither, batch is off. Either way the batch topics are created if missing.
  */
 public final class BatchBroker {
 
@@ -23,7 +24,8 @@ public final class BatchBroker {
 
     /**
      * @param apiKeys the tenants, whose own results topics are created too
-     * @return the brokers' bootstrap servers, or null when batch jobs are off because the embedded one did not start
+     * @return the brokers' bootstrap servers, or null when batch jobs are off: no cluster is set and no embedded broker
+     *         allowed, or the embedded one did not start
      */
     public static String connect(CamelContext context, ApiKeys apiKeys) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -33,6 +35,12 @@ public final class BatchBroker {
                 properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
         String[] tenantResults = apiKeys.batchResultsTopics().toArray(String[]::new);
+        if (brokers.isEmpty() && !Boolean.parseBoolean(properties.resolveProperty("ilb.kafka.embedded").orElse("false"))) {
+            properties.addOverrideProperty("ilb.batch.enabled", "false");
+            LOG.info("Batch jobs over Kafka are off: set camel.component.kafka.brokers to the cluster's brokers to turn"
+                    + " them on");
+            return null;
+        }
         if (brokers.isEmpty()) {
             EmbeddedKafka broker = new EmbeddedKafka(
                     Integer.parseInt(properties.resolveProperty("ilb.kafka.embedded.port").orElseThrow()),
