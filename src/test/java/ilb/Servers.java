@@ -6,7 +6,7 @@ import java.util.List;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 
-/** What a test starts (simulated backends, the appliance), closed in reverse order. */
+/** What a test starts (simulated and raw backends, the appliance), closed in reverse order. */
 public final class Servers implements AutoCloseable {
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -21,6 +21,13 @@ public final class Servers implements AutoCloseable {
     /** A fast simulated backend serving model {@code m}. */
     public SimulatedBackend fastBackend() {
         return backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
+    }
+
+    /** A backend on a plain socket that answers as the test says ({@link RawBackend}). */
+    public RawBackend raw(RawBackend.Answer answer) {
+        RawBackend server = RawBackend.start(answer);
+        started.add(server);
+        return server;
     }
 
     public Appliance ilb(String routes, String... properties) {

@@ -29,6 +29,7 @@ public class BackendComponent extends DefaultComponent {
     private int maxResponseBytes = 64 << 20;
     private int capacity = 64;
     private String timeout = "120s";
+    private String deadline = "10m";
     private String connectTimeout = "2s";
     private String healthInterval = "2s";
     private String metricsInterval = "200ms";
@@ -53,6 +54,7 @@ public class BackendComponent extends DefaultComponent {
         BackendEndpoint endpoint = new BackendEndpoint(uri, this, remaining);
         endpoint.setCapacity(capacity);
         endpoint.setTimeout(timeout);
+        endpoint.setDeadline(deadline);
         endpoint.setConnectTimeout(connectTimeout);
         endpoint.setHealthInterval(healthInterval);
         endpoint.setMetricsInterval(metricsInterval);
@@ -117,6 +119,7 @@ public class BackendComponent extends DefaultComponent {
                 .build();
     }
 
+    /** The largest response ilb takes from a backend (not a stream); a larger one is answered 502. */
     public void setMaxResponseBytes(int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
     }
@@ -126,8 +129,17 @@ public class BackendComponent extends DefaultComponent {
         this.capacity = capacity;
     }
 
+    /** Default longest a backend may stay silent: before its response, or between streamed chunks. */
     public void setTimeout(String timeout) {
         this.timeout = timeout;
+    }
+
+    /**
+     * Default longest a response that is not a stream may take, from sending to its last byte: a server that
+     * trickles it a byte at a time is never silent, yet too slow. Streams are bound by {@code timeout} alone.
+     */
+    public void setDeadline(String deadline) {
+        this.deadline = deadline;
     }
 
     public void setConnectTimeout(String connectTimeout) {

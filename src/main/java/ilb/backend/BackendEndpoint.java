@@ -25,6 +25,7 @@ public class BackendEndpoint extends DefaultEndpoint {
     private String zone = "";
     private String hardware = "";
     private String timeout;
+    private String deadline;
     private String connectTimeout;
     private String healthInterval;
     private String metricsInterval;
@@ -56,8 +57,8 @@ public class BackendEndpoint extends DefaultEndpoint {
         }
         BackendSettings settings = new BackendSettings(id, URI.create(url), tier,
                 weight > 0 ? weight : getComponent().weightOf(hardware), capacity, healthPath, metricsPath, zone,
-                hardware, Durations.millis(timeout), Durations.millis(connectTimeout), Durations.millis(healthInterval),
-                Durations.millis(metricsInterval), apiKey);
+                hardware, Durations.millis(timeout), Durations.millis(deadline), Durations.millis(connectTimeout),
+                Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey);
         backend = getComponent().backend(settings);
         if (!healthPath.isEmpty()) {
             healthCheck = new HealthCheck(backend, getComponent().client());
@@ -131,6 +132,11 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     public void setTimeout(String timeout) {
         this.timeout = timeout;
+    }
+
+    /** The longest a response that is not a stream may take in all; {@code timeout} bounds silence. */
+    public void setDeadline(String deadline) {
+        this.deadline = deadline;
     }
 
     public void setConnectTimeout(String connectTimeout) {

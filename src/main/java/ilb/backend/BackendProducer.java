@@ -1,5 +1,6 @@
 package ilb.backend;
 
+import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceRequest;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -30,8 +31,10 @@ final class BackendProducer extends DefaultAsyncProducer {
             return true;
         }
         BackendSettings settings = getEndpoint().backend().settings();
+        TimeLimits limits = TimeLimits.of(settings, exchange.getProperty(ExchangeProperties.DEADLINE_NANOS, Long.class),
+                System.nanoTime());
         getEndpoint().getComponent().client().send(settings, request.method(), request.path(), request.headers(),
-                request.body(), settings.timeoutMillis(), request.clientGone(), response -> {
+                request.body(), limits, request.clientGone(), response -> {
                     exchange.getMessage().setBody(response);
                     callback.done(false);
                 });

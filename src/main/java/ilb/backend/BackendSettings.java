@@ -17,14 +17,16 @@ import java.net.URI;
  * @param zone                 where it runs (e.g. an availability zone)
  * @param hardware             what it runs on (e.g. {@code a100}, {@code cpu})
  * @param timeoutMillis        the longest the server may stay silent: before its response, or between streamed chunks
+ * @param deadlineMillis       the longest a response that is not a stream may take, from sending to its last byte
+ *                             (a server that trickles it is not silent, but too slow); streams are bound by silence
  * @param connectTimeoutMillis the longest a connection may take to open
  * @param healthIntervalMillis time between two health checks
  * @param metricsIntervalMillis time between two scrapes of the metrics path; 0 for none
  * @param apiKey               sent to the server as a bearer token, if it wants one
  */
 public record BackendSettings(String id, URI url, int tier, int weight, int capacity, String healthPath,
-        String metricsPath, String zone, String hardware, long timeoutMillis, long connectTimeoutMillis,
-        long healthIntervalMillis, long metricsIntervalMillis, String apiKey) {
+        String metricsPath, String zone, String hardware, long timeoutMillis, long deadlineMillis,
+        long connectTimeoutMillis, long healthIntervalMillis, long metricsIntervalMillis, String apiKey) {
 
     public BackendSettings {
         if (url == null || url.getHost() == null || !"http".equals(url.getScheme())) {
@@ -33,12 +35,16 @@ public record BackendSettings(String id, URI url, int tier, int weight, int capa
         if (weight < 1 || capacity < 1 || tier < 0) {
             throw new IllegalArgumentException("backend " + id + ": weight and capacity must be >= 1, tier >= 0");
         }
+        if (timeoutMillis < 1 || deadlineMillis < 1) {
+            throw new IllegalArgumentException("backend " + id + ": timeout and deadline must be longer than 0");
+        }
     }
 
     /** The same settings with another weight. */
     public BackendSettings withWeight(int newWeight) {
         return new BackendSettings(id, url, tier, newWeight, capacity, healthPath, metricsPath, zone, hardware,
-                timeoutMillis, connectTimeoutMillis, healthIntervalMillis, metricsIntervalMillis, apiKey);
+                timeoutMillis, deadlineMillis, connectTimeoutMillis, healthIntervalMillis, metricsIntervalMillis,
+                apiKey);
     }
 
     public String host() {

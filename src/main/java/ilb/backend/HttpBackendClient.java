@@ -28,6 +28,7 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -101,13 +102,14 @@ public final class HttpBackendClient implements AutoCloseable {
 
     /**
      * Sends one request to the backend. {@code done} gets exactly one {@link HttpReply}, {@link BackendStream}
-     * or {@link BackendFailure}, on a Netty thread. If {@code clientGone} completes before the response has come,
-     * the backend connection is closed (a model server then stops generating) and the call fails as
-     * {@link BackendFailure.Kind#CLIENT_GONE}.
+     * or {@link BackendFailure}, on a Netty thread, or at once on this one if the request cannot be sent as written
+     * ({@link BackendFailure.Kind#REQUEST}). If {@code clientGone} completes before the response has come, the
+     * backend connection is closed (a model server then stops generating) and the call fails as
+     * {@link BackendFailure.Kind#CLIENT_GONE}. A call out of time fails as {@link BackendFailure.Kind#TIMEOUT}.
      */
     public void send(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
-            long timeoutMillis, Future<?> clientGone, Consumer<InferenceMessage> done) {
-        Call call = new Call(backend, method, path, headers, body, timeoutMillis, clientGone, done);
+            TimeLimits limits, Future<?> clientGone, Consumer<InferenceMessage> done) {
+        Call call = new Call(backend, method, path, headers, body, limits, clientGone, done);
         if (clientGone != null) {
             clientGone.addListener(call);
         }
@@ -176,7 +178,8 @@ public final class HttpBackendClient implements AutoCloseable {
         private final String path;
         private final Map<String, String> requestHeaders;
         private final byte[] requestBody;
-        private final long timeoutNanos;
+        private final TimeLimits limits;
+        private final long sentNanos = System.nanoTime();
         private final Future<?> clientGone;
         private final Consumer<InferenceMessage> done;
         private SimpleChannelPool pool;
@@ -199,13 +202,13 @@ public final class HttpBackendClient implements AutoCloseable {
         private BackendStream stream;
 
         Call(BackendSettings backend, String method, String path, Map<String, String> headers, byte[] body,
-                long timeoutMillis, Future<?> clientGone, Consumer<InferenceMessage> done) {
+                TimeLimits limits, Future<?> clientGone, Consumer<InferenceMessage> done) {
             this.backend = backend;
             this.method = method;
             this.path = path;
             this.requestHeaders = headers;
             this.requestBody = body;
-            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            this.limits = limits;
             this.clientGone = clientGone;
             this.done = done;
         }
@@ -226,23 +229,33 @@ public final class HttpBackendClient implements AutoCloseable {
         }
 
         void start() {
+            FullHttpRequest request;
+            try {
+                // before taking a connection: a request that cannot be written never takes or breaks one
+                request = request();
+            } catch (RuntimeException e) {
+                complete(new BackendFailure(BackendFailure.Kind.REQUEST, String.valueOf(e.getMessage())));
+                return;
+            }
             pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), currentLoop()));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
+                    request.release();
                     Throwable cause = acquired.cause();
                     complete(new BackendFailure(BackendFailure.Kind.CONNECT, cause instanceof ConnectException
                             ? "connection refused" : String.valueOf(cause.getMessage())));
                     return;
                 }
                 Channel ch = acquired.getNow();
-                ch.eventLoop().execute(() -> begin(ch));
+                ch.eventLoop().execute(() -> begin(ch, request));
             });
         }
 
-        private void begin(Channel ch) {
+        private void begin(Channel ch, FullHttpRequest request) {
             channel = ch;
             finished = false;
             if (clientGone != null && clientGone.isDone()) {
+                request.release();
                 complete(new BackendFailure(BackendFailure.Kind.CLIENT_GONE, "the client went away"));
                 finish(true);
                 return;
@@ -250,10 +263,17 @@ public final class HttpBackendClient implements AutoCloseable {
             reused = ch.attr(IDLE_SINCE).get() != null;
             ch.attr(CALL).set(this);
             lastActivity = System.nanoTime();
-            timer = ch.eventLoop().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
-            ch.writeAndFlush(request()).addListener(written -> {
+            timer = ch.eventLoop().schedule(this::onTimer, limits.leftNanos(lastActivity, lastActivity, false),
+                    TimeUnit.NANOSECONDS);
+            ch.writeAndFlush(request).addListener(written -> {
                 // only if this connection still carries the call: a close may have handled it already
-                if (!written.isSuccess() && channel == ch && !finished) {
+                if (written.isSuccess() || channel != ch || finished) {
+                    return;
+                }
+                if (written.cause() instanceof EncoderException refused) {
+                    // the request is at fault, not the connection
+                    abandon(new BackendFailure(BackendFailure.Kind.REQUEST, String.valueOf(refused.getMessage())));
+                } else {
                     lost("could not send the request: " + written.cause().getMessage());
                 }
             });
@@ -319,8 +339,8 @@ public final class HttpBackendClient implements AutoCloseable {
                     stream.push(data.retain());
                 }
             } else if (body.readableBytes() + data.readableBytes() > maxResponseBytes) {
-                abandon(new BackendFailure(BackendFailure.Kind.PROTOCOL,
-                        "response larger than " + maxResponseBytes + " bytes"));
+                abandon(new BackendFailure(BackendFailure.Kind.RESPONSE_TOO_LARGE, "the backend's response is larger "
+                        + "than ilb takes (" + maxResponseBytes + " bytes, camel.component.backend.maxResponseBytes)"));
                 return;
             } else if (data.isReadable()) {
                 body.addComponent(true, data.retain());
@@ -350,15 +370,19 @@ public final class HttpBackendClient implements AutoCloseable {
             if (finished) {
                 return;
             }
+            long now = System.nanoTime();
             // a client that reads slowly pauses the backend: that silence is not the backend's
-            long silent = paused ? 0 : System.nanoTime() - lastActivity;
-            if (silent < timeoutNanos) {
-                timer = channel.eventLoop().schedule(this::onTimer, timeoutNanos - silent, TimeUnit.NANOSECONDS);
+            long left = limits.leftNanos(now, paused ? now : lastActivity, streaming);
+            long timeoutMillis = TimeUnit.NANOSECONDS.toMillis(limits.timeoutNanos());
+            if (left > 0) {
+                timer = channel.eventLoop().schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
             } else if (!completed) {
-                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT,
-                        "no response within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT, limits.pastDeadline(now, streaming)
+                        ? "the response was not complete by its deadline, "
+                                + TimeUnit.NANOSECONDS.toMillis(now - sentNanos) + " ms after sending"
+                        : "no response within " + timeoutMillis + " ms"));
             } else if (stream != null) {
-                stream.fail("backend silent for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms mid-stream");
+                stream.fail("backend silent for " + timeoutMillis + " ms mid-stream");
                 finish(false);
             }
         }

@@ -42,7 +42,10 @@ public final class Lease {
         backend.failed(reason);
     }
 
-    /** Neither success nor failure (the backend was merely full, or the client left): the breaker forgets the call. */
+    /**
+     * Neither success nor failure (the backend was merely full, the client left, or ilb refused the request or the
+     * response): the breaker forgets the call.
+     */
     public void ignored() {
         backend.breaker().releasePermission();
     }

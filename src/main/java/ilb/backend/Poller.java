@@ -41,7 +41,9 @@ abstract class Poller {
         starting();
         BackendSettings settings = backend.settings();
         try {
-            client.send(settings, "GET", path(settings), Map.of(), new byte[0], timeoutMillis(settings), null,
+            // a poll is over within its timeout, whatever the server does
+            client.send(settings, "GET", path(settings), Map.of(), new byte[0],
+                    TimeLimits.within(timeoutMillis(settings), System.nanoTime()), null,
                     result -> {
                         try {
                             answered(result);

@@ -462,8 +462,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 return;
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
+            judge(lease, response);
             if (response instanceof BackendStream stream) {
-                lease.succeeded();
                 stream.whenDone(normally -> lease.release());
                 // the HTTP entry relays the stream before the exchange completes; if nothing did, end it there
                 exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
@@ -473,52 +473,20 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     }
                 });
                 finish(stream);
-            } else if (response instanceof HttpReply reply) {
-                onReply(lease, reply);
-            } else if (response instanceof BackendFailure failure
-                    && failure.kind() == BackendFailure.Kind.CLIENT_GONE) {
-                // nobody is left to answer, and the backend is not to blame
-                lease.ignored();
-                lease.release();
-                finish(failure);
-            } else if (response instanceof BackendFailure failure) {
-                lease.failed(failure.message());
-                lease.release();
-                switch (failure.kind()) {
-                    case CONNECT -> {
-                        lease.backend().markDown(failure.message());
-                        retry(failure);
-                    }
-                    case RESET -> retry(failure);
-                    default -> finish(failure);
-                }
-            } else {
-                lease.ignored();
-                lease.release();
-                finish(response);
+                return;
             }
-        }
-
-        private void onReply(Lease lease, HttpReply reply) {
-            int status = reply.status();
-            if (status == 429) {
-                lease.ignored();
+            // before its place is given back, so that no request waiting for one takes this backend meanwhile
+            if (response instanceof HttpReply reply && reply.status() == 429) {
                 // a second when it does not say: a fair guess, and never no wait at all
                 lease.backend().coolFor(Math.max(1000, reply.retryAfterMillis(1000)));
-                lease.release();
-                retry(reply);
-            } else if (status == 502 || status == 503 || status == 504) {
-                lease.failed("HTTP " + status);
-                lease.release();
-                retry(reply);
-            } else if (status >= 500) {
-                lease.failed("HTTP " + status);
-                lease.release();
-                finish(reply);
+            } else if (response instanceof BackendFailure failure && failure.kind() == BackendFailure.Kind.CONNECT) {
+                lease.backend().markDown(failure.message());
+            }
+            lease.release();
+            if (worthRetrying(response)) {
+                retry(response);
             } else {
-                lease.succeeded();
-                lease.release();
-                finish(reply);
+                finish(response);
             }
         }
 
@@ -543,13 +511,38 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
     }
 
+    /** Counts the attempt for or against its backend, or neither ({@link Blame}). */
+    private static void judge(Lease lease, InferenceMessage response) {
+        switch (Blame.of(response)) {
+            case SERVED -> lease.succeeded();
+            case BACKEND -> lease.failed(response instanceof BackendFailure failure ? failure.message()
+                    : "HTTP " + ((HttpReply) response).status());
+            case EXCUSED -> lease.ignored();
+        }
+    }
+
+    /**
+     * Whether another backend may do better: it was full (429), unavailable (502, 503, 504), unreachable, or broke
+     * the connection before answering. A timeout is not retried: the backend may still be working on it.
+     */
+    private static boolean worthRetrying(InferenceMessage response) {
+        if (response instanceof HttpReply reply) {
+            int status = reply.status();
+            return status == 429 || status == 502 || status == 503 || status == 504;
+        }
+        return response instanceof BackendFailure failure
+                && (failure.kind() == BackendFailure.Kind.CONNECT || failure.kind() == BackendFailure.Kind.RESET);
+    }
+
     private static ApiError toApiError(BackendFailure failure) {
         return switch (failure.kind()) {
             case CONNECT -> ApiError.unavailable("no_healthy_backend", "no backend could be reached: "
                     + failure.message(), 1);
             case TIMEOUT -> ApiError.gatewayTimeout("the backend did not answer in time: " + failure.message());
             case CLIENT_GONE -> new ApiError(499, "client_closed", "client_closed", failure.message(), 0);
-            default -> ApiError.badGateway("the backend failed: " + failure.message());
+            case REQUEST -> ApiError.badRequest("the request could not be sent to the backend: " + failure.message());
+            case RESPONSE_TOO_LARGE -> ApiError.responseTooLarge(failure.message());
+            case RESET, PROTOCOL -> ApiError.badGateway("the backend failed: " + failure.message());
         };
     }
 }

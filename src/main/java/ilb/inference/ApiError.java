@@ -38,6 +38,11 @@ public record ApiError(int status, String type, String code, String message, int
         return new ApiError(502, "server_error", "backend_error", message, 0);
     }
 
+    /** A backend's response too large for ilb: not retried elsewhere, where it would be as large. */
+    public static ApiError responseTooLarge(String message) {
+        return new ApiError(502, "server_error", "response_too_large", message, 0);
+    }
+
     public static ApiError gatewayTimeout(String message) {
         return new ApiError(504, "timeout", "backend_timeout", message, 0);
     }

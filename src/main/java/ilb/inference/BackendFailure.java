@@ -11,11 +11,18 @@ public record BackendFailure(Kind kind, String message) implements InferenceMess
         CONNECT,
         /** The connection broke before the first byte of the response. */
         RESET,
-        /** No (first byte of the) response within the backend's timeout. */
+        /**
+         * The backend stayed silent past its {@code timeout}, or a response that is not a stream was not all in by
+         * its {@code deadline}.
+         */
         TIMEOUT,
-        /** The backend answered something that is not usable HTTP, or too much of it. */
+        /** The backend answered something that is not usable HTTP. */
         PROTOCOL,
         /** The client went away first; the backend call was stopped. */
-        CLIENT_GONE
+        CLIENT_GONE,
+        /** The request could not be sent as written (e.g. a path HTTP cannot carry): nothing reached the backend. */
+        REQUEST,
+        /** The response was larger than ilb takes ({@code maxResponseBytes}): ilb's limit, not the backend's fault. */
+        RESPONSE_TOO_LARGE
     }
 }

@@ -129,7 +129,15 @@ public final class RequestMeters implements RequestObserver {
                 case TIMEOUT -> "timeout";
                 case PROTOCOL -> "protocol_error";
                 case CLIENT_GONE -> "client_gone";
+                // what ilb refused, apart from what backends answered or did wrong
+                case REQUEST -> "invalid_request";
+                case RESPONSE_TOO_LARGE -> "response_too_large";
             };
+        }
+        if (response instanceof ApiError error
+                && (error.code().equals("invalid_request") || error.code().equals("response_too_large"))) {
+            // the client's answer to those two: named as the attempt's outcome is
+            return error.code();
         }
         int status = response instanceof HttpReply reply ? reply.status()
                 : response instanceof ApiError error ? error.status() : 500;

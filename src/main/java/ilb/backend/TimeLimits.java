@@ -1,0 +1,47 @@
+package ilb.backend;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How long a backend call may take: the server may stay silent for {@code timeoutNanos} (before its response, or
+ * between streamed chunks), and a response that is not a stream must be all in by {@code deadlineNanos} (a
+ * {@link System#nanoTime()}). A stream is bound by silence alone: a long generation is fine while tokens keep coming.
+ */
+public record TimeLimits(long timeoutNanos, long deadlineNanos) {
+
+    /**
+     * A request's limits at a backend, from {@code nowNanos}: the backend's timeout, and its deadline unless the
+     * request has an earlier one of its own.
+     *
+     * @param requestDeadlineNanos the request's own deadline, or null for none
+     */
+    public static TimeLimits of(BackendSettings settings, Long requestDeadlineNanos, long nowNanos) {
+        long deadline = nowNanos + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMillis());
+        if (requestDeadlineNanos != null && requestDeadlineNanos - deadline < 0) {
+            deadline = requestDeadlineNanos;
+        }
+        return new TimeLimits(TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis()), deadline);
+    }
+
+    /** Limits for a call that must be over, whatever it is, within {@code millis} from {@code nowNanos}. */
+    public static TimeLimits within(long millis, long nowNanos) {
+        long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        return new TimeLimits(nanos, nowNanos + nanos);
+    }
+
+    /**
+     * Nanoseconds the call has left at {@code nowNanos}; none (0 or less) once it is out of time.
+     *
+     * @param quietSinceNanos when the server last sent anything, or {@code nowNanos} while the client holds it back
+     * @param streaming       whether the response is known to be a stream
+     */
+    public long leftNanos(long nowNanos, long quietSinceNanos, boolean streaming) {
+        long beforeSilence = timeoutNanos - (nowNanos - quietSinceNanos);
+        return streaming ? beforeSilence : Math.min(beforeSilence, deadlineNanos - nowNanos);
+    }
+
+    /** Whether what ran out was the deadline, rather than the server's silence. */
+    public boolean pastDeadline(long nowNanos, boolean streaming) {
+        return !streaming && deadlineNanos - nowNanos <= 0;
+    }
+}

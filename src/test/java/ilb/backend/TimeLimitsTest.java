@@ -1,0 +1,61 @@
+package ilb.backend;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Silence bounds every call; a deadline bounds a whole response that is not a stream, the earlier one if two. */
+class TimeLimitsTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final long NOW = 1_000 * SECOND;
+
+    /** timeout 30 s, deadline 10 s from NOW */
+    private final TimeLimits limits = new TimeLimits(30 * SECOND, NOW + 10 * SECOND);
+
+    @Test
+    void aTrickleRunsOutAtItsDeadlineThoughNeverSilent() {
+        long later = NOW + 10 * SECOND;
+        assertThat(limits.leftNanos(later, later, false)).isZero();
+        assertThat(limits.pastDeadline(later, false)).isTrue();
+    }
+
+    @Test
+    void silenceRunsOutBeforeADistantDeadline() {
+        TimeLimits patient = new TimeLimits(2 * SECOND, NOW + 600 * SECOND);
+        assertThat(patient.leftNanos(NOW + 2 * SECOND, NOW, false)).isZero();
+        assertThat(patient.pastDeadline(NOW + 2 * SECOND, false)).isFalse();
+    }
+
+    @Test
+    void aStreamIsBoundBySilenceAlone() {
+        long pastDeadline = NOW + 60 * SECOND;
+        assertThat(limits.leftNanos(pastDeadline, pastDeadline - SECOND, true)).isEqualTo(29 * SECOND);
+        assertThat(limits.pastDeadline(pastDeadline, true)).isFalse();
+    }
+
+    @Test
+    void whatIsLeftIsTheNearerLimit() {
+        assertThat(limits.leftNanos(NOW + SECOND, NOW + SECOND, false)).isEqualTo(9 * SECOND);
+        assertThat(limits.leftNanos(NOW + 5 * SECOND, NOW - 20 * SECOND, false)).isEqualTo(5 * SECOND);
+    }
+
+    @Test
+    void theRequestsOwnDeadlineCountsWhenEarlier() {
+        BackendSettings settings = Backends.backend("b", 1, 1).settings(); // deadline 1 s
+        assertThat(TimeLimits.of(settings, NOW + SECOND / 2, NOW).deadlineNanos()).isEqualTo(NOW + SECOND / 2);
+        assertThat(TimeLimits.of(settings, NOW + 5 * SECOND, NOW).deadlineNanos()).isEqualTo(NOW + SECOND);
+        assertThat(TimeLimits.of(settings, null, NOW).deadlineNanos()).isEqualTo(NOW + SECOND);
+    }
+
+    @Test
+    void deadlinesCompareAcrossTheClocksWrap() {
+        long nearWrap = Long.MAX_VALUE - SECOND / 2;
+        BackendSettings settings = Backends.backend("b", 1, 1).settings();
+        // the backend's deadline, a second on, has wrapped to a negative value: still the later of the two
+        assertThat(TimeLimits.of(settings, nearWrap + SECOND / 4, nearWrap).deadlineNanos())
+                .isEqualTo(nearWrap + SECOND / 4);
+    }
+}
