@@ -22,8 +22,9 @@ import static ilb.PoolRoute.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A request that cannot be sent upstream as written is answered 400 at once, is not tried elsewhere, and costs its
- * backends nothing: no breaker error, no step towards ejection, not marked down.
+ * A request that could not be sent upstream as written (a version with a space) is answered 400 at once, from its
+ * path alone, and costs its backends nothing: no breaker error, no step towards ejection, not marked down.
+ * (UnwritableRequestTest shows the backend client itself failing such a request at once.)
  */
 class RequestAtFaultTest {
 
@@ -53,10 +54,10 @@ class RequestAtFaultTest {
                     .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(INFER)).build());
             outcomes.add(response.statusCode() + " attempts=" + attempts(response));
-            assertThat(response.body()).contains("could not be sent");
+            assertThat(response.body()).contains("single path segments");
         }
 
-        assertThat(counts(outcomes)).containsExactly(Map.entry("400 attempts=1", (long) requests));
+        assertThat(counts(outcomes)).containsExactly(Map.entry("400 attempts=0", (long) requests));
         assertThat(a.inferenceRequests() + b.inferenceRequests()).isZero();
         for (String id : List.of("a", "b")) {
             Backend backend = ilb.backend(id);
