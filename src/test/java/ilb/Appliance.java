@@ -77,6 +77,10 @@ public final class Appliance implements AutoCloseable {
             main.addOverrideProperty("ilb.console.enabled", "false");
             for (String property : properties) {
                 int eq = property.indexOf('=');
+                if (property.startsWith("camel.main.profile=")) {
+                    // chosen before the properties files are read, so not an override
+                    main.configure().setProfile(property.substring(eq + 1));
+                }
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));
             }
             main.start();

@@ -60,8 +60,8 @@ public record RequestPath(List<String> segments) {
 
     /**
      * Whether a model name or version may be put into a backend's request path as one segment: not empty, not too
-     * long, not {@code .}, and none of {@code / \ % ? #}, {@code ..}, whitespace or control characters (which would change the
-     * path, or the request line, that the backend reads).
+     * long, not {@code .}, and none of {@code / \ % ? #}, {@code ..}, whitespace or control characters (which would
+     * change the path, or the request line, that the backend reads).
      */
     public static boolean isSafeName(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_CHARS || name.equals(".")
