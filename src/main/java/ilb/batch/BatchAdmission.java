@@ -72,7 +72,7 @@ public final class BatchAdmission implements Processor {
             try {
                 body = admit(exchange, record, line);
             } catch (RuntimeException e) {
-                // e.g. a url with a broken %-escape: the job cannot be done, and saying why is enough
+                // whatever else a line may break on: the job cannot be done, and saying why is enough
                 body = ApiError.badRequest("The job could not be read: " + e.getMessage());
             }
         }
@@ -86,12 +86,19 @@ public final class BatchAdmission implements Processor {
         if (!line.path("custom_id").isTextual() || line.get("custom_id").asText().isEmpty()) {
             return ApiError.badRequest("'custom_id' is missing or not a string.");
         }
+        if (line.get("custom_id").asText().length() > RecordBounds.CUSTOM_ID_CHARS) {
+            // its result and dead letter echo it, and must fit in a Kafka record
+            return ApiError.badRequest("'custom_id' is longer than " + RecordBounds.CUSTOM_ID_CHARS + " characters.");
+        }
         String method = line.path("method").asText("");
         if (!method.equals("POST")) {
             return ApiError.badRequest("'method' must be \"POST\", not " + line.path("method") + ".");
         }
         if (!line.path("url").isTextual()) {
             return ApiError.badRequest("'url' is missing or not a string.");
+        }
+        if (!BatchUrl.accepted(line.get("url").asText())) {
+            return ApiError.badRequest(BatchUrl.ACCEPTED + ", not \"" + line.get("url").asText() + "\".");
         }
         if (!line.path("body").isObject()) {
             return ApiError.badRequest("'body' is missing or not a JSON object.");
