@@ -281,8 +281,9 @@ public final class BatchIntake implements Processor {
             if (unfinished > 0 && timeUp) {
                 runsCutShort.incrementAndGet();
                 // the consumer polls again from the last commit: the jobs not done are offered again
-                throw new IllegalStateException(unfinished + " batch jobs found no spare capacity within "
-                        + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s; they are polled again");
+                throw new IllegalStateException(unfinished + " batch jobs were not done within "
+                        + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s (no spare capacity, or Kafka refusing"
+                        + " their outcome); they are polled again");
             }
             if (unfinished > 0 && suspended && !context.isStopping()) {
                 // the rest of the poll is dropped, and polled again from the last commit when the route resumes
