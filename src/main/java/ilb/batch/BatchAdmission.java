@@ -18,12 +18,12 @@ import org.apache.camel.Processor;
 
 /**
  * The first step of a batch job's route: reads its OpenAI Batch API input line
- * ({@code {"custom_id", "method", "url", "body"}}) and admits it as the HTTP entry admits a request: the tenant by
- * the record's {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version
- * ({@link HttpApi}). The body becomes an {@link InferenceRequest} of {@link Priority#BATCH} (or interactive, when
- * the record's {@code ilb-priority} header says {@code interactive} and its tenant may ask that), or the
- * {@link ApiError} that says why the job
- * cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
+ * ({@code {"custom_id", "method", "url", "body"}}; a custom_id of at most {@value RecordBounds#CUSTOM_ID_CHARS}
+ * characters, a url exactly one of the API's inference paths: {@link BatchUrl}) and admits it as the HTTP entry
+ * admits a request: the tenant by the record's {@code authorization} header ({@link ApiKeys}), the model by its
+ * name or alias and version ({@link HttpApi}). The body becomes an {@link InferenceRequest} of
+ * {@link Priority#BATCH} (or interactive, when the record's {@code ilb-priority} header says {@code interactive} and
+ * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
  * admitted: the line is not read, nor the tenant's rate spent, twice.
  */
 public final class BatchAdmission implements Processor {
