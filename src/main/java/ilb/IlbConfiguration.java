@@ -104,6 +104,12 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchDeferMillis;
     @PropertyInject(value = "ilb.batch.maxRunMillis")
     private long batchMaxRunMillis;
+    @PropertyInject(value = "ilb.batch.jobTimeoutMillis", defaultValue = "300000")
+    private long batchJobTimeoutMillis;
+    @PropertyInject(value = "ilb.batch.maxPollIntervalMs", defaultValue = "600000")
+    private long batchMaxPollIntervalMs;
+    @PropertyInject(value = "ilb.batch.deliveryTimeoutMs", defaultValue = "120000")
+    private long batchDeliveryTimeoutMs;
     @PropertyInject(value = "ilb.console.enabled")
     private boolean consoleEnabled;
 
@@ -179,7 +185,8 @@ public class IlbConfiguration implements CamelConfiguration {
 
         // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
         BatchIntake intake = new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
-                batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis));
+                batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis,
+                batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs));
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));

@@ -18,12 +18,12 @@ import org.apache.camel.Processor;
 
 /**
  * The first step of a batch job's route: reads its OpenAI Batch API input line
- * ({@code {"custom_id", "method", "url", "body"}}) and admits it as the HTTP entry admits a request: the tenant by
- * the record's {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version
- * ({@link HttpApi}). The body becomes an {@link InferenceRequest} of {@link Priority#BATCH} (or interactive, when
- * the record's {@code ilb-priority} header says {@code interactive} and its tenant may ask that), or the
- * {@link ApiError} that says why the job
- * cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
+ * ({@code {"custom_id", "method", "url", "body"}}; a custom_id of at most {@value RecordBounds#CUSTOM_ID_CHARS}
+ * characters, a url exactly one of the API's inference paths: {@link BatchUrl}) and admits it as the HTTP entry
+ * admits a request: the tenant by the record's {@code authorization} header ({@link ApiKeys}), the model by its
+ * name or alias and version ({@link HttpApi}). The body becomes an {@link InferenceRequest} of
+ * {@link Priority#BATCH} (or interactive, when the record's {@code ilb-priority} header says {@code interactive} and
+ * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
  * admitted: the line is not read, nor the tenant's rate spent, twice.
  */
 public final class BatchAdmission implements Processor {
@@ -72,7 +72,7 @@ public final class BatchAdmission implements Processor {
             try {
                 body = admit(exchange, record, line);
             } catch (RuntimeException e) {
-                // e.g. a url with a broken %-escape: the job cannot be done, and saying why is enough
+                // whatever else a line may break on: the job cannot be done, and saying why is enough
                 body = ApiError.badRequest("The job could not be read: " + e.getMessage());
             }
         }
@@ -86,12 +86,19 @@ public final class BatchAdmission implements Processor {
         if (!line.path("custom_id").isTextual() || line.get("custom_id").asText().isEmpty()) {
             return ApiError.badRequest("'custom_id' is missing or not a string.");
         }
+        if (line.get("custom_id").asText().length() > RecordBounds.CUSTOM_ID_CHARS) {
+            // its result and dead letter echo it, and must fit in a Kafka record
+            return ApiError.badRequest("'custom_id' is longer than " + RecordBounds.CUSTOM_ID_CHARS + " characters.");
+        }
         String method = line.path("method").asText("");
         if (!method.equals("POST")) {
             return ApiError.badRequest("'method' must be \"POST\", not " + line.path("method") + ".");
         }
         if (!line.path("url").isTextual()) {
             return ApiError.badRequest("'url' is missing or not a string.");
+        }
+        if (!BatchUrl.accepted(line.get("url").asText())) {
+            return ApiError.badRequest(BatchUrl.ACCEPTED + ", not \"" + line.get("url").asText() + "\".");
         }
         if (!line.path("body").isObject()) {
             return ApiError.badRequest("'body' is missing or not a JSON object.");

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import ilb.inference.ApiError;
+import ilb.inference.ExchangeProperties;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * made from it too, as the Kafka consumer requires. A poll whose jobs cannot all be done within {@code maxRunMillis}
  * (no spare capacity for that long) ends early: done ones are committed, and the consumer rejoins its group and
  * polls the rest again, going on where it left them (their attempts, done or not) rather than staying away from its
- * group past {@code maxPollIntervalMs}.
+ * group past {@code maxPollIntervalMs}. Each try of a job has a deadline ({@link JobDeadline}), so that the poll's
+ * last jobs end in time too, however slowly their backend answers.
  */
 public final class BatchIntake implements Processor {
 
@@ -59,6 +61,7 @@ public final class BatchIntake implements Processor {
     private final long retryBackoffMillis;
     private final long deferMillis;
     private final long maxRunNanos;
+    private final JobDeadline deadline;
     private final AimdLimit limit;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong results = new AtomicLong();
@@ -66,19 +69,30 @@ public final class BatchIntake implements Processor {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deferrals = new AtomicLong();
     private final AtomicLong runsCutShort = new AtomicLong();
+    private final AtomicLong deadLettersRefused = new AtomicLong();
     /** What polls cut short knew of their jobs, for the next poll of them. */
     private final CarriedOver carriedOver = new CarriedOver();
     private volatile AsyncProducer jobs;
     private volatile ExecutorService dispatcher;
     private volatile boolean producingFails;
+    private volatile boolean refusingDeadLetters;
 
-    /** How the intake paces and retries jobs; {@code ilb.batch.*} properties. */
+    /**
+     * How the intake paces, retries and bounds jobs; {@code ilb.batch.*} properties. {@code maxPollIntervalMillis}
+     * and {@code deliveryTimeoutMillis} are the Kafka consumer's and producer's of routes/batch.yaml.
+     */
     public record Settings(int maxInFlight, int maxAttempts, long retryBackoffMillis, long deferMillis,
-            long maxRunMillis) {
+            long maxRunMillis, long jobTimeoutMillis, long maxPollIntervalMillis, long deliveryTimeoutMillis) {
         public Settings {
-            if (maxInFlight < 1 || maxAttempts < 1 || maxRunMillis < 1000) {
+            if (maxInFlight < 1 || maxAttempts < 1 || maxRunMillis < 1000 || jobTimeoutMillis < 1000) {
                 throw new IllegalArgumentException("ilb.batch.maxInFlight and maxAttempts must be at least 1, and"
-                        + " maxRunMillis at least 1000");
+                        + " maxRunMillis and jobTimeoutMillis at least 1000");
+            }
+            // a job started at the end of a poll's run must still have time for its backend
+            if (maxPollIntervalMillis - deliveryTimeoutMillis - JobDeadline.MARGIN_MILLIS < maxRunMillis + 1000) {
+                throw new IllegalArgumentException("ilb.batch.maxPollIntervalMs (" + maxPollIntervalMillis
+                        + ") must exceed maxRunMillis (" + maxRunMillis + ") + deliveryTimeoutMs ("
+                        + deliveryTimeoutMillis + ") + " + (JobDeadline.MARGIN_MILLIS + 1000) + " ms");
             }
         }
     }
@@ -91,6 +105,8 @@ public final class BatchIntake implements Processor {
         this.retryBackoffMillis = settings.retryBackoffMillis();
         this.deferMillis = settings.deferMillis();
         this.maxRunNanos = TimeUnit.MILLISECONDS.toNanos(settings.maxRunMillis());
+        this.deadline = JobDeadline.of(settings.jobTimeoutMillis(), settings.maxPollIntervalMillis(),
+                settings.deliveryTimeoutMillis());
         this.limit = new AimdLimit(Math.min(4, settings.maxInFlight()), settings.maxInFlight(),
                 TimeUnit.MILLISECONDS.toNanos(100));
     }
@@ -126,6 +142,11 @@ public final class BatchIntake implements Processor {
     /** Polls whose jobs did not all find spare capacity within maxRunMillis, and were polled again. */
     public long runsCutShort() {
         return runsCutShort.get();
+    }
+
+    /** Dead letters Kafka refused (e.g. over the topic's max.message.bytes): their jobs are held, not committed. */
+    public long deadLettersRefused() {
+        return deadLettersRefused.get();
     }
 
     @Override
@@ -260,8 +281,9 @@ public final class BatchIntake implements Processor {
             if (unfinished > 0 && timeUp) {
                 runsCutShort.incrementAndGet();
                 // the consumer polls again from the last commit: the jobs not done are offered again
-                throw new IllegalStateException(unfinished + " batch jobs found no spare capacity within "
-                        + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s; they are polled again");
+                throw new IllegalStateException(unfinished + " batch jobs were not done within "
+                        + TimeUnit.NANOSECONDS.toSeconds(maxRunNanos) + " s (no spare capacity, or Kafka refusing"
+                        + " their outcome); they are polled again");
             }
             if (unfinished > 0 && suspended && !context.isStopping()) {
                 // the rest of the poll is dropped, and polled again from the last commit when the route resumes
@@ -288,6 +310,7 @@ public final class BatchIntake implements Processor {
             AsyncProducer route = jobs();
             Exchange attempt = new DefaultExchange(context);
             attempt.getMessage().setBody(job.record);
+            attempt.setProperty(ExchangeProperties.DEADLINE_NANOS, deadline.at(System.nanoTime(), startNanos));
             job.attempt = attempt;
             running++;
             inFlight.incrementAndGet();
@@ -319,7 +342,7 @@ public final class BatchIntake implements Processor {
                 failure = new IllegalStateException("the job route ended without an outcome");
             }
             if (failure != null && kind != null) {
-                onSendFailed(job, kind, failure, now);
+                onSendFailed(job, kind, attempt, failure, now);
                 return;
             }
             if (producingFails) {
@@ -347,6 +370,9 @@ public final class BatchIntake implements Processor {
                     (kind == BatchOutcome.Kind.RESULT ? results : deadLetters).incrementAndGet();
                     if (kind == BatchOutcome.Kind.RESULT) {
                         limit.onDone();
+                    } else if (refusingDeadLetters) {
+                        refusingDeadLetters = false;
+                        LOG.info("Batch dead letters reach Kafka again");
                     }
                     tracker.done(job.partition, job.entry);
                     unfinished--;
@@ -368,31 +394,40 @@ public final class BatchIntake implements Processor {
         }
 
         /**
-         * Its outcome did not reach Kafka. A record Kafka can never take (too large, not serializable) is
-         * dead-lettered instead if it was a result, and logged if it was a dead letter: nothing else can be done
-         * with it. Anything else (the broker away, not authorized, the producer broken) holds the job, and the
-         * partition behind it, until Kafka takes its outcome: the job is done again, waiting longer each time.
+         * Its outcome did not reach Kafka. A result Kafka can never take (too large, not serializable) is
+         * dead-lettered instead. Anything else holds the job, and its partition's commit before it, until Kafka
+         * takes its outcome, waiting longer each time: a dead letter is written again as it was (Kafka may refuse it
+         * until an operator raises the topic's max.message.bytes), a result is done again (the broker away, not
+         * authorized, the producer broken).
          */
-        private void onSendFailed(Job job, BatchOutcome.Kind kind, Exception failure, long now) {
-            if (!refusedForGood(failure)) {
+        private void onSendFailed(Job job, BatchOutcome.Kind kind, Exchange attempt, Exception failure, long now) {
+            boolean refused = refusedForGood(failure);
+            if (kind == BatchOutcome.Kind.RESULT && refused) {
+                job.record = job.record.givingUp(new ApiError(500, "server_error", "result_not_written",
+                        "Kafka refused the job's result: " + failure.getMessage(), 0));
+                retryAt(job, now);
+                return;
+            }
+            if (kind == BatchOutcome.Kind.DEAD_LETTER) {
+                job.record = job.record.givingUp(attempt.getProperty(BatchOutcome.DEAD_LETTER, ApiError.class));
+            }
+            if (kind == BatchOutcome.Kind.DEAD_LETTER && refused) {
+                deadLettersRefused.incrementAndGet();
+                if (!refusingDeadLetters) {
+                    refusingDeadLetters = true;
+                    LOG.warn("Kafka refuses the dead letter of batch job {} ({}); the job is held, its partition not"
+                            + " committed past it, and its dead letter written again until the topic takes it",
+                            job.record.source(), failure.getMessage());
+                }
+            } else {
                 if (!producingFails) {
                     producingFails = true;
                     LOG.warn("A batch job's outcome did not reach Kafka ({}); jobs are done again until it does",
                             failure.getMessage());
                 }
                 limit.onBackoff(now);
-                retryAt(job, now + sendBackoffNanos(job));
-            } else if (kind == BatchOutcome.Kind.RESULT) {
-                job.record = job.record.givingUp(new ApiError(500, "server_error", "result_not_written",
-                        "Kafka refused the job's result: " + failure.getMessage(), 0));
-                retryAt(job, now);
-            } else {
-                LOG.error("Batch job {} could not be dead-lettered, Kafka refused it ({}); it is skipped",
-                        job.record.source(), failure.getMessage());
-                deadLetters.incrementAndGet();
-                tracker.done(job.partition, job.entry);
-                unfinished--;
             }
+            retryAt(job, now + sendBackoffNanos(job));
         }
 
         private long sendBackoffNanos(Job job) {

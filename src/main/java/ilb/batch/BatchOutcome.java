@@ -22,8 +22,9 @@ import org.apache.camel.component.kafka.KafkaConstants;
  * <ul>
  * <li>A backend's answer (any status but 429, 502, 503, 504) is the job's result: an OpenAI Batch API output line
  * for {@code ilb.results} (or the tenant's own results topic), keyed by {@code custom_id}.</li>
- * <li>A job ilb cannot do (not JSON, unknown model, no key, retries exhausted) becomes a dead-letter record for
- * {@code ilb.requests.dlq}: the reason in its value and in its headers, with the line as it came.</li>
+ * <li>A job ilb cannot do (not JSON, unknown model, no key, retries exhausted, an answer over ilb's size cap)
+ * becomes a dead-letter record for {@code ilb.requests.dlq}: the reason in its value and in its headers, with the
+ * line as it came.</li>
  * <li>A job that may still succeed later (backends failing or overloaded) is tried again by {@link BatchIntake}:
  * {@link Kind#RETRY} counts as an attempt, {@link Kind#DEFER} (no spare capacity, the tenant's rate) does not.</li>
  * </ul>
@@ -34,12 +35,12 @@ public final class BatchOutcome implements Processor {
     public static final String KIND = "ilb.batch.outcome";
     /** Exchange property: for {@link Kind#RETRY} and {@link Kind#DEFER}, the least wait before the next try (ms). */
     public static final String RETRY_AFTER_MILLIS = "ilb.batch.retryAfterMillis";
+    /** Exchange property: for {@link Kind#DEAD_LETTER}, the {@link ApiError} it says, to write it again if need be. */
+    public static final String DEAD_LETTER = "ilb.batch.deadLetter";
 
     public enum Kind { RESULT, DEAD_LETTER, RETRY, DEFER }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A dead letter keeps this much of its line, so that it stays well below Kafka's record size limit. */
-    private static final int MAX_LINE_CHARS = 64 * 1024;
 
     private final String deadLetterTopic;
     private final int maxAttempts;
@@ -55,7 +56,10 @@ public final class BatchOutcome implements Processor {
         BatchJob job = exchange.getProperty(BatchAdmission.JOB, BatchJob.class);
         InferenceMessage response = exchange.getMessage().getBody(InferenceMessage.class);
         String backend = exchange.getProperty(ExchangeProperties.BACKEND, String.class);
-        if (response instanceof HttpReply reply && !retryable(reply.status())) {
+        if (job.record().giveUp() != null) {
+            // given up on by the intake: dead-lettered whatever its error, never tried again
+            deadLetter(exchange, job, job.record().giveUp().code(), job.record().giveUp().message());
+        } else if (response instanceof HttpReply reply && !retryable(reply.status())) {
             result(exchange, job, reply, backend);
         } else if (response instanceof HttpReply reply) {
             again(exchange, job, Kind.RETRY, "HTTP " + reply.status() + " from backend " + backend, "backend_error",
@@ -65,6 +69,9 @@ public final class BatchOutcome implements Processor {
             again(exchange, job, Kind.DEFER, error.message(), error.code(), 0);
         } else if (response instanceof ApiError error && error.code().equals("rate_limit_exceeded")) {
             again(exchange, job, Kind.DEFER, error.message(), error.code(), error.retryAfterSeconds() * 1000L);
+        } else if (response instanceof ApiError error && error.code().equals("response_too_large")) {
+            // the backend's answer was over ilb's size cap: it would be as large next time
+            deadLetter(exchange, job, error.code(), error.message());
         } else if (response instanceof ApiError error && retryable(error.status())) {
             again(exchange, job, Kind.RETRY, error.message(), error.code(), error.retryAfterSeconds() * 1000L);
         } else if (response instanceof ApiError error) {
@@ -131,28 +138,38 @@ public final class BatchOutcome implements Processor {
         return JSON.getNodeFactory().textNode(new String(body, StandardCharsets.UTF_8));
     }
 
-    /** {@code {"custom_id", "error": {"code", "message"}, "attempts", "source", "line"}}, reason also in headers. */
+    /**
+     * {@code {"custom_id", "error": {"code", "message"}, "attempts", "source", "line"}}, reason also in headers. Each
+     * field is bounded ({@link RecordBounds}), so that a job however large still has a dead letter Kafka takes.
+     */
     private void deadLetter(Exchange exchange, BatchJob job, String code, String reason) throws IOException {
+        String customId = RecordBounds.cut(job.customId(), RecordBounds.CUSTOM_ID_CHARS);
+        String message = RecordBounds.message(reason);
+        String source = RecordBounds.cut(job.record().source(), RecordBounds.MESSAGE_CHARS);
         ObjectNode record = JSON.createObjectNode();
-        record.put("custom_id", job.customId());
-        record.putObject("error").put("code", code).put("message", reason);
+        record.put("custom_id", customId);
+        if (customId != null && customId.length() < job.customId().length()) {
+            record.put("custom_id_truncated", true);
+        }
+        record.putObject("error").put("code", code).put("message", message);
         record.put("attempts", job.record().attempt());
-        record.put("source", job.record().source());
+        record.put("source", source);
         String line = new String(job.record().line(), StandardCharsets.UTF_8);
-        record.put("line", line.length() > MAX_LINE_CHARS ? line.substring(0, MAX_LINE_CHARS) : line);
-        if (line.length() > MAX_LINE_CHARS) {
+        record.put("line", RecordBounds.cut(line, RecordBounds.LINE_CHARS));
+        if (line.length() > RecordBounds.LINE_CHARS) {
             record.put("line_truncated", true);
         }
         exchange.setProperty(KIND, Kind.DEAD_LETTER);
-        var message = exchange.getMessage();
-        message.setBody(JSON.writeValueAsBytes(record));
-        message.setHeader(KafkaConstants.OVERRIDE_TOPIC, deadLetterTopic);
-        if (job.customId() != null) {
-            message.setHeader(KafkaConstants.KEY, job.customId());
+        exchange.setProperty(DEAD_LETTER, new ApiError(500, "server_error", code, message, 0));
+        var out = exchange.getMessage();
+        out.setBody(JSON.writeValueAsBytes(record));
+        out.setHeader(KafkaConstants.OVERRIDE_TOPIC, deadLetterTopic);
+        if (customId != null) {
+            out.setHeader(KafkaConstants.KEY, customId);
         }
-        message.setHeader("ilb-error-code", code);
-        message.setHeader("ilb-error", reason);
-        message.setHeader("ilb-attempts", String.valueOf(job.record().attempt()));
-        message.setHeader("ilb-source", job.record().source());
+        out.setHeader("ilb-error-code", code);
+        out.setHeader("ilb-error", message);
+        out.setHeader("ilb-attempts", String.valueOf(job.record().attempt()));
+        out.setHeader("ilb-source", source);
     }
 }

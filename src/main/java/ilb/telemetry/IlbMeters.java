@@ -104,6 +104,9 @@ public final class IlbMeters {
         counter(registry, "ilb.batch.retries", "tries of failed batch jobs made again", intake, BatchIntake::retries);
         counter(registry, "ilb.batch.deferrals", "batch jobs turned away for want of spare capacity", intake,
                 BatchIntake::deferrals);
+        counter(registry, "ilb.batch.dead.letters.refused", "dead letters Kafka refused (e.g. over the topic's"
+                + " max.message.bytes): their jobs are held, not committed, and written again", intake,
+                BatchIntake::deadLettersRefused);
         Gauge.builder("ilb.batch.in.flight", intake, BatchIntake::inFlight)
                 .description("batch jobs running now").register(registry);
         Gauge.builder("ilb.batch.concurrency.limit", intake, BatchIntake::limit)

@@ -78,15 +78,67 @@ class BatchOutcomeTest {
         assertThat(record.get("line").asText()).isEqualTo("{\"custom_id\":\"job-1\"}");
     }
 
+    @Test
+    void anAnswerOverIlbsSizeCapIsADeadLetterNotARetry() {
+        Exchange dead = process(new ApiError(502, "server_error", "response_too_large", "over 16 MiB", 0), 1);
+        assertThat(dead.getProperty(BatchOutcome.KIND)).isEqualTo(BatchOutcome.Kind.DEAD_LETTER);
+        assertThat(dead.getMessage().getHeader("ilb-error-code")).isEqualTo("response_too_large");
+    }
+
+    @Test
+    void aJobGivenUpOnIsDeadLetteredWhateverItsErrorAndTheDeadLetterKeptToWriteAgain() {
+        ApiError given = new ApiError(503, "server_error", "retries_exhausted", "gave up", 0);
+        BatchRecord record = new BatchRecord("{}".getBytes(StandardCharsets.UTF_8), "job-1", null, null, "jobs/0@41", 8,
+                null, given);
+        Exchange dead = process(record, "job-1", given);
+        assertThat(dead.getProperty(BatchOutcome.KIND)).isEqualTo(BatchOutcome.Kind.DEAD_LETTER);
+        assertThat(dead.getProperty(BatchOutcome.DEAD_LETTER, ApiError.class))
+                .extracting(ApiError::code, ApiError::message).containsExactly("retries_exhausted", "gave up");
+    }
+
+    /** A job as large as Kafka takes, every field at its worst, still has a dead letter far below 1 MiB. */
+    @Test
+    void aDeadLetterIsBoundedHoweverLargeItsJob() throws Exception {
+        String huge = "\u0001".repeat(900_000);
+        String line = "{\"custom_id\":\"" + huge + "\"}";
+        BatchRecord record = new BatchRecord(line.getBytes(StandardCharsets.UTF_8), huge, null, null,
+                "jobs/0@41", 1, null, null);
+        Exchange dead = process(record, huge, ApiError.notFound("model_not_found", "The model `" + huge
+                + "` does not exist."));
+        var message = dead.getMessage();
+        byte[] value = message.getBody(byte[].class);
+        long headerBytes = message.getHeaders().values().stream()
+                .mapToLong(v -> String.valueOf(v).getBytes(StandardCharsets.UTF_8).length).sum();
+        assertThat(value.length + headerBytes).isLessThan(512 * 1024);
+        assertThat(message.getHeader(KafkaConstants.KEY, String.class)).hasSize(512);
+        assertThat(message.getHeader("ilb-error", String.class)).hasSizeLessThan(2100).endsWith("[...]");
+        JsonNode deadLetter = JSON.readTree(value);
+        assertThat(deadLetter.get("custom_id").asText()).isEqualTo(huge.substring(0, 512));
+        assertThat(deadLetter.get("custom_id_truncated").asBoolean()).isTrue();
+        assertThat(deadLetter.get("line").asText()).hasSize(64 * 1024);
+        assertThat(deadLetter.get("line_truncated").asBoolean()).isTrue();
+        assertThat(deadLetter.at("/error/message").asText()).startsWith("The model `\u0001").hasSizeLessThan(2100);
+    }
+
+    @Test
+    void aCutNeverSplitsACharacter() {
+        String emoji = "\uD83D\uDE00";
+        assertThat(RecordBounds.cut("a" + emoji, 2)).isEqualTo("a");
+        assertThat(RecordBounds.cut("a" + emoji, 3)).isEqualTo("a" + emoji);
+    }
+
     private BatchOutcome.Kind kind(InferenceMessage response, int attempt) {
         return process(response, attempt).getProperty(BatchOutcome.KIND, BatchOutcome.Kind.class);
     }
 
     private Exchange process(InferenceMessage response, int attempt) {
+        return process(new BatchRecord("{\"custom_id\":\"job-1\"}".getBytes(StandardCharsets.UTF_8), "job-1",
+                null, null, "jobs/0@41", attempt, null, null), "job-1", response);
+    }
+
+    private Exchange process(BatchRecord record, String customId, InferenceMessage response) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        BatchRecord record = new BatchRecord("{\"custom_id\":\"job-1\"}".getBytes(StandardCharsets.UTF_8), "job-1",
-                null, null, "jobs/0@41", attempt, null, null);
-        exchange.setProperty(BatchAdmission.JOB, new BatchJob("job-1", record));
+        exchange.setProperty(BatchAdmission.JOB, new BatchJob(customId, record));
         exchange.setProperty(ExchangeProperties.BACKEND, "gpu-0");
         exchange.getMessage().setBody(response);
         try {

@@ -47,7 +47,7 @@ class DeadLetterTest {
                         .collect(Collectors.toMap(ConsumerRecord::key, Function.identity()));
             }
             assertThat(dead).containsOnlyKeys("poison", "unknown-model", "no-key", "streamed", "bad-url");
-            assertThat(header(dead.get("bad-url"), "ilb-error")).startsWith("The job could not be read");
+            assertThat(header(dead.get("bad-url"), "ilb-error")).startsWith("'url' must be /v1/chat/completions");
             assertThat(reason(dead.get("poison"))).isEqualTo("invalid_request");
             assertThat(header(dead.get("poison"), "ilb-error")).startsWith("The line is not valid JSON");
             assertThat(reason(dead.get("unknown-model"))).isEqualTo("model_not_found");

@@ -44,12 +44,17 @@ final class TestKafka {
 
     /** Fresh topics and group for one test; the jobs topic has {@code partitions} partitions. */
     static Topics topics(int partitions) {
+        return topics(partitions, Map.of());
+    }
+
+    /** The same, with topic configs for the dead-letter topic (e.g. a small {@code max.message.bytes}). */
+    static Topics topics(int partitions, Map<String, String> dlqConfigs) {
         String run = "t" + RUNS.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
         Topics topics = new Topics("jobs." + run, "results." + run, "dlq." + run, "ilb." + run);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
             List<String> names = List.of(topics.requests(), topics.results(), topics.dlq());
             admin.createTopics(List.of(new NewTopic(topics.requests(), partitions, (short) 1),
-                    new NewTopic(topics.results(), partitions, (short) 1), new NewTopic(topics.dlq(), 1, (short) 1)))
+                    new NewTopic(topics.results(), partitions, (short) 1), new NewTopic(topics.dlq(), 1, (short) 1).configs(dlqConfigs)))
                     .all().get();
             // a producer that writes before every partition has its leader gets NOT_LEADER, and an idempotent
             // one may then see its first batch refused as out of order: wait for the leaders
