@@ -104,11 +104,11 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchDeferMillis;
     @PropertyInject(value = "ilb.batch.maxRunMillis")
     private long batchMaxRunMillis;
-    @PropertyInject(value = "ilb.batch.jobTimeoutMillis", defaultValue = "300000")
+    @PropertyInject(value = "ilb.batch.jobTimeoutMillis")
     private long batchJobTimeoutMillis;
-    @PropertyInject(value = "ilb.batch.maxPollIntervalMs", defaultValue = "600000")
+    @PropertyInject(value = "ilb.batch.maxPollIntervalMs")
     private long batchMaxPollIntervalMs;
-    @PropertyInject(value = "ilb.batch.deliveryTimeoutMs", defaultValue = "120000")
+    @PropertyInject(value = "ilb.batch.deliveryTimeoutMs")
     private long batchDeliveryTimeoutMs;
     @PropertyInject(value = "ilb.console.enabled")
     private boolean consoleEnabled;

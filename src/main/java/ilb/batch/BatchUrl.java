@@ -2,6 +2,8 @@ package ilb.batch;
 
 import java.util.Set;
 
+import ilb.protocols.RequestPath;
+
 /**
  * Which {@code url} a batch job may name: exactly one of the API's inference paths, as written. A batch url is not
  * percent-encoded, so nothing is decoded and a {@code %} is refused rather than read: what is accepted here is what
@@ -32,24 +34,9 @@ final class BatchUrl {
         String between = url.substring(KSERVE.length(), url.length() - INFER.length());
         int versions = between.indexOf(VERSIONS);
         if (versions < 0) {
-            return safeSegment(between);
+            return RequestPath.isSafeName(between);
         }
-        return safeSegment(between.substring(0, versions))
-                && safeSegment(between.substring(versions + VERSIONS.length()));
-    }
-
-    /** One path segment that every server reads as itself: nothing a path, a query or a decoder would act on. */
-    private static boolean safeSegment(String segment) {
-        if (segment.isEmpty() || segment.equals(".") || segment.contains("..")) {
-            return false;
-        }
-        for (int i = 0; i < segment.length(); i++) {
-            char c = segment.charAt(i);
-            // printable ASCII only: no whitespace, control or non-ASCII character reaches a request line
-            if (c <= ' ' || c >= 0x7f || "/?#%\\;".indexOf(c) >= 0) {
-                return false;
-            }
-        }
-        return true;
+        return RequestPath.isSafeName(between.substring(0, versions))
+                && RequestPath.isSafeName(between.substring(versions + VERSIONS.length()));
     }
 }

@@ -59,9 +59,9 @@ public record RequestPath(List<String> segments) {
     }
 
     /**
-     * Whether a model name or version may be put into a backend's request path as one segment: not empty, not too
-     * long, not {@code .}, and none of {@code / \ % ? #}, {@code ..}, whitespace or control characters (which would
-     * change the path, or the request line, that the backend reads).
+     * Whether a model name or version may be put into a backend's request path as one segment, as it is: not empty,
+     * at most 256 characters, not {@code .}, no {@code ..}, and only printable ASCII other than {@code / \ % ? # ;}
+     * (nothing that a path, a query, a decoder or the request line would read as something else).
      */
     public static boolean isSafeName(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_CHARS || name.equals(".")
@@ -70,8 +70,7 @@ public record RequestPath(List<String> segments) {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c) || c == '/'
-                    || c == '\\' || c == '%' || c == '?' || c == '#') {
+            if (c <= ' ' || c >= 0x7f || "/\\%?#;".indexOf(c) >= 0) {
                 return false;
             }
         }

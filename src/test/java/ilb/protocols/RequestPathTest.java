@@ -46,14 +46,14 @@ class RequestPathTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"resnet50", "llama-3.1-8b", "1", "v2_final", "1+2", "名前"})
+    @ValueSource(strings = {"resnet50", "llama-3.1-8b", "1", "v2_final", "1+2", "org:model@v1"})
     void safeNames(String name) {
         assertThat(RequestPath.isSafeName(name)).isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "..", "a..b", "a/b", "a\\b", "a%2Fb", "a?b", "a#b", "a b", "a\tb", "a\u0000",
-        "a\u007f", "a\u2028b"})
+        "a\u007f", "a\u2028b", "名前", "a;b"})
     void unsafeNames(String name) {
         assertThat(RequestPath.isSafeName(name)).isFalse();
     }
