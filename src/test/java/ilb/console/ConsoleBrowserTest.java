@@ -36,6 +36,7 @@ class ConsoleBrowserTest {
     private SimulatedBackend a;
     private Appliance ilb;
     private String consoleUrl;
+    private String origin;
 
     @BeforeAll
     void startIlbWithTheConsole() throws Exception {
@@ -52,6 +53,7 @@ class ConsoleBrowserTest {
                 "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + port,
                 "ilb.console.users=" + users.path());
         consoleUrl = "http://127.0.0.1:" + port + "/hawtio/";
+        origin = JolokiaClient.originOf(consoleUrl);
     }
 
     @AfterAll
@@ -91,10 +93,10 @@ class ConsoleBrowserTest {
 
     @Test
     void jolokiaAnswersNoOneWhoIsNotLoggedIn() {
-        JolokiaClient anonymous = JolokiaClient.anonymous(consoleUrl + "jolokia");
+        JolokiaClient anonymous = JolokiaClient.anonymous(consoleUrl + "jolokia").from(origin);
         assertThat(anonymous.send(JolokiaClient.request("read", "ilb:type=Backend,name=b").put("attribute", "State"))
                 .statusCode()).isIn(401, 403);
-        JolokiaClient wrongPassword = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, VIEWER_PASSWORD);
+        JolokiaClient wrongPassword = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, VIEWER_PASSWORD).from(origin);
         assertThat(wrongPassword.send(JolokiaClient.request("exec", "ilb:type=Backend,name=b")
                 .put("operation", "drain()")).statusCode()).isIn(401, 403);
         assertThat(ilb.backend("b").isDrained()).isFalse();
@@ -102,7 +104,7 @@ class ConsoleBrowserTest {
 
     @Test
     void anAdminRunsIlbsOperationsButNotTheJvms() {
-        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD);
+        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD).from(origin);
 
         assertThat(admin.read("ilb:type=Backend,name=b", "Health").path("status").asInt()).isEqualTo(200);
         assertThat(admin.exec("ilb:type=Backend,name=b", "checkHealthNow()").path("status").asInt()).isEqualTo(200);
@@ -123,7 +125,7 @@ class ConsoleBrowserTest {
 
     @Test
     void aViewerReadsButChangesNothing() {
-        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD);
+        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD).from(origin);
 
         assertThat(viewer.read("ilb:type=Backend,name=b", "State").path("status").asInt()).isEqualTo(200);
         assertThat(viewer.exec("ilb:type=Backend,name=b", "drain()").path("status").asInt()).isEqualTo(403);
