@@ -11,6 +11,7 @@ import java.util.Base64;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -66,7 +67,7 @@ final class JolokiaClient {
         return answer(send(request("write", mbean).put("attribute", attribute).putPOJO("value", value)));
     }
 
-    HttpResponse<String> send(ObjectNode request) {
+    HttpResponse<String> send(JsonNode request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
         if (authorization != null) {
@@ -83,6 +84,15 @@ final class JolokiaClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Several requests in one POST, as Jolokia takes them. */
+    static ArrayNode bulk(ObjectNode... requests) {
+        ArrayNode bulk = JSON.createArrayNode();
+        for (ObjectNode request : requests) {
+            bulk.add(request);
+        }
+        return bulk;
     }
 
     static ObjectNode request(String type, String mbean) {
