@@ -16,6 +16,7 @@ import ilb.balancer.BalancerSettings;
 import ilb.balancer.PoolListener;
 import ilb.console.ConsoleSettings;
 import ilb.console.HawtioConsole;
+import ilb.console.ManagementJolokia;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.HttpEdge;
@@ -166,6 +167,8 @@ public class IlbConfiguration implements CamelConfiguration {
                 Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi);
         registry.bind("httpEdge", edge);
         IlbMeters.edge(ilbMeters, edge);
+        // /observe/jolokia on the management port: Camel's Jolokia, refusing proxy requests and web pages
+        registry.bind("jolokia", new ManagementJolokia());
 
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,

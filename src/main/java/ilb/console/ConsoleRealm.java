@@ -1,6 +1,5 @@
 package ilb.console;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import javax.security.auth.login.AppConfigurationEntry;
@@ -8,7 +7,7 @@ import javax.security.auth.login.Configuration;
 
 /**
  * The JAAS realm Hawtio logs users in with ({@code hawtio.realm}): the users file, through
- * {@link UsersFileLoginModule}. Installed JVM-wide, as JAAS has it, for this realm only: every other name is
+ * {@link UsersFileLoginModule} and the realm's {@link PasswordCheck}. Installed JVM-wide, as JAAS has it, for this realm only: every other name is
  * answered by the configuration that was there before (a Kafka client's, say).
  */
 final class ConsoleRealm extends Configuration {
@@ -18,15 +17,15 @@ final class ConsoleRealm extends Configuration {
     private final Configuration previous;
     private final AppConfigurationEntry[] entries;
 
-    private ConsoleRealm(Configuration previous, Path users) {
+    private ConsoleRealm(Configuration previous, PasswordCheck passwords) {
         this.previous = previous;
         this.entries = new AppConfigurationEntry[] {new AppConfigurationEntry(UsersFileLoginModule.class.getName(),
                 AppConfigurationEntry.LoginModuleControlFlag.REQUIRED,
-                Map.of(UsersFileLoginModule.FILE_OPTION, users.toAbsolutePath().toString()))};
+                Map.of(UsersFileLoginModule.CHECK_OPTION, passwords))};
     }
 
-    static ConsoleRealm install(Path users) {
-        ConsoleRealm realm = new ConsoleRealm(current(), users);
+    static ConsoleRealm install(PasswordCheck passwords) {
+        ConsoleRealm realm = new ConsoleRealm(current(), passwords);
         Configuration.setConfiguration(realm);
         return realm;
     }

@@ -1,11 +1,16 @@
 package ilb.console;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.stream.Collectors;
 
+import jakarta.servlet.DispatcherType;
 import org.apache.camel.support.service.ServiceSupport;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -15,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * The Hawtio console in ilb's JVM, on a port of its own under {@code /hawtio}: Camel's routes (Camel plugin) and
  * ilb's backends ({@code ilb:type=Backend}, JMX plugin) with their operations. The war's own Jolokia reads the
  * platform MBean server; users log in against the users file, and what they may read and run is the Jolokia policy
- * narrowed by their role ({@link ConsoleAccess}).
+ * narrowed by their role ({@link ConsoleAccess}). Logins are limited per address and in all ({@link LoginGuard}).
  */
 public final class HawtioConsole extends ServiceSupport {
 
@@ -26,6 +31,7 @@ public final class HawtioConsole extends ServiceSupport {
     private Server server;
     private ConsoleRealm realm;
     private ConsoleAccess access;
+    private PasswordCheck passwords;
 
     public HawtioConsole(ConsoleSettings settings) {
         this.settings = settings;
@@ -62,11 +68,14 @@ public final class HawtioConsole extends ServiceSupport {
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         server.addConnector(connector);
-        server.setHandler(webApp());
+        WebAppContext webApp = webApp();
+        server.setHandler(settings.authenticationEnabled() ? new LoginGuard(PATH, new LoginThrottle(
+                settings.logins().failuresAllowed(), settings.logins().firstBackoff(),
+                settings.logins().verificationsPerSecond(), System::nanoTime), passwords, webApp) : webApp);
         server.start();
         if (settings.authenticationEnabled()) {
-            LOG.info("Console on http://{}:{}{}/ (users: {})", settings.host(), settings.port(), PATH,
-                    settings.users());
+            LOG.info("Console on http://{}:{}{}/ (users: {}; its Jolokia answers pages from {} only)", settings.host(),
+                    settings.port(), PATH, settings.users(), String.join(", ", settings.origins()));
         } else {
             LOG.warn("Console on http://{}:{}{}/ WITHOUT LOGIN (ilb.console.authenticationEnabled=false): anyone who"
                     + " reaches the port may run what {} allows. For local development only.", settings.host(),
@@ -80,7 +89,8 @@ public final class HawtioConsole extends ServiceSupport {
         if (settings.authenticationEnabled()) {
             UsersFile users = new UsersFile(settings.users());
             FirstAdmin.createIfNoUsers(users);
-            realm = ConsoleRealm.install(settings.users());
+            passwords = new PasswordCheck(users, settings.rememberVerified(), System::nanoTime);
+            realm = ConsoleRealm.install(passwords);
             System.setProperty("hawtio.realm", ConsoleRealm.NAME);
             // who may log in at all, and the principal class that carries the roles
             System.setProperty("hawtio.roles", Arrays.stream(ConsoleRole.values()).map(ConsoleRole::id)
@@ -103,9 +113,18 @@ public final class HawtioConsole extends ServiceSupport {
         // and its own Jolokia, another version than ilb's (/observe/jolokia): the war must not see ilb's classes nor
         // its service lists (META-INF/jolokia/...), which name classes that are not the war's
         webApp.getHiddenClassMatcher().add("org.jolokia.", "META-INF.jolokia.");
-        // read by the war's Jolokia: the policy file, and the restrictor that asks ConsoleAccess about the user
-        webApp.setInitParameter("policyLocation", settings.policy().toAbsolutePath().toUri().toString());
+        // read by the war's Jolokia: the policy with the console's origins, and the restrictor that asks
+        // ConsoleAccess about the user
+        Path policy = settings.workDir().resolve("jolokia-access.xml");
+        ConsolePolicy.write(settings.policy(), settings.origins(), policy);
+        webApp.setInitParameter("policyLocation", policy.toAbsolutePath().toUri().toString());
         webApp.setInitParameter("restrictorClass", "io.hawt.system.RBACRestrictor");
+        // no JSR-160 proxy: the war's Jolokia would open JMX connections (RMI, JNDI) to any host a user names
+        webApp.setInitParameter("disabledServices", "org.jolokia.service.jsr160.Jsr160RequestHandler");
+        webApp.addFilter(new FilterHolder(new NoProxyFilter()), "/jolokia/*", EnumSet.of(DispatcherType.REQUEST));
+        // the session cookie is the login: no script reads it, and no other site's request carries it
+        webApp.getSessionHandler().setHttpOnly(true);
+        webApp.getSessionHandler().setSameSite(HttpCookie.SameSite.STRICT);
         return webApp;
     }
 
@@ -123,5 +142,10 @@ public final class HawtioConsole extends ServiceSupport {
             realm.uninstall();
             realm = null;
         }
+    }
+
+    /** How many passwords the console has hashed to verify them (see {@link PasswordCheck#verifications}). */
+    long verifications() {
+        return passwords.verifications();
     }
 }

@@ -1,7 +1,6 @@
 package ilb.console;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,17 +19,18 @@ import javax.security.auth.login.LoginException;
 import javax.security.auth.spi.LoginModule;
 
 /**
- * JAAS login against the console's users file (option {@code file}): on success the subject gets a
+ * JAAS login against the console's users file, through the {@link PasswordCheck} of option {@code check}: on
+ * success the subject gets a
  * {@link UserPrincipal} and a {@link RolePrincipal} per role. Works under a plain {@code LoginContext}, which is how
  * Hawtio logs users in.
  */
 public final class UsersFileLoginModule implements LoginModule {
 
-    static final String FILE_OPTION = "file";
+    static final String CHECK_OPTION = "check";
 
     private Subject subject;
     private CallbackHandler callbacks;
-    private UsersFile users;
+    private PasswordCheck passwords;
     private ConsoleUser authenticated;
     private final List<Principal> added = new ArrayList<>();
 
@@ -39,7 +39,7 @@ public final class UsersFileLoginModule implements LoginModule {
             Map<String, ?> options) {
         this.subject = subject;
         this.callbacks = callbackHandler;
-        this.users = new UsersFile(Path.of((String) options.get(FILE_OPTION)));
+        this.passwords = (PasswordCheck) options.get(CHECK_OPTION);
     }
 
     @Override
@@ -53,13 +53,8 @@ public final class UsersFileLoginModule implements LoginModule {
         }
         char[] secret = password.getPassword() == null ? new char[0] : password.getPassword();
         try {
-            Optional<ConsoleUser> user = name.getName() == null ? Optional.empty() : users.user(name.getName());
+            Optional<ConsoleUser> user = passwords.check(name.getName(), secret);
             if (user.isEmpty()) {
-                // as slow as a wrong password, so that timing does not tell which users exist
-                PasswordHash.matches(PasswordHash.DECOY, secret);
-                throw new FailedLoginException("wrong user or password");
-            }
-            if (!user.get().hasPassword(secret)) {
                 throw new FailedLoginException("wrong user or password");
             }
             authenticated = user.get();

@@ -1,13 +1,19 @@
 package ilb.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import ilb.Appliance;
 import ilb.PoolRoute;
 import ilb.Servers;
@@ -21,7 +27,7 @@ import org.junit.jupiter.api.TestInstance;
  * The console as an operator uses it: ilb with two backends and the console on, a real headless Chromium that logs
  * in, sees the routes and the backends and drains one (src/test/browser/console.mjs); then no request reaches the
  * drained backend. And what the console's Jolokia refuses: anyone not logged in, the JVM's own operations even to an
- * admin, and any change to a viewer.
+ * admin, any change to a viewer, connections to other hosts (its JSR-160 proxy) to anyone, and other sites' pages.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleBrowserTest {
@@ -36,6 +42,7 @@ class ConsoleBrowserTest {
     private SimulatedBackend a;
     private Appliance ilb;
     private String consoleUrl;
+    private String origin;
 
     @BeforeAll
     void startIlbWithTheConsole() throws Exception {
@@ -52,6 +59,7 @@ class ConsoleBrowserTest {
                 "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + port,
                 "ilb.console.users=" + users.path());
         consoleUrl = "http://127.0.0.1:" + port + "/hawtio/";
+        origin = JolokiaClient.originOf(consoleUrl);
     }
 
     @AfterAll
@@ -91,10 +99,10 @@ class ConsoleBrowserTest {
 
     @Test
     void jolokiaAnswersNoOneWhoIsNotLoggedIn() {
-        JolokiaClient anonymous = JolokiaClient.anonymous(consoleUrl + "jolokia");
+        JolokiaClient anonymous = JolokiaClient.anonymous(consoleUrl + "jolokia").from(origin);
         assertThat(anonymous.send(JolokiaClient.request("read", "ilb:type=Backend,name=b").put("attribute", "State"))
                 .statusCode()).isIn(401, 403);
-        JolokiaClient wrongPassword = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, VIEWER_PASSWORD);
+        JolokiaClient wrongPassword = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, VIEWER_PASSWORD).from(origin);
         assertThat(wrongPassword.send(JolokiaClient.request("exec", "ilb:type=Backend,name=b")
                 .put("operation", "drain()")).statusCode()).isIn(401, 403);
         assertThat(ilb.backend("b").isDrained()).isFalse();
@@ -102,7 +110,7 @@ class ConsoleBrowserTest {
 
     @Test
     void anAdminRunsIlbsOperationsButNotTheJvms() {
-        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD);
+        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD).from(origin);
 
         assertThat(admin.read("ilb:type=Backend,name=b", "Health").path("status").asInt()).isEqualTo(200);
         assertThat(admin.exec("ilb:type=Backend,name=b", "checkHealthNow()").path("status").asInt()).isEqualTo(200);
@@ -123,11 +131,63 @@ class ConsoleBrowserTest {
 
     @Test
     void aViewerReadsButChangesNothing() {
-        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD);
+        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD).from(origin);
 
         assertThat(viewer.read("ilb:type=Backend,name=b", "State").path("status").asInt()).isEqualTo(200);
         assertThat(viewer.exec("ilb:type=Backend,name=b", "drain()").path("status").asInt()).isEqualTo(403);
         assertThat(viewer.exec("ilb:type=Backend,name=b", "changeWeight(int)", 5).path("status").asInt()).isEqualTo(403);
         assertThat(ilb.backend("b").isDrained()).isFalse();
+    }
+
+    @Test
+    void noUserMakesIlbConnectToAnotherJmxServer() throws Exception {
+        JolokiaClient admin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD).from(origin);
+        JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD).from(origin);
+        try (ServerSocket jmx = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ObjectNode proxied = JolokiaClient.request("read", "java.lang:type=Memory")
+                    .put("attribute", "HeapMemoryUsage");
+            proxied.putObject("target").put("url", "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmx.getLocalPort()
+                    + "/jmxrmi");
+            int sent = 0;
+            for (JolokiaClient user : List.of(viewer, admin)) {
+                HttpResponse<String> answer = user.send(proxied);
+                sent++;
+                assertThat(answer.statusCode()).isEqualTo(403);
+                assertThat(answer.body()).contains("proxy requests (target) are not served");
+                // nor hidden in a bulk request beside a plain read
+                HttpResponse<String> bulk = user.send(JolokiaClient.bulk(JolokiaClient.request("read",
+                        "ilb:type=Backend,name=b").put("attribute", "State"), proxied));
+                sent++;
+                assertThat(bulk.statusCode()).isEqualTo(403);
+            }
+            assertThat(sent).isEqualTo(4);
+            assertThat(viewer.read("java.lang:type=Memory", "HeapMemoryUsage").path("status").asInt()).isEqualTo(200);
+
+            // each answer came after anything the request made ilb do: a connection would be waiting by now
+            jmx.setSoTimeout(200);
+            assertThatThrownBy(jmx::accept).isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void anotherSitesPageIsRefusedAndNotToldItMayRead() {
+        JolokiaClient own = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD).from(origin);
+        HttpResponse<String> ownAnswer = own.send(JolokiaClient.request("read", "ilb:type=Backend,name=b")
+                .put("attribute", "State"));
+        assertThat(ownAnswer.statusCode()).isEqualTo(200);
+        assertThat(ownAnswer.body()).contains("\"status\":200");
+
+        JolokiaClient evil = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD)
+                .from("http://evil.example");
+        HttpResponse<String> answer = evil.send(JolokiaClient.request("exec", "ilb:type=Backend,name=b")
+                .put("operation", "drain()"));
+        assertThat(answer.headers().allValues("access-control-allow-origin")).doesNotContain("http://evil.example",
+                "*");
+        assertThat(answer.body()).contains("\"status\":403").contains("http://evil.example");
+        assertThat(ilb.backend("b").isDrained()).isFalse();
+        // strict checking: a request that says no origin at all is refused too (a script sends the console's)
+        JolokiaClient noOrigin = JolokiaClient.as(consoleUrl + "jolokia", ADMIN, ADMIN_PASSWORD);
+        assertThat(noOrigin.send(JolokiaClient.request("read", "ilb:type=Backend,name=b").put("attribute", "State"))
+                .body()).contains("\"status\":403");
     }
 }

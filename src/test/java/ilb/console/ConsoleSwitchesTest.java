@@ -21,7 +21,8 @@ class ConsoleSwitchesTest {
             servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", servers.fastBackend())),
                     "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + port,
                     "ilb.console.authenticationEnabled=false");
-            JolokiaClient anyone = JolokiaClient.anonymous("http://127.0.0.1:" + port + "/hawtio/jolokia");
+            String url = "http://127.0.0.1:" + port + "/hawtio/jolokia";
+            JolokiaClient anyone = JolokiaClient.anonymous(url).from(JolokiaClient.originOf(url));
 
             assertThat(anyone.read("ilb:type=Backend,name=a", "State").path("value").asText()).isEqualTo("AVAILABLE");
             assertThat(anyone.exec("java.lang:type=Memory", "gc()").path("status").asInt()).isEqualTo(403);

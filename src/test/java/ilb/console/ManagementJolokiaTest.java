@@ -1,27 +1,34 @@
 package ilb.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import ilb.Appliance;
 import ilb.PoolRoute;
 import ilb.Servers;
 import org.junit.jupiter.api.Test;
 
-/** /observe/jolokia on the management port, which has no login: it reads, and runs and writes nothing. */
+/**
+ * /observe/jolokia on the management port, which has no login: it reads, and runs and writes nothing; it connects to
+ * no other JMX server, and answers no web page.
+ */
 class ManagementJolokiaTest {
 
     private static final String BACKEND = "ilb:type=Backend,name=a";
+    private String url;
 
     @Test
     void readsButRunsAndWritesNothing() throws Exception {
-        int port = Appliance.freePort();
         try (Servers servers = new Servers()) {
-            Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a",
-                    servers.fastBackend())), "camel.management.enabled=true", "camel.management.host=127.0.0.1",
-                    "camel.management.port=" + port);
-            JolokiaClient jolokia = JolokiaClient.anonymous("http://127.0.0.1:" + port + "/observe/jolokia");
+            Appliance ilb = ilbWithManagementPort(servers);
+            JolokiaClient jolokia = JolokiaClient.anonymous(url);
 
             assertThat(jolokia.read("java.lang:type=Memory", "HeapMemoryUsage").path("status").asInt()).isEqualTo(200);
             assertThat(jolokia.read(BACKEND, "State").path("value").asText()).isEqualTo("AVAILABLE");
@@ -40,5 +47,50 @@ class ManagementJolokiaTest {
             assertThat(jolokia.read("java.lang:type=Runtime", "SystemProperties").path("status").asInt())
                     .isEqualTo(403);
         }
+    }
+
+    @Test
+    void connectsToNoOtherJmxServer() throws Exception {
+        try (Servers servers = new Servers();
+                ServerSocket jmx = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ilbWithManagementPort(servers);
+            JolokiaClient jolokia = JolokiaClient.anonymous(url);
+            ObjectNode proxied = JolokiaClient.request("read", "java.lang:type=Memory")
+                    .put("attribute", "HeapMemoryUsage");
+            proxied.putObject("target").put("url", "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmx.getLocalPort()
+                    + "/jmxrmi");
+
+            HttpResponse<String> answer = jolokia.send(proxied);
+            assertThat(answer.statusCode()).isEqualTo(403);
+            assertThat(answer.body()).contains("proxy requests (target) are not served");
+            assertThat(jolokia.send(JolokiaClient.bulk(JolokiaClient.request("read", BACKEND).put("attribute", "State"),
+                    proxied)).statusCode()).isEqualTo(403);
+            assertThat(jolokia.read(BACKEND, "State").path("value").asText()).isEqualTo("AVAILABLE");
+
+            // the answers came after anything the requests made ilb do: a connection would be waiting by now
+            jmx.setSoTimeout(200);
+            assertThatThrownBy(jmx::accept).isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void answersNoWebPage() throws Exception {
+        try (Servers servers = new Servers()) {
+            ilbWithManagementPort(servers);
+            for (String origin : new String[] {"http://evil.example", url.replace("/observe/jolokia", "")}) {
+                HttpResponse<String> answer = JolokiaClient.anonymous(url).from(origin)
+                        .send(JolokiaClient.request("read", BACKEND).put("attribute", "State"));
+                assertThat(answer.statusCode()).as(origin).isEqualTo(403);
+                assertThat(answer.headers().firstValue("access-control-allow-origin")).as(origin).isEmpty();
+                assertThat(answer.body()).as(origin).doesNotContain("AVAILABLE");
+            }
+        }
+    }
+
+    private Appliance ilbWithManagementPort(Servers servers) {
+        int port = Appliance.freePort();
+        url = "http://127.0.0.1:" + port + "/observe/jolokia";
+        return servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", servers.fastBackend())),
+                "camel.management.enabled=true", "camel.management.host=127.0.0.1", "camel.management.port=" + port);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 
 import javax.security.auth.Subject;
@@ -30,7 +31,7 @@ class UsersFileLoginModuleTest {
         UsersFile users = new UsersFile(dir.resolve("users.properties"));
         users.put(ConsoleUser.withPassword("alice", "alice-secret".toCharArray(), Set.of(ConsoleRole.ADMIN)));
         users.put(ConsoleUser.withPassword("bob", "bob-secret".toCharArray(), Set.of(ConsoleRole.VIEWER)));
-        realm = ConsoleRealm.install(users.path());
+        realm = ConsoleRealm.install(new PasswordCheck(users, Duration.ofMinutes(1), System::nanoTime));
     }
 
     @AfterEach

@@ -1,0 +1,95 @@
+package ilb.console;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * In front of the console's Jolokia: refuses proxy requests ({@link ProxyRequests}) with 403, and hands Jolokia the
+ * body it has read. The war's JSR-160 service is off too (HawtioConsole); this makes the refusal explicit instead of
+ * Jolokia answering such a request from this JVM as if it came from the target.
+ */
+final class NoProxyFilter implements Filter {
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest http = (HttpServletRequest) request;
+        if (!"POST".equals(http.getMethod())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        byte[] body = http.getInputStream().readNBytes(ProxyRequests.MAX_BODY_BYTES + 1);
+        if (body.length > ProxyRequests.MAX_BODY_BYTES || ProxyRequests.refused(body)) {
+            HttpServletResponse refusal = (HttpServletResponse) response;
+            refusal.setStatus(HttpServletResponse.SC_FORBIDDEN);
+            refusal.setContentType("application/json");
+            refusal.getWriter().write(ProxyRequests.REFUSAL);
+            return;
+        }
+        chain.doFilter(new ReadBody(http, body), response);
+    }
+
+    /** The request with its body already read. */
+    private static final class ReadBody extends HttpServletRequestWrapper {
+
+        private final byte[] body;
+
+        ReadBody(HttpServletRequest request, byte[] body) {
+            super(request);
+            this.body = body;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] bytes, int offset, int length) {
+                    return in.read(bytes, offset, length);
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new IllegalStateException("the body is read already");
+                }
+            };
+        }
+
+        @Override
+        public BufferedReader getReader() {
+            String encoding = getCharacterEncoding();
+            return new BufferedReader(new InputStreamReader(getInputStream(),
+                    encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding)));
+        }
+    }
+}
