@@ -88,7 +88,12 @@ public final class HawtioConsole extends ServiceSupport {
         System.setProperty("hawtio.authenticationEnabled", Boolean.toString(settings.authenticationEnabled()));
         if (settings.authenticationEnabled()) {
             UsersFile users = new UsersFile(settings.users());
-            FirstAdmin.createIfNoUsers(users);
+            if (settings.firstAdmin()) {
+                FirstAdmin.createIfNoUsers(users);
+            } else if (users.users().isEmpty()) {
+                LOG.info("Console users file {} has no users: nobody can log in until one is added (mvn -q compile"
+                        + " exec:java@hawtio-user -Dexec.args=\"add <name> admin\")", users.path());
+            }
             passwords = new PasswordCheck(users, settings.rememberVerified(), System::nanoTime);
             realm = ConsoleRealm.install(passwords);
             System.setProperty("hawtio.realm", ConsoleRealm.NAME);
