@@ -94,6 +94,8 @@ final class LoginGuard extends Handler.Wrapper {
         response.setStatus(HttpStatus.TOO_MANY_REQUESTS_429);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        // its body is not read: the connection is not used again, so no next request lands on one being closed
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(("{\"error\":\"too many login attempts, retry after " + retryAfterSeconds
                 + " s\"}").getBytes(StandardCharsets.UTF_8)), callback);
     }

@@ -71,11 +71,9 @@ public final class HttpApi implements Processor {
      */
     public InferenceMessage read(Tenant tenant, String method, String uri, Map<String, String> headers, byte[] body) {
         QueryStringDecoder decoded = new QueryStringDecoder(uri);
-        RequestPath path;
-        try {
-            path = RequestPath.parse(decoded.rawPath());
-        } catch (RequestPath.MalformedPath e) {
-            return ApiError.badRequest("Malformed request path: " + e.getMessage() + ".");
+        Object parsed = path(decoded);
+        if (!(parsed instanceof RequestPath path)) {
+            return (ApiError) parsed;
         }
         if (Api.forPath(decoded.rawPath()) == Api.KSERVE) {
             return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
@@ -92,16 +90,23 @@ public final class HttpApi implements Processor {
      */
     public ApiError checkHead(Tenant tenant, String method, String uri) {
         QueryStringDecoder decoded = new QueryStringDecoder(uri);
-        RequestPath path;
-        try {
-            path = RequestPath.parse(decoded.rawPath());
-        } catch (RequestPath.MalformedPath e) {
-            return ApiError.badRequest("Malformed request path: " + e.getMessage() + ".");
+        Object parsed = path(decoded);
+        if (!(parsed instanceof RequestPath path)) {
+            return (ApiError) parsed;
         }
         if (Api.forPath(decoded.rawPath()) == Api.KSERVE) {
             return kserve.checkHead(tenant, method, path);
         }
         return isOpenAi(path) ? openAi.checkHead(method, path) : unknown(method, decoded.rawPath());
+    }
+
+    /** The request's path, or the 400 for a malformed one. */
+    private static Object path(QueryStringDecoder decoded) {
+        try {
+            return RequestPath.parse(decoded.rawPath());
+        } catch (RequestPath.MalformedPath e) {
+            return ApiError.badRequest("Malformed request path: " + e.getMessage() + ".");
+        }
     }
 
     private static boolean isOpenAi(RequestPath path) {

@@ -68,9 +68,22 @@ class ErrorStatusTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "42", "null", "{}", "{\"model\": 7}", "{\"model\": \"\"}",
-        "{\"model\": \"m\", \"stream\": \"yes\"}", "{\"model\": \"m\"} trailing", "\u00ff\u00fe"})
+        "{\"model\": \"m\", \"stream\": \"yes\"}", "{\"model\": \"m\"} trailing", "\u00ff\u00fe",
+        "{\"model\": \"m\"}", "{\"model\": \"m\", \"messages\": \"hi\"}", "{\"model\": \"m\", \"messages\": []}",
+        "{\"model\": \"m\", \"messages\": [\"hi\"]}",
+        "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": -1}",
+        "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": \"2\"}"})
     void badInputIs400NeverA500(String body) {
         assertOpenAiError(ilb.post("/v1/chat/completions", body), 400, "invalid_request");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"inputs\": \"x\"}", "{\"inputs\": []}", "{\"inputs\": [{\"name\": \"x\"}]}",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [-1], \"datatype\": \"FP32\", \"data\": [1]}]}", "[]", "not json"})
+    void aMalformedKServeBodyIs400InKServeShape(String body) {
+        HttpResponse<String> response = ilb.post("/v2/models/m/infer", body);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).startsWith("{\"error\":\"");
     }
 
     @Test
