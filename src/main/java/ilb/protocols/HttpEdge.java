@@ -100,6 +100,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         private boolean counted;
         /** Bytes this connection holds in the budget. */
         private long held;
+        /** Body bytes of the request being read: a chunked body says its size only as it comes. */
+        private long received;
         /** A request was refused: drop what follows of it, then close. */
         private boolean refused;
         private long drainLeft;
@@ -157,15 +159,24 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                 timeouts.requestBytes(System.nanoTime());
                 ApiError refusal = admit(request);
                 if (refusal != null) {
+                    LOG.debug("Refused a request from its head: {} {}", refusal.status(), refusal.code());
                     long length = HttpUtil.getContentLength(request, -1L);
                     drainLeft = length >= 0 && length <= DRAINED_BYTES ? length : -1;
                     refuse(refusal, drainLeft > 0);
                     drain(msg);
                     return;
                 }
+                received = 0;
             }
             if (msg instanceof HttpContent content) {
                 int bytes = content.content().readableBytes();
+                received += bytes;
+                if (received > limits.maxRequestBytes()) {
+                    drainLeft = -1;
+                    refuse(ApiError.tooLarge(limits.maxRequestBytes()), false);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
                 if (!budget.tryReserve(bytes)) {
                     LOG.debug("Refused a request body: the {} bytes requests may hold are taken", budget.limit());
                     drainLeft = -1;

@@ -1,7 +1,9 @@
 package ilb.protocols;
 
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 import ilb.Appliance;
@@ -108,6 +110,16 @@ class ErrorStatusTest {
     void aBodyOverTheLimitIs413() {
         String big = chat("m", 2).replace("hello there", "x".repeat(5000));
         assertOpenAiError(ilb.post("/v1/chat/completions", big), 413, "request_too_large");
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413() {
+        byte[] big = chat("m", 2).replace("hello there", "x".repeat(5000)).getBytes(StandardCharsets.UTF_8);
+        // of unknown length, so sent chunked: its size is known only as it comes
+        HttpResponse<String> response = ilb.send(ilb.request("/v1/chat/completions")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build());
+        assertOpenAiError(response, 413, "request_too_large");
     }
 
     @Test
