@@ -316,6 +316,11 @@ public final class HttpBackendClient implements AutoCloseable {
                     headers = passedHeaders(head);
                     keepAlive = HttpUtil.isKeepAlive(head);
                     streaming = status == 200 && headers.getOrDefault("content-type", "").startsWith("text/event-stream");
+                    if (!streaming && HttpUtil.getContentLength(head, -1L) > maxResponseBytes) {
+                        // said in advance: none of it is read
+                        abandon(tooLarge());
+                        return;
+                    }
                     if (!streaming) {
                         body = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
                     }
@@ -339,8 +344,7 @@ public final class HttpBackendClient implements AutoCloseable {
                     stream.push(data.retain());
                 }
             } else if (body.readableBytes() + data.readableBytes() > maxResponseBytes) {
-                abandon(new BackendFailure(BackendFailure.Kind.RESPONSE_TOO_LARGE, "the backend's response is larger "
-                        + "than ilb takes (" + maxResponseBytes + " bytes, camel.component.backend.maxResponseBytes)"));
+                abandon(tooLarge());
                 return;
             } else if (data.isReadable()) {
                 body.addComponent(true, data.retain());
@@ -385,6 +389,11 @@ public final class HttpBackendClient implements AutoCloseable {
                 stream.fail("backend silent for " + timeoutMillis + " ms mid-stream");
                 finish(false);
             }
+        }
+
+        private BackendFailure tooLarge() {
+            return new BackendFailure(BackendFailure.Kind.RESPONSE_TOO_LARGE, "the backend's response is larger than"
+                    + " ilb takes (" + maxResponseBytes + " bytes, camel.component.backend.maxResponseBytes)");
         }
 
         /** Ends the call with a failure and drops the connection, which is in an unknown state. */

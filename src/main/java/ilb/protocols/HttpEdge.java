@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
 public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpEdge.class);
-    /** A refused request's body up to this size is read and dropped, so that the client reads the answer, not a reset. */
+    /**
+     * A refused request's body up to this size is read and dropped before the connection is closed, so that the client
+     * reads the answer, not a reset.
+     */
     private static final long DRAINED_BYTES = 64 * 1024;
 
     /** {@code ilb.http.*} limits. */
@@ -171,18 +174,16 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (msg instanceof HttpContent content) {
                 int bytes = content.content().readableBytes();
                 received += bytes;
-                if (received > limits.maxRequestBytes()) {
-                    drainLeft = -1;
-                    refuse(ApiError.tooLarge(limits.maxRequestBytes()), false);
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-                if (!budget.tryReserve(bytes)) {
-                    LOG.debug("Refused a request body: the {} bytes requests may hold are taken", budget.limit());
-                    drainLeft = -1;
-                    refuse(ApiError.unavailable("overloaded", "ilb holds as many request bytes as it may ("
-                            + budget.limit() + "); try again later", 1), false);
-                    ReferenceCountUtil.release(msg);
+                ApiError refusal = received > limits.maxRequestBytes() ? ApiError.tooLarge(limits.maxRequestBytes())
+                        : !budget.tryReserve(bytes) ? ApiError.unavailable("overloaded", "ilb holds as many request"
+                                + " bytes as it may (" + budget.limit() + "); try again later", 1)
+                        : null;
+                if (refusal != null) {
+                    LOG.debug("Refused a request body: {} {}", refusal.status(), refusal.code());
+                    // what may still be on its way is read and dropped, up to a little, so the client sees the answer
+                    drainLeft = DRAINED_BYTES;
+                    refuse(refusal, true);
+                    drain(msg);
                     return;
                 }
                 held += bytes;

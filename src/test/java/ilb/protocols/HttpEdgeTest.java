@@ -101,7 +101,7 @@ class HttpEdgeTest {
             HttpEdge ownEdge = own.context().getRegistry().lookupByNameAndType("httpEdge", HttpEdge.class);
             int ownPort = Integer.parseInt(own.baseUrl().substring(own.baseUrl().lastIndexOf(':') + 1));
             long before = memoryInUse();
-            int uploads = 4;
+            int uploads = 6;
             List<Socket> stalled = new ArrayList<>();
             int refused = 0;
             for (int i = 0; i < uploads; i++) {
@@ -128,8 +128,9 @@ class HttpEdgeTest {
             long during = memoryInUse();
             System.out.printf("stalled uploads: %d MiB of heap and direct memory before, %d MiB with %d stalled"
                     + " (%d refused), budget 64 MiB%n", before / MIB, during / MIB, stalled.size(), refused);
-            assertThat(during - before).as("heap and direct memory held by stalled uploads")
-                    .isLessThan(64L * MIB + 32L * MIB);
+            // six uploads of 31 MiB would be 186 MiB unbounded; the margin is for the allocator's pools and the GC
+            assertThat(during - before).as("heap and direct memory held by stalled uploads (%d MiB before, %d MiB"
+                    + " during)", before / MIB, during / MIB).isLessThan(64L * MIB + 64L * MIB);
 
             for (Socket socket : stalled) {
                 try (socket) {
