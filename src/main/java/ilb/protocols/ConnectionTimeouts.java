@@ -47,7 +47,10 @@ final class ConnectionTimeouts {
         if (owed > 0) {
             owed--;
         }
-        if (owed == 0 && !reading) {
+        if (owed == 0 && reading) {
+            // bytes that came while a response was owed (a pipelined request) get their whole read timeout from now
+            readingSince = now;
+        } else if (owed == 0) {
             idleSince = now;
         }
     }
@@ -59,10 +62,10 @@ final class ConnectionTimeouts {
 
     /** When the next timeout runs out, or {@link #NEVER} while a response is owed. */
     long deadline() {
-        if (reading) {
-            return readingSince + readNanos;
+        if (owed > 0) {
+            return NEVER;
         }
-        return owed > 0 ? NEVER : idleSince + idleNanos;
+        return reading ? readingSince + readNanos : idleSince + idleNanos;
     }
 
     Expired expired(long now) {

@@ -201,6 +201,12 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (request.decoderResult().isFailure()) {
                 return malformed(request.decoderResult().cause());
             }
+            String expect = request.headers().get(HttpHeaderNames.EXPECT);
+            if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                // else the aggregator would answer 417 itself and drop the body this guard has counted
+                return new ApiError(417, "invalid_request_error", "expectation_failed",
+                        "only 'Expect: 100-continue' is supported", 0);
+            }
             if (HttpUtil.getContentLength(request, 0L) > limits.maxRequestBytes()) {
                 return ApiError.tooLarge(limits.maxRequestBytes());
             }

@@ -50,11 +50,23 @@ class ConnectionTimeoutsTest {
     }
 
     @Test
-    void aPipelinedRequestBeingReadKeepsItsReadTimeoutWhileAnotherIsOwed() {
+    void bytesWhileAResponseIsOwedDoNotCutItAndGetTheirReadTimeoutOnceItIsWritten() {
+        timeouts.requestBytes(1010);
+        timeouts.requestRead();
+        // a pipelined request, or a stray line feed, during a long stream
+        timeouts.requestBytes(1020);
+        assertThat(timeouts.deadline()).isEqualTo(ConnectionTimeouts.NEVER);
+        assertThat(timeouts.expired(1_000_000)).isEqualTo(NONE);
+        timeouts.responseWritten(2000);
+        assertThat(timeouts.deadline()).isEqualTo(2030);
+        assertThat(timeouts.expired(2030)).isEqualTo(READ);
+    }
+
+    @Test
+    void pipelinedRequestsAreOwedInTurn() {
         timeouts.requestBytes(1010);
         timeouts.requestRead();
         timeouts.requestBytes(1020);
-        assertThat(timeouts.deadline()).isEqualTo(1050);
         timeouts.requestRead();
         timeouts.responseWritten(1100);
         assertThat(timeouts.deadline()).isEqualTo(ConnectionTimeouts.NEVER);
