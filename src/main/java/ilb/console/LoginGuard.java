@@ -46,7 +46,9 @@ final class LoginGuard extends Handler.Wrapper {
             credentials = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         }
         boolean loggingIn = "POST".equals(request.getMethod()) && path.equals(login);
-        if (!loggingIn && (credentials == null || remembered(credentials))) {
+        // only the login and Jolokia verify passwords: credentials sent elsewhere are never looked at
+        boolean verifies = loggingIn || credentials != null && (path.equals(jolokia) || path.startsWith(jolokia + "/"));
+        if (!verifies || !loggingIn && remembered(credentials)) {
             return super.handle(request, response, callback);
         }
         String address = Request.getRemoteAddr(request);
@@ -61,12 +63,13 @@ final class LoginGuard extends Handler.Wrapper {
             refuse(response, decision.retryAfterSeconds(), callback);
             return true;
         }
-        boolean verifies = loggingIn || path.equals(jolokia) || path.startsWith(jolokia + "/");
+        String presented = credentials;
         return super.handle(request, response, new Callback.Nested(callback) {
             @Override
             public void succeeded() {
-                // only there is a 2xx a verified password: elsewhere Hawtio does not look at credentials
-                if (verifies && HttpStatus.isSuccess(response.getStatus())) {
+                // forgiven only for a password really verified: a login, or Jolokia credentials the check now
+                // remembers (a 2xx on a session cookie alone says nothing of the password presented beside it)
+                if (HttpStatus.isSuccess(response.getStatus()) && (loggingIn || remembered(presented))) {
                     throttle.succeeded(address);
                 }
                 super.succeeded();
@@ -76,7 +79,7 @@ final class LoginGuard extends Handler.Wrapper {
 
     /** Basic credentials the password check has verified lately. */
     private boolean remembered(String credentials) {
-        if (!credentials.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (credentials == null || !credentials.regionMatches(true, 0, "Basic ", 0, 6)) {
             return false;
         }
         String decoded;

@@ -65,7 +65,10 @@ final class PasswordCheck {
 
     /** Whether {@link #check} would take this password without hashing it: verified lately, and unchanged since. */
     boolean remembers(String name, char[] password) {
-        return users.user(name).map(user -> remembered(user, password)).orElse(false);
+        // the users file is read only for a password remembered: a guess costs a hash of memory, not a file read
+        Verified entry = verified.get(fingerprint(name, password));
+        return entry != null && entry.until() - nanos.getAsLong() > 0
+                && users.user(name).map(user -> entry.passwordHash().equals(user.passwordHash())).orElse(false);
     }
 
     /** How many passwords were hashed to verify them (the slow part), remembered ones not counted. */

@@ -123,6 +123,30 @@ class ConsoleLoginLimitsTest {
         assertThat(console.verifications() - hashedBefore).isEqualTo(1 + FAILURES_ALLOWED);
     }
 
+    @Test
+    void aSessionDoesNotForgiveGuessesMadeBesideIt() throws Exception {
+        // a logged-in user's browser: its session cookie lets Jolokia answer whatever Basic header comes with it
+        HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+        assertThat(browser.send(login(ADMIN, ADMIN_PASSWORD), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
+        String guess = "Basic " + java.util.Base64.getEncoder().encodeToString((ADMIN + ":guess")
+                .getBytes(StandardCharsets.UTF_8));
+        String url = "http://127.0.0.1:" + port + "/hawtio/jolokia/version";
+        Map<Integer, Integer> outcomes = new TreeMap<>();
+        int sent = 2 * FAILURES_ALLOWED;
+        for (int attempt = 0; attempt < sent; attempt++) {
+            // a guess at the login, then a Jolokia read on the session with a wrong password beside it
+            HttpResponse<String> guessed = browser.send(login("admin" + attempt, "guess"),
+                    HttpResponse.BodyHandlers.ofString());
+            outcomes.merge(guessed.statusCode(), 1, Integer::sum);
+            browser.send(HttpRequest.newBuilder(URI.create(url)).header("authorization", guess)
+                    .header("origin", JolokiaClient.originOf(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+        // the Jolokia reads did not forgive the address: its guesses were refused once it had made the allowed few
+        assertThat(outcomes.getOrDefault(429, 0)).as("outcomes %s", outcomes).isGreaterThanOrEqualTo(FAILURES_ALLOWED);
+        assertThat(outcomes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(sent);
+    }
+
     private HttpRequest login(String user, String password) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hawtio/auth/login"))
                 .header("content-type", "application/json")
