@@ -380,11 +380,13 @@ public final class HttpBackendClient implements AutoCloseable {
             long timeoutMillis = TimeUnit.NANOSECONDS.toMillis(limits.timeoutNanos());
             if (left > 0) {
                 timer = channel.eventLoop().schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
+            } else if (!completed && limits.pastDeadline(now, streaming)) {
+                abandon(new BackendFailure(limits.requestsOwn() ? BackendFailure.Kind.EXPIRED
+                        : BackendFailure.Kind.TIMEOUT, "the response was not complete by "
+                        + (limits.requestsOwn() ? "the request's" : "its") + " deadline, "
+                        + TimeUnit.NANOSECONDS.toMillis(now - sentNanos) + " ms after sending"));
             } else if (!completed) {
-                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT, limits.pastDeadline(now, streaming)
-                        ? "the response was not complete by its deadline, "
-                                + TimeUnit.NANOSECONDS.toMillis(now - sentNanos) + " ms after sending"
-                        : "no response within " + timeoutMillis + " ms"));
+                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT, "no response within " + timeoutMillis + " ms"));
             } else if (stream != null) {
                 stream.fail("backend silent for " + timeoutMillis + " ms mid-stream");
                 finish(false);

@@ -6,8 +6,11 @@ import java.util.concurrent.TimeUnit;
  * How long a backend call may take: the server may stay silent for {@code timeoutNanos} (before its response, or
  * between streamed chunks), and a response that is not a stream must be all in by {@code deadlineNanos} (a
  * {@link System#nanoTime()}). A stream is bound by silence alone: a long generation is fine while tokens keep coming.
+ *
+ * @param requestsOwn whether the deadline is the request's own (a batch job's share of its poll), earlier than the
+ *                    backend's: running out of it is the request's lot, not the backend's failure
  */
-public record TimeLimits(long timeoutNanos, long deadlineNanos) {
+public record TimeLimits(long timeoutNanos, long deadlineNanos, boolean requestsOwn) {
 
     /**
      * A request's limits at a backend, from {@code nowNanos}: the backend's timeout, and its deadline unless the
@@ -17,16 +20,15 @@ public record TimeLimits(long timeoutNanos, long deadlineNanos) {
      */
     public static TimeLimits of(BackendSettings settings, Long requestDeadlineNanos, long nowNanos) {
         long deadline = nowNanos + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMillis());
-        if (requestDeadlineNanos != null && requestDeadlineNanos - deadline < 0) {
-            deadline = requestDeadlineNanos;
-        }
-        return new TimeLimits(TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis()), deadline);
+        boolean requestsOwn = requestDeadlineNanos != null && requestDeadlineNanos - deadline < 0;
+        return new TimeLimits(TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis()),
+                requestsOwn ? requestDeadlineNanos : deadline, requestsOwn);
     }
 
     /** Limits for a call that must be over, whatever it is, within {@code millis} from {@code nowNanos}. */
     public static TimeLimits within(long millis, long nowNanos) {
         long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
-        return new TimeLimits(nanos, nowNanos + nanos);
+        return new TimeLimits(nanos, nowNanos + nanos, false);
     }
 
     /**

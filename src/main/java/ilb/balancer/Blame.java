@@ -15,7 +15,10 @@ enum Blame {
     SERVED,
     /** It failed: no connection, a reset, a malformed response, a timeout, a 5xx. */
     BACKEND,
-    /** Nothing to judge it by: it was full (429), the client left, or ilb refused the request or the response. */
+    /**
+     * Nothing to judge it by: it was full (429), the client left, the request's own deadline passed, or ilb refused
+     * the request or the response.
+     */
     EXCUSED;
 
     static Blame of(InferenceMessage response) {
@@ -32,7 +35,7 @@ enum Blame {
         if (response instanceof BackendFailure failure) {
             return switch (failure.kind()) {
                 case CONNECT, RESET, TIMEOUT, PROTOCOL -> BACKEND;
-                case CLIENT_GONE, REQUEST, RESPONSE_TOO_LARGE -> EXCUSED;
+                case CLIENT_GONE, REQUEST, RESPONSE_TOO_LARGE, EXPIRED -> EXCUSED;
             };
         }
         return EXCUSED;

@@ -16,6 +16,11 @@ public record BackendFailure(Kind kind, String message) implements InferenceMess
          * its {@code deadline}.
          */
         TIMEOUT,
+        /**
+         * The request's own deadline (a batch job's share of its poll) passed before the response was all in: the
+         * request ran out of time, which says nothing of the backend.
+         */
+        EXPIRED,
         /** The backend answered something that is not usable HTTP. */
         PROTOCOL,
         /** The client went away first; the backend call was stopped. */

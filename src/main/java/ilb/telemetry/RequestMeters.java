@@ -127,6 +127,7 @@ public final class RequestMeters implements RequestObserver {
                 case CONNECT -> "connect_error";
                 case RESET -> "reset";
                 case TIMEOUT -> "timeout";
+                case EXPIRED -> "deadline_exceeded";
                 case PROTOCOL -> "protocol_error";
                 case CLIENT_GONE -> "client_gone";
                 // what ilb refused, apart from what backends answered or did wrong

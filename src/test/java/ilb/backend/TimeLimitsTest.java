@@ -13,7 +13,7 @@ class TimeLimitsTest {
     private static final long NOW = 1_000 * SECOND;
 
     /** timeout 30 s, deadline 10 s from NOW */
-    private final TimeLimits limits = new TimeLimits(30 * SECOND, NOW + 10 * SECOND);
+    private final TimeLimits limits = new TimeLimits(30 * SECOND, NOW + 10 * SECOND, false);
 
     @Test
     void aTrickleRunsOutAtItsDeadlineThoughNeverSilent() {
@@ -24,7 +24,7 @@ class TimeLimitsTest {
 
     @Test
     void silenceRunsOutBeforeADistantDeadline() {
-        TimeLimits patient = new TimeLimits(2 * SECOND, NOW + 600 * SECOND);
+        TimeLimits patient = new TimeLimits(2 * SECOND, NOW + 600 * SECOND, false);
         assertThat(patient.leftNanos(NOW + 2 * SECOND, NOW, false)).isZero();
         assertThat(patient.pastDeadline(NOW + 2 * SECOND, false)).isFalse();
     }
@@ -48,6 +48,10 @@ class TimeLimitsTest {
         assertThat(TimeLimits.of(settings, NOW + SECOND / 2, NOW).deadlineNanos()).isEqualTo(NOW + SECOND / 2);
         assertThat(TimeLimits.of(settings, NOW + 5 * SECOND, NOW).deadlineNanos()).isEqualTo(NOW + SECOND);
         assertThat(TimeLimits.of(settings, null, NOW).deadlineNanos()).isEqualTo(NOW + SECOND);
+        // whose deadline it is: the request's only when it is the earlier
+        assertThat(TimeLimits.of(settings, NOW + SECOND / 2, NOW).requestsOwn()).isTrue();
+        assertThat(TimeLimits.of(settings, NOW + 5 * SECOND, NOW).requestsOwn()).isFalse();
+        assertThat(TimeLimits.of(settings, null, NOW).requestsOwn()).isFalse();
     }
 
     @Test

@@ -52,7 +52,7 @@ class BlameTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = BackendFailure.Kind.class, names = {"CLIENT_GONE", "REQUEST", "RESPONSE_TOO_LARGE"})
+    @EnumSource(value = BackendFailure.Kind.class, names = {"CLIENT_GONE", "REQUEST", "RESPONSE_TOO_LARGE", "EXPIRED"})
     void whatTheClientOrIlbEndedIsNot(BackendFailure.Kind kind) {
         assertThat(Blame.of(failure(kind))).isEqualTo(Blame.EXCUSED);
     }

@@ -27,6 +27,12 @@ class RefusedOutcomesTest {
     }
 
     @Test
+    void anAttemptPastTheRequestsOwnDeadlineIsDeadlineExceeded() {
+        assertThat(RequestMeters.outcome(new BackendFailure(BackendFailure.Kind.EXPIRED, "late")))
+                .isEqualTo("deadline_exceeded");
+    }
+
+    @Test
     void otherErrorsKeepTheirLabels() {
         assertThat(RequestMeters.outcome(new BackendFailure(BackendFailure.Kind.PROTOCOL, "?"))).isEqualTo("protocol_error");
         assertThat(RequestMeters.outcome(ApiError.badGateway("?"))).isEqualTo("server_error");
