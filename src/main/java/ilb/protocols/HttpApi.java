@@ -79,7 +79,7 @@ public final class HttpApi implements Processor {
             return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
         }
         if (isOpenAi(path)) {
-            return openAi.handle(tenant, method, path, decoded.uri(), headers, body);
+            return openAi.handle(tenant, method, path, decoded.rawQuery(), headers, body);
         }
         return unknown(method, decoded.rawPath());
     }

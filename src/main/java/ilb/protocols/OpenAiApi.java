@@ -52,16 +52,18 @@ final class OpenAiApi {
         };
     }
 
-    InferenceMessage handle(Tenant tenant, String method, RequestPath path, String uri, Map<String, String> headers,
-            byte[] body) {
+    /** @param rawQuery the query as the client wrote it, or empty */
+    InferenceMessage handle(Tenant tenant, String method, RequestPath path, String rawQuery,
+            Map<String, String> headers, byte[] body) {
         ApiError refused = checkHead(method, path);
         if (refused != null) {
             return refused;
         }
         String joined = "/" + path.rest(0);
         return switch (joined) {
-            case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" ->
-                inference(tenant, Endpoint.of(joined), uri, headers, body);
+            // the path as ilb read it, not as written: the backend must not decode it a second time
+            case "/v1/chat/completions", "/v1/completions", "/v1/embeddings" -> inference(tenant, Endpoint.of(joined),
+                    rawQuery == null || rawQuery.isEmpty() ? joined : joined + "?" + rawQuery, headers, body);
             case "/v1/models" -> modelList(tenant);
             // answered here, never forwarded: an id may be a Hugging Face name with a '/'
             default -> model(tenant, path.rest(2));

@@ -20,6 +20,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import ilb.Appliance;
+import ilb.RawBackend;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
@@ -308,6 +309,20 @@ class HttpEdgeTest {
         }
         assertThat(log.list).noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.WARN)
                 || event.getThrowableProxy() != null);
+    }
+
+    @Test
+    void anOpenAiPathIsForwardedAsIlbReadItNotAsWritten() throws Exception {
+        try (Servers servers = new Servers()) {
+            RawBackend backend = servers.raw(out -> out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    + "content-length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII)));
+            Appliance own = servers.ilb(pool("m", "round-robin", backend("raw", backend.url(), "healthPath: ",
+                    "metricsPath: ")));
+            var response = own.post("/v1/%63hat/completions?trace=1", Appliance.chat("m", 1));
+            assertThat(response.statusCode()).isEqualTo(200);
+            // decoded once by ilb: the backend gets the path ilb routed by, and nothing to decode again
+            assertThat(backend.requestLines()).containsExactly("POST /v1/chat/completions?trace=1 HTTP/1.1");
+        }
     }
 
     @Test
