@@ -25,11 +25,21 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 final class NoProxyFilter implements Filter {
 
+    private final boolean authenticationEnabled;
+
+    /** @param authenticationEnabled whether the console asks for a login: then only logged-in requests are read */
+    NoProxyFilter(boolean authenticationEnabled) {
+        this.authenticationEnabled = authenticationEnabled;
+    }
+
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
-        if (!"POST".equals(http.getMethod())) {
+        // it runs before the console's own login check: a body is read only for a request that may be logged in (a
+        // session, or credentials the login guard has throttled); the login check refuses the others unread
+        if (!"POST".equals(http.getMethod()) || authenticationEnabled && http.getSession(false) == null
+                && http.getHeader("Authorization") == null && http.getHeader("X-Jolokia-Authorization") == null) {
             chain.doFilter(request, response);
             return;
         }

@@ -2,8 +2,9 @@ package ilb.console;
 
 import java.io.IOException;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * Jolokia's proxy requests: a POSTed request (or one of a bulk) with a {@code target} asks the agent to open a
@@ -15,33 +16,54 @@ final class ProxyRequests {
     /** Jolokia's answer to a refused request, in its own shape. */
     static final String REFUSAL = "{\"status\":403,\"error_type\":\"java.lang.SecurityException\","
             + "\"error\":\"proxy requests (target) are not served here\"}";
-    /** Larger bodies are refused unread: the console's largest (bulk canInvoke) is far smaller. */
-    static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    /** Larger bodies are refused unread: the console's largest (a bulk canInvoke) is far smaller. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     private ProxyRequests() {
     }
 
-    /** Whether a POSTed Jolokia body is to be refused: it names a target, or it is not JSON. */
+    /**
+     * Whether a POSTed Jolokia body is to be refused: it names a target, or it is not JSON. Read as a stream of
+     * tokens, building nothing: a large body costs no more memory than itself.
+     */
     static boolean refused(byte[] body) {
-        JsonNode requests;
-        try {
-            requests = JSON.readTree(body);
-        } catch (IOException e) {
-            return true;
-        }
-        if (requests == null) {
-            return true;
-        }
-        if (requests.isArray()) {
-            for (JsonNode request : requests) {
-                if (request.has("target")) {
-                    return true;
+        try (JsonParser parser = JSON.createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                return true;
+            }
+            if (first == JsonToken.START_OBJECT) {
+                return namesTarget(parser);
+            }
+            if (first == JsonToken.START_ARRAY) {
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    if (parser.currentToken() == JsonToken.START_OBJECT ? namesTarget(parser) : skip(parser)) {
+                        return true;
+                    }
                 }
             }
             return false;
+        } catch (IOException e) {
+            return true;
         }
-        return requests.has("target");
+    }
+
+    /** Reads one request object (the parser at its start) and says whether it has a target. */
+    private static boolean namesTarget(JsonParser parser) throws IOException {
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            if (parser.currentName().equals("target")) {
+                return true;
+            }
+            parser.nextToken();
+            parser.skipChildren();
+        }
+        return false;
+    }
+
+    private static boolean skip(JsonParser parser) throws IOException {
+        parser.skipChildren();
+        return false;
     }
 }
