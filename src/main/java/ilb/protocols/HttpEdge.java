@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@code ilb.http.maxConnections}; a request without a known API key (401), for an unknown path or model, the wrong
  * method, a model not the tenant's, a malformed path (400, 403, 404, 405) or a body over the size limit (413), all
  * answered from the request's head, before its body is read; a body that does not fit the budget of bytes all
- * requests may hold ({@code ilb.http.maxBufferedBytes}, 503); a request that does not arrive whole within
+ * requests may hold ({@code ilb.http.maxBufferedBytes}, 503: a body counts as it comes, and once complete counts
+ * twice, for the copy ilb reads it into, until its response is written); a request that does not arrive whole within
  * {@code ilb.http.requestReadTimeout} (408), and a connection idle for {@code ilb.http.idleTimeout}. Refused
  * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered.
  * <p>
@@ -174,8 +176,11 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (msg instanceof HttpContent content) {
                 int bytes = content.content().readableBytes();
                 received += bytes;
+                boolean last = content instanceof LastHttpContent;
+                // a whole body is copied once more, into the bytes ilb routes by: held as long as the buffers are
+                long reserved = last ? bytes + received : bytes;
                 ApiError refusal = received > limits.maxRequestBytes() ? ApiError.tooLarge(limits.maxRequestBytes())
-                        : !budget.tryReserve(bytes) ? ApiError.unavailable("overloaded", "ilb holds as many request"
+                        : !budget.tryReserve(reserved) ? ApiError.unavailable("overloaded", "ilb holds as many request"
                                 + " bytes as it may (" + budget.limit() + "); try again later", 1)
                         : null;
                 if (refusal != null) {
@@ -186,8 +191,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                     drain(msg);
                     return;
                 }
-                held += bytes;
-                if (content instanceof LastHttpContent) {
+                held += reserved;
+                if (last) {
                     timeouts.requestRead();
                     arm();
                 }
@@ -210,7 +215,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (HttpUtil.getContentLength(request, 0L) > limits.maxRequestBytes()) {
                 return ApiError.tooLarge(limits.maxRequestBytes());
             }
-            String rawPath = rawPath(request.uri());
+            String rawPath = new QueryStringDecoder(request.uri()).rawPath();
             Tenant tenant = Tenant.ANYONE;
             if (!apiKeys.isOpen(rawPath)) {
                 Object authenticated = apiKeys.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
@@ -305,11 +310,6 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
 
     private static boolean isInterim(HttpResponse head) {
         return head.status().code() < 200;
-    }
-
-    private static String rawPath(String uri) {
-        int query = uri.indexOf('?');
-        return query < 0 ? uri : uri.substring(0, query);
     }
 
     /** A request head the decoder could not read: 414 for a long request line, 431 for long headers, else 400. */

@@ -147,6 +147,19 @@ class HttpEdgeTest {
     }
 
     @Test
+    void aBodyInFlightCountsTwiceUntilItsResponseIsWritten() throws Exception {
+        String body = "{\"model\":\"m\",\"max_tokens\":60,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(MIB) + "\"}]}";
+        // three seconds of generation: the body is held, as it came and as ilb read it, meanwhile
+        var response = ilb.http().sendAsync(ilb.request("/v1/chat/completions").header("content-type",
+                "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        await().until(() -> edge.bufferedBytes() == 2L * body.length());
+        assertThat(response.get().statusCode()).isEqualTo(200);
+        await().until(() -> edge.bufferedBytes() == 0);
+    }
+
+    @Test
     void aRequestWhoseHeadersNeverEndIsClosedByTheReadTimeout() throws Exception {
         try (Socket socket = connect()) {
             send(socket, "POST /v1/chat/completions HTTP/1.1\r\nhost: ilb\r\nx-slow: 1".getBytes(StandardCharsets.UTF_8));
