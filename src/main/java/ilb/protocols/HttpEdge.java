@@ -166,7 +166,9 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                 if (refusal != null) {
                     LOG.debug("Refused a request from its head: {} {}", refusal.status(), refusal.code());
                     long length = HttpUtil.getContentLength(request, -1L);
-                    drainLeft = length >= 0 && length <= DRAINED_BYTES ? length : -1;
+                    // a client that waits for 100 Continue sends no body after a refusal: nothing to read then
+                    drainLeft = length >= 0 && length <= DRAINED_BYTES && !HttpUtil.is100ContinueExpected(request)
+                            ? length : -1;
                     refuse(refusal, drainLeft > 0);
                     drain(msg);
                     return;
