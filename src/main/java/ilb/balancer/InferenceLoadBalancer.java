@@ -538,7 +538,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         return switch (failure.kind()) {
             case CONNECT -> ApiError.unavailable("no_healthy_backend", "no backend could be reached: "
                     + failure.message(), 1);
-            case TIMEOUT, EXPIRED -> ApiError.gatewayTimeout("the backend did not answer in time: " + failure.message());
+            case TIMEOUT, EXPIRED -> ApiError.gatewayTimeout("the backend did not answer in time: "
+                    + failure.message());
             case CLIENT_GONE -> new ApiError(499, "client_closed", "client_closed", failure.message(), 0);
             case REQUEST -> ApiError.badRequest("the request could not be sent to the backend: " + failure.message());
             case RESPONSE_TOO_LARGE -> ApiError.responseTooLarge(failure.message());

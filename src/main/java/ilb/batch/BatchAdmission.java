@@ -23,8 +23,9 @@ import org.apache.camel.Processor;
  * admits a request: the tenant by the record's {@code authorization} header ({@link ApiKeys}), the model by its
  * name or alias and version ({@link HttpApi}). The body becomes an {@link InferenceRequest} of
  * {@link Priority#BATCH} (or interactive, when the record's {@code ilb-priority} header says {@code interactive} and
- * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels on as the {@link #JOB} property. A retry reuses what its first try
- * admitted: the line is not read, nor the tenant's rate spent, twice.
+ * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels
+ * on as the {@link #JOB} property. A retry reuses what its first try admitted: the line is not read, nor the
+ * tenant's rate spent, twice.
  */
 public final class BatchAdmission implements Processor {
 

@@ -35,7 +35,8 @@ public final class BatchBroker {
                 properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
         String[] tenantResults = apiKeys.batchResultsTopics().toArray(String[]::new);
-        if (brokers.isEmpty() && !Boolean.parseBoolean(properties.resolveProperty("ilb.kafka.embedded").orElse("false"))) {
+        boolean embedded = Boolean.parseBoolean(properties.resolveProperty("ilb.kafka.embedded").orElse("false"));
+        if (brokers.isEmpty() && !embedded) {
             properties.addOverrideProperty("ilb.batch.enabled", "false");
             LOG.info("Batch jobs over Kafka are off: set camel.component.kafka.brokers to the cluster's brokers to turn"
                     + " them on");

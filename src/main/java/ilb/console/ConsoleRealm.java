@@ -7,8 +7,8 @@ import javax.security.auth.login.Configuration;
 
 /**
  * The JAAS realm Hawtio logs users in with ({@code hawtio.realm}): the users file, through
- * {@link UsersFileLoginModule} and the realm's {@link PasswordCheck}. Installed JVM-wide, as JAAS has it, for this realm only: every other name is
- * answered by the configuration that was there before (a Kafka client's, say).
+ * {@link UsersFileLoginModule} and the realm's {@link PasswordCheck}. Installed JVM-wide, as JAAS has it, for this
+ * realm only: every other name is answered by the configuration that was there before (a Kafka client's, say).
  */
 final class ConsoleRealm extends Configuration {
 

@@ -18,13 +18,15 @@ import org.apache.camel.spi.PropertiesComponent;
  * @param users the users file ({@link UsersFile})
  * @param policy the Jolokia access policy of the console
  * @param authenticationEnabled false only for local development: then anyone reaching the port is an admin
- * @param firstAdmin whether a users file with no users gets an {@code admin} with a random password ({@link FirstAdmin})
+ * @param firstAdmin whether a users file with no users gets an {@code admin} with a random password
+ *                   ({@link FirstAdmin})
  * @param origins the origins ({@code http://host:port}) browsers reach the console by; its Jolokia refuses others
  * @param logins how many failed logins an address may make before it waits, and how many are verified a second
  * @param rememberVerified how long a verified password is taken again without hashing it ({@link PasswordCheck})
  */
 public record ConsoleSettings(String host, int port, Path war, Path workDir, Path users, Path policy,
-        boolean authenticationEnabled, boolean firstAdmin, List<String> origins, LoginLimits logins, Duration rememberVerified) {
+        boolean authenticationEnabled, boolean firstAdmin, List<String> origins, LoginLimits logins,
+        Duration rememberVerified) {
 
     /**
      * @param failuresAllowed failed logins an address may make before it must wait

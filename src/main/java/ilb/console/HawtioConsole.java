@@ -126,7 +126,8 @@ public final class HawtioConsole extends ServiceSupport {
         webApp.setInitParameter("restrictorClass", "io.hawt.system.RBACRestrictor");
         // no JSR-160 proxy: the war's Jolokia would open JMX connections (RMI, JNDI) to any host a user names
         webApp.setInitParameter("disabledServices", "org.jolokia.service.jsr160.Jsr160RequestHandler");
-        webApp.addFilter(new FilterHolder(new NoProxyFilter(settings.authenticationEnabled())), "/jolokia/*", EnumSet.of(DispatcherType.REQUEST));
+        webApp.addFilter(new FilterHolder(new NoProxyFilter(settings.authenticationEnabled())), "/jolokia/*",
+                EnumSet.of(DispatcherType.REQUEST));
         // the session cookie is the login: no script reads it, and no other site's request carries it
         webApp.getSessionHandler().setHttpOnly(true);
         webApp.getSessionHandler().setSameSite(HttpCookie.SameSite.STRICT);

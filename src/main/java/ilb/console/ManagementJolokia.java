@@ -41,6 +41,6 @@ public final class ManagementJolokia extends DefaultJolokiaPlatformHttpPlugin {
             return false;
         }
         Buffer body = context.body().buffer();
-        return body == null || body.length() > ProxyRequests.MAX_BODY_BYTES || ProxyRequests.refused(body.getBytes());
+        return body == null || ProxyRequests.refused(body.getBytes());
     }
 }

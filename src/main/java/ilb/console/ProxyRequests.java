@@ -25,10 +25,13 @@ final class ProxyRequests {
     }
 
     /**
-     * Whether a POSTed Jolokia body is to be refused: it names a target, or it is not JSON. Read as a stream of
-     * tokens, building nothing: a large body costs no more memory than itself.
+     * Whether a POSTed Jolokia body is to be refused: over {@link #MAX_BODY_BYTES}, naming a target, or not JSON.
+     * Read as a stream of tokens, building nothing: a large body costs no more memory than itself.
      */
     static boolean refused(byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            return true;
+        }
         try (JsonParser parser = JSON.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {

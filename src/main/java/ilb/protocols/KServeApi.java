@@ -96,7 +96,8 @@ final class KServeApi {
         String version = versioned ? path.get(4) : null;
         int rest = versioned ? 5 : 3;
         String action = path.size() == rest ? "" : path.size() == rest + 1 ? path.get(rest) : null;
-        if (requested.isEmpty() || action == null || !(action.isEmpty() || action.equals("ready") || action.equals("infer"))) {
+        if (requested.isEmpty() || action == null
+                || !(action.isEmpty() || action.equals("ready") || action.equals("infer"))) {
             return notFound("/" + path.rest(0));
         }
         if (!RequestPath.isSafeName(requested) || versioned && !RequestPath.isSafeName(version)) {
