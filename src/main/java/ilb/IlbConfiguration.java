@@ -5,6 +5,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import ilb.admission.ApiKeys;
+import ilb.admission.LimitStore;
+import ilb.admission.LocalLimits;
 import ilb.backend.BackendComponent;
 import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
@@ -158,6 +160,8 @@ public class IlbConfiguration implements CamelConfiguration {
             // Camel 4.17: ilb measures its requests itself, and the demo should be as fast as production
             context.setMessageHistory(false);
         }
+        // where tenants' request, token and concurrency limits are counted: on this replica
+        LimitStore limits = new LocalLimits(System::currentTimeMillis);
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);

@@ -21,13 +21,11 @@ import org.apache.camel.spi.PropertiesComponent;
 
 /**
  * The first step of the HTTP entry route: who is calling. A request must carry a tenant's API key
- * ({@code Authorization: Bearer <key>}), else 401; a tenant over its request rate gets 429. The tenant travels on
- * as an exchange property. Keys are held as SHA-256 hashes and never written anywhere.
+ * ({@code Authorization: Bearer <key>}), else 401. The tenant travels on as an exchange property. Keys are held as
+ * SHA-256 hashes and never written anywhere.
  * <p>
- * Tenants are properties: {@code ilb.tenants=a,b} and for each {@code ilb.tenant.<name>.apiKeys} (comma-separated),
- * {@code .models} (names, or {@code *}), {@code .requestsPerSecond} (0 for no limit) and
- * {@code .batchResultsTopic} (a Kafka topic of its own for its batch results) and {@code .interactiveBatch} (whether
- * its batch jobs may skip the line with {@code ilb-priority: interactive}; false by default).
+ * Tenants are properties: {@code ilb.tenants=a,b}, for each {@code ilb.tenant.<name>.apiKeys} (comma-separated) and
+ * the rest of {@link Tenant#fromProperties}.
  */
 public final class ApiKeys implements Processor {
 
@@ -36,30 +34,34 @@ public final class ApiKeys implements Processor {
 
     private final boolean enabled;
     private final Map<String, Tenant> byKeyHash;
+    private final List<Tenant> tenants;
 
-    public ApiKeys(boolean enabled, Map<String, Tenant> byKeyHash) {
+    public ApiKeys(boolean enabled, Map<String, Tenant> byKeyHash, List<Tenant> tenants) {
         this.enabled = enabled;
         this.byKeyHash = byKeyHash;
+        this.tenants = tenants;
     }
 
     /** The tenants and keys configured as properties. */
     public static ApiKeys fromProperties(PropertiesComponent properties) {
         boolean enabled = Boolean.parseBoolean(properties.resolveProperty("ilb.auth.enabled").orElse("true"));
         Map<String, Tenant> byKeyHash = new HashMap<>();
-        for (String name : list(properties.resolveProperty("ilb.tenants").orElse(""))) {
-            String prefix = "ilb.tenant." + name + ".";
-            double rate = Double.parseDouble(properties.resolveProperty(prefix + "requestsPerSecond").orElse("0"));
-            Tenant tenant = new Tenant(name, Set.copyOf(list(properties.resolveProperty(prefix + "models").orElse("*"))),
-                    rate > 0 ? new TokenBucket(rate, Math.max(1, rate)) : null,
-                    properties.resolveProperty(prefix + "batchResultsTopic").filter(t -> !t.isBlank()).orElse(null),
-                    Boolean.parseBoolean(properties.resolveProperty(prefix + "interactiveBatch").orElse("false")));
-            for (String key : list(properties.resolveProperty(prefix + "apiKeys").orElse(""))) {
+        List<Tenant> tenants = new java.util.ArrayList<>();
+        for (String name : Tenant.list(properties.resolveProperty("ilb.tenants").orElse(""))) {
+            Tenant tenant = Tenant.fromProperties(name, properties);
+            tenants.add(tenant);
+            for (String key : Tenant.list(properties.resolveProperty("ilb.tenant." + name + ".apiKeys").orElse(""))) {
                 if (byKeyHash.put(hash(key), tenant) != null) {
                     throw new IllegalArgumentException("an API key of tenant " + name + " is also another's");
                 }
             }
         }
-        return new ApiKeys(enabled, byKeyHash);
+        return new ApiKeys(enabled, byKeyHash, List.copyOf(tenants));
+    }
+
+    /** Every tenant configured, with or without keys. */
+    public List<Tenant> tenants() {
+        return tenants;
     }
 
     /** Whether requests must carry a tenant's key ({@code ilb.auth.enabled}). */
@@ -67,24 +69,20 @@ public final class ApiKeys implements Processor {
         return enabled;
     }
 
-    /** Whether no tenant has a key. */
+    /** Whether no tenant can be reached: none has a key, nor a Kafka topic of its own. */
     public boolean isEmpty() {
-        return byKeyHash.isEmpty();
+        return byKeyHash.isEmpty() && tenants.stream().allMatch(t -> t.requestsTopic() == null);
     }
 
     /** The Kafka topics tenants have of their own for their batch results. */
     public Set<String> batchResultsTopics() {
         Set<String> topics = new java.util.TreeSet<>();
-        byKeyHash.values().forEach(tenant -> {
+        tenants.forEach(tenant -> {
             if (tenant.batchResultsTopic() != null) {
                 topics.add(tenant.batchResultsTopic());
             }
         });
         return topics;
-    }
-
-    private static List<String> list(String value) {
-        return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     @Override
@@ -98,7 +96,7 @@ public final class ApiKeys implements Processor {
         if (isOpen(path)) {
             return;
         }
-        Object admission = admit(request.headers().get("authorization"));
+        Object admission = authenticate(request.headers().get("authorization"));
         if (admission instanceof ApiError refusal) {
             exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
             exchange.getMessage().setBody(refusal);
@@ -115,7 +113,8 @@ public final class ApiKeys implements Processor {
 
     /**
      * The tenant an {@code Authorization} header names, or the 401 that says why none: no key, or a key ilb does not
-     * know. Takes nothing from the tenant's rate; cheap enough to ask before a request's body is read.
+     * know. Cheap enough to ask before a request's body is read; also for batch jobs, whose Kafka records carry the
+     * same header.
      *
      * @return a {@link Tenant} or an {@link ApiError}
      */
@@ -131,28 +130,6 @@ public final class ApiKeys implements Processor {
         Tenant tenant = byKeyHash.get(hash(key));
         if (tenant == null) {
             return new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
-        }
-        return tenant;
-    }
-
-    /**
-     * The tenant an {@code Authorization} header names, if it may send a request now; else why not: an
-     * {@link ApiError} 401 (no key, unknown key) or 429 (over its rate). Also for batch jobs, whose Kafka records
-     * carry the same header.
-     *
-     * @return a {@link Tenant} or an {@link ApiError}
-     */
-    public Object admit(String authorization) {
-        Object authenticated = authenticate(authorization);
-        if (!(authenticated instanceof Tenant tenant)) {
-            return authenticated;
-        }
-        if (tenant.rate() != null) {
-            long waitMillis = tenant.rate().tryTake();
-            if (waitMillis > 0) {
-                return new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
-                        "Rate limit reached for tenant " + tenant.name() + ".", (int) Math.ceil(waitMillis / 1000.0));
-            }
         }
         return tenant;
     }

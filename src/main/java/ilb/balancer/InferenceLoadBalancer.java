@@ -191,7 +191,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             callback.done(true);
             return true;
         }
-        if (request.priority() == Priority.INTERACTIVE) {
+        if (request.priority().interactive()) {
             // batch jobs neither earn nor spend retries here: the batch consumer tries them again itself, later
             budget.deposit();
         }
@@ -492,7 +492,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void retry(InferenceMessage response) {
             lastResponse = response;
-            if (tried.size() < settings.maxAttempts() && request.priority() == Priority.INTERACTIVE) {
+            if (tried.size() < settings.maxAttempts() && request.priority().interactive()) {
                 next();
             } else {
                 finish(response);

@@ -22,10 +22,10 @@ import org.apache.camel.Processor;
  * characters, a url exactly one of the API's inference paths: {@link BatchUrl}) and admits it as the HTTP entry
  * admits a request: the tenant by the record's {@code authorization} header ({@link ApiKeys}), the model by its
  * name or alias and version ({@link HttpApi}). The body becomes an {@link InferenceRequest} of
- * {@link Priority#BATCH} (or interactive, when the record's {@code ilb-priority} header says {@code interactive} and
+ * {@link Priority#BATCH} (or an interactive class, when the record's {@code ilb-priority} header asks for one and
  * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels
  * on as the {@link #JOB} property. A retry reuses what its first try admitted: the line is not read, nor the
- * tenant's rate spent, twice.
+ * tenant's limits spent, twice.
  */
 public final class BatchAdmission implements Processor {
 
@@ -80,6 +80,20 @@ public final class BatchAdmission implements Processor {
         exchange.getMessage().setBody(body);
     }
 
+    /**
+     * A job's class: batch, unless its {@code ilb-priority} header asks to be served as an interactive request
+     * ({@code interactive}: its tenant's class, or a class no higher than its tenant's most), which only a tenant
+     * allowed to may ask; its other jobs yield.
+     *
+     * @return a {@link Priority}, or the {@link ApiError} of a class its tenant may not ask for
+     */
+    private static Object priority(Tenant tenant, String requested) {
+        if (!tenant.interactiveBatch() || requested == null || requested.isBlank()) {
+            return Priority.BATCH;
+        }
+        return "interactive".equalsIgnoreCase(requested.strip()) ? tenant.priority() : tenant.classFor(requested);
+    }
+
     private InferenceMessage admit(Exchange exchange, BatchRecord record, JsonNode line) {
         if (line == null || !line.isObject()) {
             return ApiError.badRequest("A batch line must be a JSON object with custom_id, method, url and body.");
@@ -107,7 +121,7 @@ public final class BatchAdmission implements Processor {
         if (line.get("body").path("stream").asBoolean(false)) {
             return ApiError.badRequest("A batch job cannot stream: leave 'stream' out of its body.");
         }
-        Object admission = apiKeys.admit(record.authorization());
+        Object admission = apiKeys.authenticate(record.authorization());
         if (admission instanceof ApiError refusal) {
             return refusal;
         }
@@ -122,9 +136,11 @@ public final class BatchAdmission implements Processor {
         InferenceMessage read = httpApi.read(tenant, method, line.get("url").asText(),
                 Map.of("content-type", "application/json"), body);
         if (read instanceof InferenceRequest request) {
-            // only a tenant allowed to may have its jobs not yield
-            boolean interactive = tenant.interactiveBatch() && "interactive".equalsIgnoreCase(record.priority());
-            InferenceRequest admitted = request.withPriority(interactive ? Priority.INTERACTIVE : Priority.BATCH);
+            Object priority = priority(tenant, record.priority());
+            if (priority instanceof ApiError refused) {
+                return refused;
+            }
+            InferenceRequest admitted = request.withPriority((Priority) priority);
             exchange.setProperty(ADMITTED, new Admitted(tenant, admitted));
             return admitted;
         }

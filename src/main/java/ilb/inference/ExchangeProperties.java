@@ -17,6 +17,14 @@ public final class ExchangeProperties {
      */
     public static final String DEADLINE_NANOS = "ilb.deadlineNanos";
 
+    /**
+     * True on a shadow copy of a request (a share of a model's traffic copied to its shadow version): its answer is
+     * discarded; it is never queued, never retried and never counted against its tenant's limits.
+     */
+    public static final String SHADOW = "ilb.shadow";
+    /** The model version whose route served the request, for the {@code x-ilb-model-version} response header. */
+    public static final String MODEL_VERSION = "ilb.modelVersion";
+
     private ExchangeProperties() {
     }
 }

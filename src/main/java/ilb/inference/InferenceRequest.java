@@ -17,23 +17,24 @@ import io.netty.util.concurrent.Future;
  * @param stream    whether the client asked for Server-Sent Events
  * @param prefix    the prompt's block hashes, for policies that send a prompt where its prefix is cached
  * @param session   the client's session (conversation) id, for session affinity, or null
+ * @param user      the end user the client names (OpenAI's {@code user} field), or null
  * @param clientGone completes when the client goes away (its connection closes), or null if nobody waits on a
  *                   connection; a backend call still running then is stopped
- * @param priority   interactive, or a batch job that only takes spare capacity
+ * @param priority   its class: critical, standard, sheddable, or a batch job that only takes spare capacity
  */
 public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
-        String model, String version, boolean stream, PromptPrefix prefix, String session,
+        String model, String version, boolean stream, PromptPrefix prefix, String session, String user,
         Future<?> clientGone, Priority priority) implements InferenceMessage {
 
     /** The same request, from a client in {@code session} (or null) whose going away {@code gone} signals. */
     public InferenceRequest onConnection(String session, Future<?> gone) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, gone,
-                priority);
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, user,
+                gone, priority);
     }
 
     /** The same request with another priority. */
     public InferenceRequest withPriority(Priority newPriority) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session,
+        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, user,
                 clientGone, newPriority);
     }
 
@@ -41,6 +42,6 @@ public record InferenceRequest(Api api, String method, String path, Map<String, 
     public String toString() {
         // never the headers: they may carry keys
         return method + " " + path + " model=" + model + (version == null ? "" : " version=" + version)
-                + (stream ? " stream" : "") + (priority == Priority.BATCH ? " batch" : "") + " (" + body.length + " bytes)";
+                + (stream ? " stream" : "") + " " + priority.label() + " (" + body.length + " bytes)";
     }
 }

@@ -9,6 +9,7 @@ import ilb.inference.ApiError;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Priority;
 import ilb.routing.ModelCatalog;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,6 +31,9 @@ public final class HttpApi implements Processor {
     /** Request headers passed on to backends; never the client's credentials. */
     private static final String[] FORWARDED_HEADERS = {"content-type", "accept", "x-request-id", "traceparent",
         "tracestate", "inference-header-content-length"};
+
+    /** Lowers a request's class below its tenant's own: {@code critical|standard|sheddable}. */
+    public static final String PRIORITY_HEADER = "x-ilb-priority";
 
     private final OpenAiApi openAi;
     private final KServeApi kserve;
@@ -53,12 +57,18 @@ public final class HttpApi implements Processor {
         // Kafka record may be)
         InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
                 ByteBufUtil.getBytes(request.content()));
+        // its class: its tenant's, or a lower one it asks for
+        Object priority = result instanceof InferenceRequest ? tenant.classFor(request.headers().get(PRIORITY_HEADER))
+                : null;
+        if (priority instanceof ApiError refused) {
+            result = refused;
+        }
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
             String session = request.headers().get(sessionHeader);
             exchange.getMessage().setBody(inference.onConnection(session == null || session.isBlank() ? null : session,
-                    client.channel().closeFuture()));
+                    client.channel().closeFuture()).withPriority((Priority) priority));
         } else {
             exchange.getMessage().setBody(result);
             exchange.setRouteStop(true);

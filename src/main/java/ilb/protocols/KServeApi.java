@@ -62,7 +62,7 @@ final class KServeApi {
                 + (target.action().isEmpty() ? "" : "/" + target.action())
                 + (rawQuery == null || rawQuery.isEmpty() ? "" : "?" + rawQuery);
         return new InferenceRequest(Api.KSERVE, method, forwarded, headers, body, target.model(), target.version(),
-                false, PromptPrefix.NONE, null, null, Priority.INTERACTIVE);
+                false, PromptPrefix.NONE, null, null, null, Priority.STANDARD);
     }
 
     /** A {@link Target}, an answer of ilb's own (a {@link Supplier}), or the {@link ApiError}. */

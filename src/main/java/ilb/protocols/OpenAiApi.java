@@ -96,6 +96,7 @@ final class OpenAiApi {
     private InferenceMessage inference(Tenant tenant, Endpoint endpoint, String uri, Map<String, String> headers,
             byte[] body) {
         String model = null;
+        String user = null;
         boolean stream = false;
         boolean required = false;
         PromptPrefix.Builder prompt = new PromptPrefix.Builder();
@@ -111,6 +112,12 @@ final class OpenAiApi {
                         return ApiError.badRequest("'model' must be a string.");
                     }
                     model = parser.getText();
+                } else if (field.equals("user")) {
+                    // the end user, whom a canary keeps on one version
+                    if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
+                        return ApiError.badRequest("'user' must be a string.");
+                    }
+                    user = value == JsonToken.VALUE_STRING && !parser.getText().isEmpty() ? parser.getText() : null;
                 } else if (field.equals("stream")) {
                     if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
                         return ApiError.badRequest("'stream' must be a boolean.");
@@ -161,7 +168,7 @@ final class OpenAiApi {
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
-                null, null, Priority.INTERACTIVE);
+                null, user, null, Priority.STANDARD);
     }
 
     /** Reads {@code messages}, a non-empty list of message objects, into the prompt; null, or what is wrong. */

@@ -13,7 +13,6 @@ import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
-import ilb.inference.Priority;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -114,7 +113,7 @@ public final class RequestMeters implements RequestObserver {
     }
 
     private static String priority(InferenceRequest request) {
-        return request.priority() == Priority.BATCH ? "batch" : "interactive";
+        return request.priority().label();
     }
 
     /** What a response means, in a word: a label value. */

@@ -32,6 +32,6 @@ final class Requests {
     static InferenceRequest inSession(String prompt, String session) {
         return new InferenceRequest(Api.OPENAI, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
                 false, new PromptPrefix.Builder().add(prompt).build(), session, null,
-                Priority.INTERACTIVE);
+                null, Priority.STANDARD);
     }
 }

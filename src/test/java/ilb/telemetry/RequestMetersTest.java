@@ -70,7 +70,7 @@ class RequestMetersTest {
                         + scrape.sum("ilb_backend_requests_total", "backend=b")).isEqualTo(6);
                 assertThat(scrape.sum("ilb_backend_requests_total", "backend=broken", "outcome=server_error"))
                         .isEqualTo(1);
-                assertThat(scrape.sum("ilb_requests_total", "model=m", "tenant=test", "priority=interactive",
+                assertThat(scrape.sum("ilb_requests_total", "model=m", "tenant=test", "priority=standard",
                         "outcome=success")).isEqualTo(6);
                 assertThat(scrape.sum("ilb_requests_total", "model=bad", "outcome=server_error")).isEqualTo(1);
                 // every reply and stream timed; only streams have a first token and tokens between
