@@ -14,6 +14,7 @@ import ilb.batch.BatchBroker;
 import ilb.batch.BatchIntake;
 import ilb.batch.BatchOutcome;
 import ilb.batch.ConsumerLag;
+import ilb.batch.RequestTopics;
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.PoolListener;
 import ilb.console.ConsoleSettings;
@@ -91,8 +92,6 @@ public class IlbConfiguration implements CamelConfiguration {
     private boolean batchEnabled;
     @PropertyInject(value = "ilb.health.readyWhen")
     private String readyWhen;
-    @PropertyInject(value = "ilb.batch.requestsTopic")
-    private String batchRequestsTopic;
     @PropertyInject(value = "ilb.batch.groupId")
     private String batchGroupId;
     @PropertyInject(value = "ilb.batch.dlqTopic")
@@ -149,9 +148,18 @@ public class IlbConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("ilbEventLoops", eventLoops);
         ApiKeys apiKeys = ApiKeys.fromProperties(context.getPropertiesComponent());
-        if (apiKeys.enabled() && apiKeys.isEmpty()) {
-            throw new IllegalStateException("No tenant is configured and authentication is on: nobody could use ilb."
-                    + " Set ilb.tenants and ilb.tenant.<name>.apiKeys (or run the demo: camel.main.profile=dev)");
+        // the batch consumer (routes/batch.yaml) reads the shared requests topics and every tenant's own
+        RequestTopics requestTopics = RequestTopics.fromProperties(context.getPropertiesComponent(), apiKeys);
+        context.getPropertiesComponent().addOverrideProperty(RequestTopics.PROPERTY, String.join(",",
+                requestTopics.all()));
+        // a tenant without a key can still send batch jobs on a topic of its own, if there are batch jobs
+        boolean reachableByTopic = requestTopics.anyOwned() && batchEnabled
+                && BatchBroker.hasKafka(context.getPropertiesComponent());
+        if (apiKeys.enabled() && apiKeys.isEmpty() && !reachableByTopic) {
+            throw new IllegalStateException("No tenant has an API key (nor, with batch jobs on, a requests topic of its"
+                    + " own) and authentication is on: nobody could use ilb. Set ilb.tenants and"
+                    + " ilb.tenant.<name>.apiKeys, or ilb.tenant.<name>.requestsTopic for batch jobs only (or run the"
+                    + " demo: camel.main.profile=dev)");
         }
         if ("dev".equals(context.getCamelContextExtension().getProfile())) {
             LOG.info("Profile dev, a demo: its tenant, simulated fleet, embedded Kafka broker and first console admin"
@@ -196,15 +204,14 @@ public class IlbConfiguration implements CamelConfiguration {
                 batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs));
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
-        registry.bind("batchAdmission", new BatchAdmission(apiKeys, httpApi));
+        registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {
-            String brokers = BatchBroker.connect(context, apiKeys);
+            String brokers = BatchBroker.connect(context, apiKeys, requestTopics);
             if (brokers != null) {
                 // the jobs waiting on Kafka: asked of the cluster on a thread of its own, never by a scrape
-                ConsumerLag lag = new ConsumerLag(brokers, batchGroupId, List.of(batchRequestsTopic.split("\\s*,\\s*")),
-                        10_000, context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
-                                "ilb-batch-lag"));
+                ConsumerLag lag = new ConsumerLag(brokers, batchGroupId, requestTopics.all(), 10_000,
+                        context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ilb-batch-lag"));
                 context.addService(lag);
                 IlbMeters.consumerLag(ilbMeters, lag);
             }

@@ -61,7 +61,7 @@ class ProfilesTest {
     void prodRefusesToStartWithAuthenticationOnAndNoTenant() {
         assertThatThrownBy(() -> Appliance.start(pool("m", "round-robin", backend("m-0", "http://127.0.0.1:9")),
                 "camel.main.profile=prod", "ilb.tenants="))
-                .rootCause().hasMessageContaining("No tenant is configured and authentication is on");
+                .rootCause().hasMessageContaining("No tenant has an API key");
     }
 
     private static String property(CamelContext context, String name) {

@@ -69,9 +69,12 @@ public final class ApiKeys implements Processor {
         return enabled;
     }
 
-    /** Whether no tenant can be reached: none has a key, nor a Kafka topic of its own. */
+    /**
+     * Whether no tenant has a key. A tenant may still be reached by a Kafka requests topic of its own, when batch
+     * jobs run ({@code ilb.batch.RequestTopics}).
+     */
     public boolean isEmpty() {
-        return byKeyHash.isEmpty() && tenants.stream().allMatch(t -> t.requestsTopic() == null);
+        return byKeyHash.isEmpty();
     }
 
     /** The Kafka topics tenants have of their own for their batch results. */

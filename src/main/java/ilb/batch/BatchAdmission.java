@@ -20,8 +20,9 @@ import org.apache.camel.Processor;
  * The first step of a batch job's route: reads its OpenAI Batch API input line
  * ({@code {"custom_id", "method", "url", "body"}}; a custom_id of at most {@value RecordBounds#CUSTOM_ID_CHARS}
  * characters, a url exactly one of the API's inference paths: {@link BatchUrl}) and admits it as the HTTP entry
- * admits a request: the tenant by the record's {@code authorization} header ({@link ApiKeys}), the model by its
- * name or alias and version ({@link HttpApi}). The body becomes an {@link InferenceRequest} of
+ * admits a request: the tenant by its topic if that is a tenant's own ({@link RequestTopics}), else by the record's
+ * {@code authorization} header ({@link ApiKeys}), the model by its name or alias and version ({@link HttpApi}). The
+ * body becomes an {@link InferenceRequest} of
  * {@link Priority#BATCH} (or an interactive class, when the record's {@code ilb-priority} header asks for one and
  * its tenant may ask that), or the {@link ApiError} that says why the job cannot be done. The job's identity travels
  * on as the {@link #JOB} property. A retry reuses what its first try admitted: the line is not read, nor the
@@ -41,10 +42,12 @@ public final class BatchAdmission implements Processor {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ApiKeys apiKeys;
+    private final RequestTopics topics;
     private final HttpApi httpApi;
 
-    public BatchAdmission(ApiKeys apiKeys, HttpApi httpApi) {
+    public BatchAdmission(ApiKeys apiKeys, RequestTopics topics, HttpApi httpApi) {
         this.apiKeys = apiKeys;
+        this.topics = topics;
         this.httpApi = httpApi;
     }
 
@@ -121,7 +124,9 @@ public final class BatchAdmission implements Processor {
         if (line.get("body").path("stream").asBoolean(false)) {
             return ApiError.badRequest("A batch job cannot stream: leave 'stream' out of its body.");
         }
-        Object admission = apiKeys.authenticate(record.authorization());
+        // on a tenant's own topic the topic decides, and any key the record carries is ignored
+        Tenant owner = topics.owner(record.topic());
+        Object admission = owner != null ? owner : apiKeys.authenticate(record.authorization());
         if (admission instanceof ApiError refusal) {
             return refusal;
         }

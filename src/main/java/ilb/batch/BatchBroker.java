@@ -22,21 +22,27 @@ public final class BatchBroker {
     private BatchBroker() {
     }
 
+    /** Whether batch jobs have a Kafka to use: a cluster is set, or the embedded broker allowed. */
+    public static boolean hasKafka(PropertiesComponent properties) {
+        return !brokers(properties).isEmpty()
+                || Boolean.parseBoolean(properties.resolveProperty("ilb.kafka.embedded").orElse("false"));
+    }
+
     /**
-     * @param apiKeys the tenants, whose own results topics are created too
+     * @param apiKeys  the tenants, whose own results topics are created too
+     * @param requests the topics jobs come on, the tenants' own among them, created too
      * @return the brokers' bootstrap servers, or null when batch jobs are off: no cluster is set and no embedded broker
      *         allowed, or the embedded one did not start
      */
-    public static String connect(CamelContext context, ApiKeys apiKeys) throws Exception {
+    public static String connect(CamelContext context, ApiKeys apiKeys, RequestTopics requests) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
-        String brokers = properties.resolveProperty("camel.component.kafka.brokers").orElse("").trim();
+        String brokers = brokers(properties);
         int partitions = Integer.parseInt(properties.resolveProperty("ilb.kafka.partitions").orElse("6"));
-        BatchTopics topics = new BatchTopics(properties.resolveProperty("ilb.batch.requestsTopic").orElseThrow(),
+        BatchTopics topics = new BatchTopics(String.join(",", requests.all()),
                 properties.resolveProperty("ilb.batch.resultsTopic").orElseThrow(),
                 properties.resolveProperty("ilb.batch.dlqTopic").orElseThrow());
         String[] tenantResults = apiKeys.batchResultsTopics().toArray(String[]::new);
-        boolean embedded = Boolean.parseBoolean(properties.resolveProperty("ilb.kafka.embedded").orElse("false"));
-        if (brokers.isEmpty() && !embedded) {
+        if (!hasKafka(properties)) {
             properties.addOverrideProperty("ilb.batch.enabled", "false");
             LOG.info("Batch jobs over Kafka are off: set camel.component.kafka.brokers to the cluster's brokers to turn"
                     + " them on");
@@ -74,5 +80,9 @@ public final class BatchBroker {
             LOG.warn("Could not check the batch topics on Kafka {}: {}", brokers, e.getMessage());
         }
         return brokers;
+    }
+
+    private static String brokers(PropertiesComponent properties) {
+        return properties.resolveProperty("camel.component.kafka.brokers").orElse("").trim();
     }
 }

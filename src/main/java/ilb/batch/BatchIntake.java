@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch consumer's step (routes/batch.yaml): takes the jobs of one poll of {@code ilb.requests}, runs each
+ * The batch consumer's step (routes/batch.yaml): takes the jobs of one poll of the requests topics, runs each
  * through the job route ({@code direct:batch-job}) with at most {@link AimdLimit} of them in flight, tries again
  * those that may still succeed, and commits each partition's offset only as far as every job before it has its
  * result or dead-letter record acknowledged by the broker. A crash therefore loses no job; the jobs in flight at
@@ -214,14 +214,14 @@ public final class BatchIntake implements Processor {
             java.util.Set<String> started = new java.util.HashSet<>();
             for (Exchange record : records) {
                 var message = record.getMessage();
-                String partition = message.getHeader(KafkaConstants.TOPIC, String.class) + "/"
-                        + message.getHeader(KafkaConstants.PARTITION, Integer.class);
+                String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+                String partition = topic + "/" + message.getHeader(KafkaConstants.PARTITION, Integer.class);
                 long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
                 if (started.add(partition)) {
                     carriedOver.pollStarts(partition, offset);
                 }
                 Job job = new Job(partition, offset, tracker.add(partition, record),
-                        toBatchRecord(record, partition + "@" + offset));
+                        toBatchRecord(record, topic, partition + "@" + offset));
                 all.add(job);
                 firstOfPartition.putIfAbsent(partition, job);
                 CarriedOver.Carried before = carriedOver.take(partition, offset, job.record);
@@ -511,11 +511,11 @@ public final class BatchIntake implements Processor {
     }
 
     /** @param source topic, partition and offset */
-    private static BatchRecord toBatchRecord(Exchange record, String source) {
+    private static BatchRecord toBatchRecord(Exchange record, String topic, String source) {
         var message = record.getMessage();
         byte[] line = message.getBody(byte[].class);
         return BatchRecord.of(line == null ? new byte[0] : line, message.getHeader(KafkaConstants.KEY, String.class),
-                text(message.getHeader("authorization")), text(message.getHeader("ilb-priority")), source);
+                text(message.getHeader("authorization")), text(message.getHeader("ilb-priority")), topic, source);
     }
 
     private static String text(Object header) {

@@ -88,8 +88,8 @@ class BatchOutcomeTest {
     @Test
     void aJobGivenUpOnIsDeadLetteredWhateverItsErrorAndTheDeadLetterKeptToWriteAgain() {
         ApiError given = new ApiError(503, "server_error", "retries_exhausted", "gave up", 0);
-        BatchRecord record = new BatchRecord("{}".getBytes(StandardCharsets.UTF_8), "job-1", null, null, "jobs/0@41", 8,
-                null, given);
+        BatchRecord record = new BatchRecord("{}".getBytes(StandardCharsets.UTF_8), "job-1", null, null, "jobs",
+                "jobs/0@41", 8, null, given);
         Exchange dead = process(record, "job-1", given);
         assertThat(dead.getProperty(BatchOutcome.KIND)).isEqualTo(BatchOutcome.Kind.DEAD_LETTER);
         assertThat(dead.getProperty(BatchOutcome.DEAD_LETTER, ApiError.class))
@@ -101,7 +101,7 @@ class BatchOutcomeTest {
     void aDeadLetterIsBoundedHoweverLargeItsJob() throws Exception {
         String huge = "\u0001".repeat(900_000);
         String line = "{\"custom_id\":\"" + huge + "\"}";
-        BatchRecord record = new BatchRecord(line.getBytes(StandardCharsets.UTF_8), huge, null, null,
+        BatchRecord record = new BatchRecord(line.getBytes(StandardCharsets.UTF_8), huge, null, null, "jobs",
                 "jobs/0@41", 1, null, null);
         Exchange dead = process(record, huge, ApiError.notFound("model_not_found", "The model `" + huge
                 + "` does not exist."));
@@ -133,7 +133,7 @@ class BatchOutcomeTest {
 
     private Exchange process(InferenceMessage response, int attempt) {
         return process(new BatchRecord("{\"custom_id\":\"job-1\"}".getBytes(StandardCharsets.UTF_8), "job-1",
-                null, null, "jobs/0@41", attempt, null, null), "job-1", response);
+                null, null, "jobs", "jobs/0@41", attempt, null, null), "job-1", response);
     }
 
     private Exchange process(BatchRecord record, String customId, InferenceMessage response) {

@@ -48,6 +48,6 @@ class CarriedOverTest {
     }
 
     private static BatchRecord record(String key, String line) {
-        return BatchRecord.of(line.getBytes(StandardCharsets.UTF_8), key, null, null, "t/0@0");
+        return BatchRecord.of(line.getBytes(StandardCharsets.UTF_8), key, null, null, "t", "t/0@0");
     }
 }
