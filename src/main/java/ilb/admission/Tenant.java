@@ -84,11 +84,11 @@ public record Tenant(String name, Set<String> models, Priority priority, Priorit
         }
         Priority asked = Priority.ofInteractive(requested);
         if (asked == null) {
-            return ApiError.badRequest("x-ilb-priority must be critical, standard or sheddable, not '"
+            return ApiError.badRequest("The priority asked for must be critical, standard or sheddable, not '"
                     + requested.strip() + "'.");
         }
         if (asked.above(maxPriority)) {
-            return new ApiError(403, "permission_error", "priority_not_allowed", "Your API key may ask for priority "
+            return new ApiError(403, "permission_error", "priority_not_allowed", "Tenant " + name + " may ask for priority "
                     + maxPriority.label() + " at most, not " + asked.label() + ".", 0);
         }
         return asked;
