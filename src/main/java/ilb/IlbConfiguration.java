@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import ilb.admission.ApiKeys;
 import ilb.admission.LimitStore;
 import ilb.admission.LocalLimits;
+import ilb.admission.RedisConnection;
+import ilb.admission.RedisLimits;
 import ilb.backend.BackendComponent;
 import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
@@ -168,8 +170,19 @@ public class IlbConfiguration implements CamelConfiguration {
             // Camel 4.17: ilb measures its requests itself, and the demo should be as fast as production
             context.setMessageHistory(false);
         }
-        // where tenants' request, token and concurrency limits are counted: on this replica
-        LimitStore limits = new LocalLimits(System::currentTimeMillis);
+        // where tenants' request, token and concurrency limits are counted: on this replica, or for all replicas on
+        // Redis (ilb.limits.redis), each replica counting its share here while Redis is out of reach
+        LocalLimits localLimits = new LocalLimits(System::currentTimeMillis);
+        LimitStore limits = localLimits;
+        String redis = context.getPropertiesComponent().resolveProperty("ilb.limits.redis").orElse("");
+        if (!redis.isBlank()) {
+            RedisLimits redisLimits = new RedisLimits(RedisConnection.Address.parse(redis), eventLoops.next(),
+                    Durations.millis(context.getPropertiesComponent().resolveProperty("ilb.limits.redisTimeout")
+                            .orElse("200ms")), RedisLimits.BEAT_MILLIS, localLimits, null);
+            context.addService(redisLimits);
+            IlbMeters.redisLimits(ilbMeters, redisLimits);
+            limits = redisLimits;
+        }
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
+import ilb.admission.RedisLimits;
 import ilb.backend.Backend;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
@@ -122,6 +123,13 @@ public final class IlbMeters {
             }).description("batch jobs on Kafka after the consumer group's committed offset (NaN while unknown)")
                     .tag("topic", topic).register(registry);
         }
+    }
+
+    /** Whether tenants' limits are counted on Redis for all replicas ({@code ilb.limits.redis}). */
+    public static void redisLimits(MeterRegistry registry, RedisLimits limits) {
+        Gauge.builder("ilb.limits.redis.connected", limits, l -> l.shared() ? 1 : 0)
+                .description("1 while tenants' limits are counted on Redis for all replicas, 0 while Redis is out of"
+                        + " reach and this replica counts its share of each limit alone").register(registry);
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, Backend backend,
