@@ -3,10 +3,12 @@ package ilb;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import ilb.admission.ApiKeys;
 import ilb.admission.LimitStore;
 import ilb.admission.LocalLimits;
+import ilb.admission.TenantLimits;
 import ilb.backend.BackendComponent;
 import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
@@ -160,11 +162,16 @@ public class IlbConfiguration implements CamelConfiguration {
             // Camel 4.17: ilb measures its requests itself, and the demo should be as fast as production
             context.setMessageHistory(false);
         }
-        // where tenants' request, token and concurrency limits are counted: on this replica
-        LimitStore limits = new LocalLimits(System::currentTimeMillis);
+        // where tenants' request, token and concurrency limits are counted: on this replica; by the system's clock
+        // unless a LongSupplier of milliseconds is bound as ilbClock (tests: minutes that pass when they say)
+        LongSupplier clock = registry.lookupByNameAndType("ilbClock", LongSupplier.class);
+        LimitStore limits = new LocalLimits(clock != null ? clock : System::currentTimeMillis);
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
+        // an HTTP request over its tenant's limits is answered 429; a batch job's 429 goes on to batchOutcome (defer)
+        registry.bind("tenantLimits", new TenantLimits(limits, true));
+        registry.bind("batchTenantLimits", new TenantLimits(limits, false));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         // what the API refuses from a request's head, and how long and how much it waits for the rest
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
