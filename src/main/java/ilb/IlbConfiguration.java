@@ -3,12 +3,14 @@ package ilb;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import ilb.admission.ApiKeys;
 import ilb.admission.LimitStore;
 import ilb.admission.LocalLimits;
 import ilb.admission.RedisConnection;
 import ilb.admission.RedisLimits;
+import ilb.admission.TenantLimits;
 import ilb.backend.BackendComponent;
 import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
@@ -171,8 +173,10 @@ public class IlbConfiguration implements CamelConfiguration {
             context.setMessageHistory(false);
         }
         // where tenants' request, token and concurrency limits are counted: on this replica, or for all replicas on
-        // Redis (ilb.limits.redis), each replica counting its share here while Redis is out of reach
-        LocalLimits localLimits = new LocalLimits(System::currentTimeMillis);
+        // Redis (ilb.limits.redis), each replica counting its share here while Redis is out of reach. By the system's
+        // clock unless a LongSupplier of milliseconds is bound as ilbClock (tests: minutes that pass when they say)
+        LongSupplier clock = registry.lookupByNameAndType("ilbClock", LongSupplier.class);
+        LocalLimits localLimits = new LocalLimits(clock != null ? clock : System::currentTimeMillis);
         LimitStore limits = localLimits;
         String redis = context.getPropertiesComponent().resolveProperty("ilb.limits.redis").orElse("");
         if (!redis.isBlank()) {
@@ -186,6 +190,9 @@ public class IlbConfiguration implements CamelConfiguration {
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
+        // an HTTP request over its tenant's limits is answered 429; a batch job's 429 goes on to batchOutcome (defer)
+        registry.bind("tenantLimits", new TenantLimits(limits, true));
+        registry.bind("batchTenantLimits", new TenantLimits(limits, false));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         // what the API refuses from a request's head, and how long and how much it waits for the rest
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,

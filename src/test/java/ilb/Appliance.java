@@ -51,12 +51,18 @@ public final class Appliance implements AutoCloseable {
 
     /** Starts ilb with the given pool route file (YAML) and {@code name=value} properties. */
     public static Appliance start(String poolRoutes, String... properties) {
+        return start(poolRoutes, Map.of(), properties);
+    }
+
+    /** As {@link #start(String, String...)}, with beans bound before ilb configures itself (e.g. {@code ilbClock}). */
+    public static Appliance start(String poolRoutes, Map<String, Object> beans, String... properties) {
         try {
             Path routes = Files.createDirectories(Path.of("target", "test-routes",
                     "run-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet()));
             Files.writeString(routes.resolve("pool.yaml"), poolRoutes);
             int port = freePort();
             Main main = new Main();
+            beans.forEach(main::bind);
             main.configure().addConfiguration(IlbConfiguration.class);
             main.addOverrideProperty("camel.main.routesIncludePattern",
                     "file:routes/api.yaml,file:routes/batch.yaml,file:" + routes + "/*.yaml");

@@ -2,6 +2,7 @@ package ilb;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
@@ -31,7 +32,12 @@ public final class Servers implements AutoCloseable {
     }
 
     public Appliance ilb(String routes, String... properties) {
-        Appliance appliance = Appliance.start(routes, properties);
+        return ilb(routes, Map.of(), properties);
+    }
+
+    /** ilb with beans bound before it configures itself ({@link Appliance#start(String, Map, String...)}). */
+    public Appliance ilb(String routes, Map<String, Object> beans, String... properties) {
+        Appliance appliance = Appliance.start(routes, beans, properties);
         started.add(appliance);
         return appliance;
     }

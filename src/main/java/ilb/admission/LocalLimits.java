@@ -53,18 +53,14 @@ public final class LocalLimits implements LimitStore {
                     : c.requests == null ? MinuteBucket.full(requestLimit, now) : c.requests.at(requestLimit, now);
             MinuteBucket tokenBucket = tokenLimit == 0 ? null
                     : c.tokens == null ? MinuteBucket.full(tokenLimit, now) : c.tokens.at(tokenLimit, now);
-            String exceeded = null;
-            long retry = 0;
-            if (requests != null && !requests.allows(requestLimit, 1)) {
-                exceeded = "requests";
-                retry = requests.waitMillis(requestLimit, 1);
-            } else if (tokenBucket != null && !tokenBucket.allows(tokenLimit, tokens)) {
-                exceeded = "tokens";
-                retry = tokenBucket.waitMillis(tokenLimit, tokens);
-            } else if (concurrency > 0 && c.inFlight >= concurrency) {
-                exceeded = "concurrency";
-                retry = CONCURRENCY_RETRY_MILLIS;
-            }
+            boolean requestsOver = requests != null && !requests.allows(requestLimit, 1);
+            boolean tokensOver = tokenBucket != null && !tokenBucket.allows(tokenLimit, tokens);
+            boolean concurrencyOver = concurrency > 0 && c.inFlight >= concurrency;
+            String exceeded = requestsOver ? "requests" : tokensOver ? "tokens" : concurrencyOver ? "concurrency" : null;
+            // until every limit it is over lets it in, not only the first: else it would be refused again then
+            long retry = Math.max(Math.max(requestsOver ? requests.waitMillis(requestLimit, 1) : 0,
+                    tokensOver ? tokenBucket.waitMillis(tokenLimit, tokens) : 0),
+                    concurrencyOver ? CONCURRENCY_RETRY_MILLIS : 0);
             if (exceeded == null) {
                 requests = requests == null ? null : requests.take(1, requestLimit);
                 tokenBucket = tokenBucket == null ? null : tokenBucket.take(tokens, tokenLimit);

@@ -19,7 +19,8 @@ public record MinuteBucket(double level, long stampMillis) {
 
     /** The level at {@code nowMillis}: refilled since the stamp, at most the limit. */
     public MinuteBucket at(long limit, long nowMillis) {
-        double refilled = level + Math.max(0, nowMillis - stampMillis) * limit / MINUTE_MILLIS;
+        // in doubles: a long idle time by a large limit overflows a long
+        double refilled = level + (double) Math.max(0, nowMillis - stampMillis) * limit / MINUTE_MILLIS;
         return new MinuteBucket(Math.min(limit, refilled), Math.max(stampMillis, nowMillis));
     }
 

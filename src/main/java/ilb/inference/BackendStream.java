@@ -48,8 +48,8 @@ public final class BackendStream implements InferenceMessage {
     private final Source source;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private final List<Consumer<Boolean>> doneListeners = new ArrayList<>(1);
+    private final List<Tap> taps = new ArrayList<>(2);
     private Subscriber subscriber;
-    private Tap tap;
     private String error;
     private boolean ended;
     private boolean done;
@@ -82,7 +82,7 @@ public final class BackendStream implements InferenceMessage {
                 chunk.release();
                 return;
             }
-            if (tap != null) {
+            for (Tap tap : taps) {
                 tap.onChunk(chunk);
             }
             if (subscriber != null) {
@@ -97,8 +97,8 @@ public final class BackendStream implements InferenceMessage {
         run(() -> {
             ended = true;
             if (subscriber != null && !done) {
-                subscriber.onEnd();
                 finish(true);
+                subscriber.onEnd();
             }
         });
     }
@@ -108,17 +108,17 @@ public final class BackendStream implements InferenceMessage {
             if (error == null && !ended) {
                 error = reason;
                 if (subscriber != null && !done) {
-                    subscriber.onError(reason);
                     finish(false);
+                    subscriber.onError(reason);
                 }
             }
         });
     }
 
-    /** Shows every chunk to {@code newTap}, those held already first. One tap per stream. */
+    /** Shows every chunk to {@code newTap}, those held already first. A stream may have several (meters, limits). */
     public void tap(Tap newTap) {
         run(() -> {
-            tap = newTap;
+            taps.add(newTap);
             held.forEach(newTap::onChunk);
         });
     }
@@ -132,11 +132,11 @@ public final class BackendStream implements InferenceMessage {
                 newSubscriber.onChunk(held.poll());
             }
             if (ended) {
-                newSubscriber.onEnd();
                 finish(true);
+                newSubscriber.onEnd();
             } else if (error != null) {
-                newSubscriber.onError(error);
                 finish(false);
+                newSubscriber.onError(error);
             }
         });
     }
@@ -157,12 +157,16 @@ public final class BackendStream implements InferenceMessage {
 
     private void stop() {
         if (!done) {
-            source.cancel();
             finish(false);
+            source.cancel();
         }
     }
 
-    /** Runs once when the stream is over: {@code true} when it ended normally, {@code false} on error or cancel. */
+    /**
+     * Runs once when the stream is over: {@code true} when it ended normally, {@code false} on error or cancel. Before
+     * the client hears of the end, and the backend of a cancel: whoever acts on the end (a client's next request)
+     * finds the stream's backend place and its tenant's limits given back already.
+     */
     public void whenDone(Consumer<Boolean> listener) {
         run(() -> {
             if (done) {

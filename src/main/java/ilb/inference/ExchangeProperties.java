@@ -25,6 +25,14 @@ public final class ExchangeProperties {
     /** The model version whose route served the request, for the {@code x-ilb-model-version} response header. */
     public static final String MODEL_VERSION = "ilb.modelVersion";
 
+    /**
+     * What its tenant's limits said of the request (an {@link ilb.admission.LimitStore.Verdict}), for OpenAI's
+     * {@code x-ratelimit-*} response headers; absent for a tenant without limits.
+     */
+    public static final String RATE_LIMITS = "ilb.rateLimits";
+    /** The share of its tenant's limits an admitted request holds until its response is over, and settles once. */
+    public static final String LIMIT_GRANT = "ilb.limitGrant";
+
     private ExchangeProperties() {
     }
 }

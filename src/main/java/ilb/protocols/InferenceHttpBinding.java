@@ -2,6 +2,8 @@ package ilb.protocols;
 
 import java.util.Map;
 
+import ilb.admission.LimitStore;
+import ilb.admission.RateLimitHeaders;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.BackendStream;
@@ -115,6 +117,10 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         Integer attempts = exchange.getProperty(ExchangeProperties.ATTEMPTS, Integer.class);
         if (attempts != null) {
             headers.setInt("x-ilb-attempts", attempts);
+        }
+        LimitStore.Verdict limits = exchange.getProperty(ExchangeProperties.RATE_LIMITS, LimitStore.Verdict.class);
+        if (limits != null) {
+            RateLimitHeaders.of(limits).forEach(headers::set);
         }
     }
 

@@ -10,9 +10,10 @@ import io.netty.buffer.ByteBuf;
  * TGI), or, for a stream that has none (the client did not ask for {@code stream_options.include_usage}), one
  * completion token per Server-Sent Event that carries generated text, as vLLM and TGI send them.
  * <p>
- * A stream is read event by event: an event split across network chunks is put together first.
+ * A stream is read event by event: an event split across network chunks is put together first. Not thread-safe: one
+ * response's, read on the thread that has it.
  */
-final class TokenUsage {
+public final class TokenUsage {
 
     private static final byte[] USAGE = bytes("\"usage\"");
     private static final byte[] PROMPT = bytes("\"prompt_tokens\"");
@@ -35,12 +36,12 @@ final class TokenUsage {
     private int searched;
 
     /** A whole reply body. */
-    void reply(byte[] body) {
+    public void reply(byte[] body) {
         usage(body, Math.max(0, body.length - REPLY_TAIL), body.length);
     }
 
     /** One chunk of a stream, as it passes: read, not consumed. */
-    void chunk(ByteBuf chunk) {
+    public void chunk(ByteBuf chunk) {
         int length = chunk.readableBytes();
         if (pendingLength + length > pending.length) {
             pending = Arrays.copyOf(pending, Math.max(Math.max(256, pending.length * 2), pendingLength + length));
@@ -64,6 +65,11 @@ final class TokenUsage {
 
     long promptTokens() {
         return Math.max(0, prompt);
+    }
+
+    /** Prompt and completion tokens, the prompt's {@code promptIfUnreported} when the server gave no usage. */
+    public long total(long promptIfUnreported) {
+        return (prompt >= 0 ? prompt : promptIfUnreported) + completionTokens();
     }
 
     /** From the server's usage when it gave one; else the events that carried generated text. */

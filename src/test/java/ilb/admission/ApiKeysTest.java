@@ -21,7 +21,7 @@ import static ilb.PoolRoute.backend;
 import static ilb.PoolRoute.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Tenants by API key: who may call, which models they see and use, how fast. */
+/** Tenants by API key: who may call, which models they see and use (how much: {@link TenantLimitsTest}). */
 class ApiKeysTest {
 
     private static final Servers SERVERS = new Servers();
@@ -39,9 +39,8 @@ class ApiKeysTest {
         SimulatedBackend backend = SERVERS.backend(new SimulatorOptions().models("open", "secret").ttftMs(1));
         ilb = SERVERS.ilb(pool("open", "round-robin", backend("open-0", backend))
                         + pool("secret", "round-robin", backend("secret-0", backend)),
-                "ilb.tenants=test,guest,slow",
-                "ilb.tenant.guest.apiKeys=sk-guest-1,sk-guest-2", "ilb.tenant.guest.models=open",
-                "ilb.tenant.slow.apiKeys=sk-slow", "ilb.tenant.slow.requestsPerSecond=0.5");
+                "ilb.tenants=test,guest",
+                "ilb.tenant.guest.apiKeys=sk-guest-1,sk-guest-2", "ilb.tenant.guest.models=open");
     }
 
     @AfterAll
@@ -100,24 +99,13 @@ class ApiKeysTest {
     }
 
     @Test
-    void aTenantOverItsRateIs429WithRetryAfter() {
-        assertThat(post("sk-slow", "open").statusCode()).isEqualTo(200);
-        HttpResponse<String> limited = post("sk-slow", "open");
-        assertThat(limited.statusCode()).isEqualTo(429);
-        assertThat(limited.body()).contains("\"code\":\"rate_limit_exceeded\"");
-        assertThat(limited.headers().firstValue("retry-after")).hasValue("2");
-        // other tenants are not held back by it
-        assertThat(post("sk-guest-1", "open").statusCode()).isEqualTo(200);
-    }
-
-    @Test
     void apiKeysNeverAppearInTheLog() {
         post("sk-stolen-or-mistyped", "open");
         post("sk-guest-1", "secret");
 
         assertThat(LOG.list).isNotEmpty();
         assertThat(LOG.list).allSatisfy(event -> assertThat(event.getFormattedMessage())
-                .doesNotContain("sk-guest-1", "sk-guest-2", "sk-slow", Appliance.API_KEY, "sk-stolen"));
+                .doesNotContain("sk-guest-1", "sk-guest-2", Appliance.API_KEY, "sk-stolen"));
     }
 
     @Test

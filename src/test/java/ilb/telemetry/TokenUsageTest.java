@@ -96,6 +96,18 @@ class TokenUsageTest {
         assertThat(chunk.refCnt()).isEqualTo(1);
     }
 
+    @Test
+    void theTotalTakesAGuessOnlyForAPromptTheServerDidNotReport() {
+        TokenUsage reported = new TokenUsage();
+        reported.reply("{\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":34}}".getBytes(UTF_8));
+        assertThat(reported.total(50)).isEqualTo(46);
+
+        TokenUsage streamed = new TokenUsage();
+        streamed.chunk(chunk("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"));
+        assertThat(streamed.total(50)).isEqualTo(52);
+    }
+
     private static ByteBuf chunk(String text) {
         return Unpooled.copiedBuffer(text, UTF_8);
     }
