@@ -182,7 +182,7 @@ public class IlbConfiguration implements CamelConfiguration {
         if (!redis.isBlank()) {
             RedisLimits redisLimits = new RedisLimits(RedisConnection.Address.parse(redis), eventLoops.next(),
                     Durations.millis(context.getPropertiesComponent().resolveProperty("ilb.limits.redisTimeout")
-                            .orElse("200ms")), RedisLimits.BEAT_MILLIS, localLimits, null);
+                            .orElse("200ms")), RedisLimits.BEAT_MILLIS, localLimits, clock);
             context.addService(redisLimits);
             IlbMeters.redisLimits(ilbMeters, redisLimits);
             limits = redisLimits;
