@@ -199,7 +199,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             return true;
         }
         Dispatch dispatch = new Dispatch(exchange, callback, request);
-        if (dispatch.mayRetry()) {
+        if (dispatch.mayWaitAndRetry()) {
             // batch jobs and shadow copies neither earn nor spend retries here
             budget.deposit();
         }
@@ -381,18 +381,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             this.weight = caller.weight();
             this.shadow = exchange.getProperty(ExchangeProperties.SHADOW, false, Boolean.class);
             // the wait ends before the queue's timeout would: then a backend off target serves, not a 503
-            this.holdUntilNanos = arrivedNanos + (mayWait() ? TimeUnit.MILLISECONDS.toNanos(
+            this.holdUntilNanos = arrivedNanos + (mayWaitAndRetry() ? TimeUnit.MILLISECONDS.toNanos(
                     Math.min(slo.holdMillis(), settings.queueTimeouts().millis(request.priority()) / 2)) : 0);
         }
 
-        /** Whether it may wait in the queue: neither batch jobs (they wait in the batch consumer) nor shadow copies. */
-        boolean mayWait() {
+        /**
+         * Whether it may wait in the queue, and be tried on another backend when one fails: neither batch jobs (the
+         * batch consumer waits and tries again) nor shadow copies.
+         */
+        boolean mayWaitAndRetry() {
             return request.priority().interactive() && !shadow;
-        }
-
-        /** Whether another backend may be tried when one fails: the same requests that may wait. */
-        boolean mayRetry() {
-            return mayWait();
         }
 
         boolean mayHold(long nowNanos) {
@@ -400,7 +398,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         void next() {
-            if (!mayWait()) {
+            if (!mayWaitAndRetry()) {
                 // interactive requests waiting come first; a batch job waits outside, in the batch consumer; a shadow
                 // copy never delays the requests it copies
                 Selection selection = queued() > 0 ? null : select(this);
@@ -543,7 +541,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void retry(InferenceMessage response) {
             lastResponse = response;
-            if (tried.size() < settings.maxAttempts() && mayRetry()) {
+            if (tried.size() < settings.maxAttempts() && mayWaitAndRetry()) {
                 next();
             } else {
                 finish(response);
