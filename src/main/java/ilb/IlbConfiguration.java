@@ -21,6 +21,7 @@ import ilb.batch.ConsumerLag;
 import ilb.batch.RequestTopics;
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.PoolListener;
+import ilb.balancer.QueueTimeouts;
 import ilb.console.ConsoleSettings;
 import ilb.console.HawtioConsole;
 import ilb.console.ManagementJolokia;
@@ -33,6 +34,7 @@ import ilb.simulator.DemoFleet;
 import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
 import ilb.telemetry.ModelReadiness;
+import ilb.telemetry.QueueMeters;
 import ilb.telemetry.RequestMeters;
 import ilb.telemetry.RunningPools;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,8 +88,12 @@ public class IlbConfiguration implements CamelConfiguration {
     private double retryMaxSaved;
     @PropertyInject(value = "ilb.balancer.queueSize")
     private int queueSize;
-    @PropertyInject(value = "ilb.balancer.queueTimeoutMillis")
-    private long queueTimeoutMillis;
+    @PropertyInject(value = "ilb.balancer.queueTimeout.critical", defaultValue = "30s")
+    private String criticalQueueTimeout;
+    @PropertyInject(value = "ilb.balancer.queueTimeout.standard", defaultValue = "10s")
+    private String standardQueueTimeout;
+    @PropertyInject(value = "ilb.balancer.queueTimeout.sheddable", defaultValue = "2s")
+    private String sheddableQueueTimeout;
     @PropertyInject(value = "ilb.zone")
     private String zone;
     @PropertyInject(value = "ilb.balancer.batchReserve")
@@ -203,8 +209,10 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("jolokia", new ManagementJolokia());
 
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
+        QueueTimeouts queueTimeouts = new QueueTimeouts(Durations.millis(criticalQueueTimeout),
+                Durations.millis(standardQueueTimeout), Durations.millis(sheddableQueueTimeout));
         BalancerSettings settings = new BalancerSettings(maxAttempts, retryPercent, retryMinPerSecond, retryMaxSaved,
-                queueSize, queueTimeoutMillis, zone, batchReserve);
+                queueSize, queueTimeouts, zone, batchReserve);
         // readiness (/observe/health/ready): every model has a backend in rotation; the backends' own health beside it
         if (!readyWhen.equals("every-model") && !readyWhen.equals("any-model")) {
             throw new IllegalArgumentException("ilb.health.readyWhen must be every-model or any-model, not " + readyWhen);
@@ -213,7 +221,8 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                PoolListener.all(IlbMeters.pools(ilbMeters), running), new RequestMeters(ilbMeters)));
+                PoolListener.all(IlbMeters.pools(ilbMeters), running), new RequestMeters(ilbMeters),
+                new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

@@ -9,6 +9,7 @@ import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
 import ilb.balancer.PoolOptions;
+import ilb.balancer.QueueObserver;
 import ilb.balancer.RequestObserver;
 import ilb.balancer.SelectionPolicy;
 import ilb.policies.Policies;
@@ -25,13 +26,15 @@ final class PoolBalancers implements BeanRepository {
     private final ScheduledExecutorService timer;
     private final PoolListener listener;
     private final RequestObserver observer;
+    private final QueueObserver queueObserver;
 
     PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, PoolListener listener,
-            RequestObserver observer) {
+            RequestObserver observer, QueueObserver queueObserver) {
         this.settings = settings;
         this.timer = timer;
         this.listener = listener;
         this.observer = observer;
+        this.queueObserver = queueObserver;
     }
 
     @Override
@@ -51,7 +54,7 @@ final class PoolBalancers implements BeanRepository {
             return null;
         }
         InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
-                timer, listener, observer);
+                timer, listener, observer, queueObserver);
         // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
         // checks) its options before the unread ones are named
         policy.apply(options);

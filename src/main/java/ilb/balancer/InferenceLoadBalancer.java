@@ -1,6 +1,5 @@
 package ilb.balancer;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,11 +48,14 @@ import org.apache.camel.support.service.ServiceHelper;
  * <p>
  * A request that fails before its first byte reaches the client (connect error, reset, 502/503/504, 429) is tried
  * on another backend, within a {@link RetryBudget}. When every backend is merely full, the request waits in a
- * bounded FIFO queue until one frees up. Nothing blocks: the request moves on whichever thread frees it.
+ * bounded {@link FairQueue} until one frees up: by class, then fairly between tenants by weight, each class for as
+ * long as its {@link QueueTimeouts queue deadline}; a full queue sheds the lowest class first. Nothing blocks: the
+ * request moves on whichever thread frees it.
  * <p>
  * A batch job ({@link Priority#BATCH}) only goes to a backend with {@link SpareCapacity}, never while interactive
  * requests wait, and is never queued: without spare capacity it is answered 503 {@code no_spare_capacity} at once,
- * and the batch consumer tries it again later.
+ * and the batch consumer tries it again later. A shadow copy ({@link ExchangeProperties#SHADOW}) likewise never
+ * waits and is tried once: without a free backend, or while requests wait, it is answered 503 at once.
  */
 public class InferenceLoadBalancer extends LoadBalancerSupport {
 
@@ -61,7 +63,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final BalancerSettings settings;
     private final SloTargets slo;
     private final SpareCapacity spare;
-    private final ArrayDeque<Dispatch> waiting = new ArrayDeque<>();
+    private final FairQueue<Dispatch> waiting;
     private final Runnable drainOnRelease = this::drain;
     private List<Tier> tiers = List.of();
     private Map<Backend, AsyncProcessor> processors = Map.of();
@@ -69,6 +71,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final ScheduledExecutorService timer;
     private final PoolListener listener;
     private final RequestObserver observer;
+    private final QueueObserver queueObserver;
     private RetryBudget budget;
 
     /** The backends of one priority level and the policy that picks among them. */
@@ -85,9 +88,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      * @param timer    runs queue timeouts; shared by all pools
      * @param listener told when the balancer starts and stops
      * @param observer  told what each request came to
+     * @param queueObserver told how long requests wait and which are shed
      */
     public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, PoolOptions options, BalancerSettings settings,
-            ScheduledExecutorService timer, PoolListener listener, RequestObserver observer) {
+            ScheduledExecutorService timer, PoolListener listener, RequestObserver observer,
+            QueueObserver queueObserver) {
         this.policies = policies;
         this.slo = SloTargets.from(options);
         this.settings = settings;
@@ -95,6 +100,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.timer = timer;
         this.listener = listener;
         this.observer = observer;
+        this.queueObserver = queueObserver;
+        this.waiting = new FairQueue<>(settings.queueSize());
     }
 
     /** Requests waiting for a backend with free capacity (or, with latency targets, for one on target). */
@@ -191,11 +198,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             callback.done(true);
             return true;
         }
-        if (request.priority().interactive()) {
-            // batch jobs neither earn nor spend retries here: the batch consumer tries them again itself, later
+        Dispatch dispatch = new Dispatch(exchange, callback, request);
+        if (dispatch.mayWaitAndRetry()) {
+            // batch jobs and shadow copies neither earn nor spend retries here
             budget.deposit();
         }
-        new Dispatch(exchange, callback, request).next();
+        dispatch.next();
         return false;
     }
 
@@ -301,36 +309,45 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     }
 
     /**
-     * Sends queued requests to backends that have freed up, oldest first. A queued retry that only a backend it
-     * already tried could take does not hold up the requests behind it.
+     * Sends queued requests to backends that have freed up, in the queue's order. A queued retry that only a backend
+     * it already tried could take does not hold up the requests behind it.
      */
     private void drain() {
         while (true) {
             Dispatch ready = null;
             Selection selection = null;
             synchronized (waiting) {
-                boolean freshOnesBusy = false;
+                long now = System.nanoTime();
+                // whether a fresh request ahead found nothing, while holding out for a backend on target or not
+                boolean busyHolding = false;
+                boolean busyNotHolding = false;
                 for (Iterator<Dispatch> it = waiting.iterator(); it.hasNext() && ready == null; ) {
                     Dispatch dispatch = it.next();
                     boolean fresh = dispatch.tried.isEmpty();
-                    if (fresh && freshOnesBusy) {
-                        // a fresh request ahead of it found nothing: neither would this one
+                    boolean holding = dispatch.mayHold(now);
+                    if (fresh && (busyNotHolding || busyHolding && holding)) {
+                        // a fresh request ahead of it found nothing, and it would ask no less: neither would this one
                         continue;
                     }
                     Selection found = select(dispatch);
                     if (found.lease() == null && found.busy()) {
-                        freshOnesBusy |= fresh;
+                        busyHolding |= fresh && holding;
+                        busyNotHolding |= fresh && !holding;
                     } else {
-                        it.remove();
-                        dispatch.timeout.cancel(false);
                         ready = dispatch;
                         selection = found;
                     }
+                }
+                if (ready != null) {
+                    waiting.serve(ready);
+                    ready.timeout.cancel(false);
                 }
             }
             if (ready == null) {
                 return;
             }
+            queueObserver.waited(getRouteId(), ready.request.priority(), ready.tenant, System.nanoTime()
+                    - ready.queuedNanos);
             ready.proceed(selection);
         }
     }
@@ -344,21 +361,36 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private final long arrivedNanos = System.nanoTime();
         /** The caller's tenant, for telemetry. */
         private final String tenant;
+        /** The tenant's share of a saturated pool against the other tenants of the same class. */
+        private final double weight;
+        /** A shadow copy: never queued, never retried. */
+        private final boolean shadow;
         /** Until when it may wait for a backend that meets the latency targets rather than take one that does not. */
         private final long holdUntilNanos;
         private Backend last;
         private InferenceMessage lastResponse;
         private ScheduledFuture<?> timeout;
+        private long queuedNanos;
 
         Dispatch(Exchange exchange, AsyncCallback callback, InferenceRequest request) {
             this.exchange = exchange;
             this.callback = callback;
             this.request = request;
-            Tenant caller = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
-            this.tenant = caller == null ? Tenant.ANYONE.name() : caller.name();
+            Tenant caller = exchange.getProperty(ExchangeProperties.TENANT, Tenant.ANYONE, Tenant.class);
+            this.tenant = caller.name();
+            this.weight = caller.weight();
+            this.shadow = exchange.getProperty(ExchangeProperties.SHADOW, false, Boolean.class);
             // the wait ends before the queue's timeout would: then a backend off target serves, not a 503
-            this.holdUntilNanos = System.nanoTime()
-                    + TimeUnit.MILLISECONDS.toNanos(Math.min(slo.holdMillis(), settings.queueTimeoutMillis() / 2));
+            this.holdUntilNanos = arrivedNanos + (mayWaitAndRetry() ? TimeUnit.MILLISECONDS.toNanos(
+                    Math.min(slo.holdMillis(), settings.queueTimeouts().millis(request.priority()) / 2)) : 0);
+        }
+
+        /**
+         * Whether it may wait in the queue, and be tried on another backend when one fails: neither batch jobs (the
+         * batch consumer waits and tries again) nor shadow copies.
+         */
+        boolean mayWaitAndRetry() {
+            return request.priority().interactive() && !shadow;
         }
 
         boolean mayHold(long nowNanos) {
@@ -366,12 +398,19 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         void next() {
-            if (request.priority() == Priority.BATCH) {
-                // interactive requests waiting come first; a batch job waits outside, in the batch consumer
+            if (!mayWaitAndRetry()) {
+                // interactive requests waiting come first; a batch job waits outside, in the batch consumer; a shadow
+                // copy never delays the requests it copies
                 Selection selection = queued() > 0 ? null : select(this);
                 if (selection == null || selection.lease() == null && selection.busy()) {
-                    finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_spare_capacity",
-                            "no backend for model " + request.model() + " has capacity to spare for batch jobs now", 1));
+                    if (shadow) {
+                        shed(QueueObserver.Shed.NO_CAPACITY, ApiError.unavailable("overloaded", "no backend for model "
+                                + request.model() + " is free for a shadow copy now", 1));
+                    } else {
+                        finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_spare_capacity",
+                                "no backend for model " + request.model() + " has capacity to spare for batch jobs now",
+                                1));
+                    }
                 } else {
                     // a backend, or none at all (down, breakers open): answered as any request would be
                     proceed(selection);
@@ -408,26 +447,32 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         private void enqueue() {
-            int queued;
+            Dispatch shed;
             synchronized (waiting) {
-                queued = waiting.size();
-                if (queued < settings.queueSize()) {
-                    waiting.add(this);
-                    timeout = timer.schedule(this::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
-                    long holdLeft = holdUntilNanos - System.nanoTime();
+                shed = waiting.offer(this, request.priority(), tenant, weight);
+                if (shed != this) {
+                    queuedNanos = System.nanoTime();
+                    timeout = timer.schedule(this::expire, settings.queueTimeouts().millis(request.priority()),
+                            TimeUnit.MILLISECONDS);
+                    long holdLeft = holdUntilNanos - queuedNanos;
                     if (holdLeft > 0 && slo.any()) {
                         // when the wait is over, look again: a backend off target is better than none
                         timer.schedule(InferenceLoadBalancer.this::drain, holdLeft, TimeUnit.NANOSECONDS);
                     }
                 }
+                if (shed != null && shed != this) {
+                    shed.timeout.cancel(false);
+                }
             }
-            if (queued >= settings.queueSize()) {
-                finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
-                        + " is busy and the wait queue is full (" + queued + " waiting)", 1));
-                return;
+            if (shed != null) {
+                shed.shed(QueueObserver.Shed.QUEUE_FULL, ApiError.unavailable("overloaded", "every backend for model "
+                        + shed.request.model() + " is busy and the wait queue is full (" + settings.queueSize()
+                        + " waiting): lower classes, then tenants most over their share, are turned away first", 1));
             }
-            // a place may have freed up while this request was looking
-            drain();
+            if (shed != this) {
+                // a place may have freed up while this request was looking
+                drain();
+            }
         }
 
         private void expire() {
@@ -436,12 +481,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     return;
                 }
             }
-            if (lastResponse != null) {
-                finish(lastResponse);
-            } else {
-                finish(ApiError.unavailable("overloaded", "every backend for model " + request.model()
-                        + " stayed busy for " + settings.queueTimeoutMillis() + " ms", 1));
-            }
+            shed(QueueObserver.Shed.DEADLINE, lastResponse != null ? lastResponse : ApiError.unavailable("overloaded",
+                    "every backend for model " + request.model() + " stayed busy for "
+                            + settings.queueTimeouts().millis(request.priority()) + " ms, the queue deadline of "
+                            + request.priority().label() + " requests", 1));
+        }
+
+        /** Answered without a backend, for want of one free soon enough. */
+        private void shed(QueueObserver.Shed reason, InferenceMessage answer) {
+            queueObserver.shed(getRouteId(), request.priority(), tenant, reason);
+            finish(answer);
         }
 
         void send(Lease lease) {
@@ -492,7 +541,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         private void retry(InferenceMessage response) {
             lastResponse = response;
-            if (tried.size() < settings.maxAttempts() && request.priority().interactive()) {
+            if (tried.size() < settings.maxAttempts() && mayWaitAndRetry()) {
                 next();
             } else {
                 finish(response);

@@ -54,7 +54,7 @@ class WaitQueueTest {
     void aRequestThatWaitsTooLongIs503() throws Exception {
         SimulatedBackend only = servers.fastBackend();
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("only", only, "capacity: 1")),
-                "ilb.balancer.queueTimeoutMillis=200");
+                "ilb.balancer.queueTimeout.standard=200ms");
         try (InputStream holder = ilb.openStream("m", 100_000).body()) {
             HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
 
@@ -65,20 +65,24 @@ class WaitQueueTest {
     }
 
     @Test
-    void aFullQueueTurnsRequestsAwayAtOnce() throws Exception {
+    void aFullQueueTurnsTheLongestWaitingAwayAtOnce() throws Exception {
         SimulatedBackend only = servers.fastBackend();
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("only", only, "capacity: 1")),
                 "ilb.balancer.queueSize=1");
         try (InputStream holder = ilb.openStream("m", 100_000).body()) {
-            CompletableFuture<HttpResponse<String>> queued = sendAsync(ilb);
-            await().until(() -> ilb.context().getInflightRepository().size("pool-m") == 1);
+            CompletableFuture<HttpResponse<String>> first = sendAsync(ilb);
+            await().until(() -> ilb.balancer("pool-m").queued() == 1);
 
-            HttpResponse<String> turnedAway = ilb.post("/v1/chat/completions", chat("m", 2));
+            // one tenant, one class: its longest waiting makes room, as the nearest to its deadline
+            CompletableFuture<HttpResponse<String>> second = sendAsync(ilb);
 
+            HttpResponse<String> turnedAway = first.get();
             assertThat(turnedAway.statusCode()).isEqualTo(503);
             assertThat(turnedAway.body()).contains("\"code\":\"overloaded\"").contains("wait queue is full (1 waiting)");
+            assertThat(turnedAway.headers().firstValue("retry-after")).isPresent();
+            assertThat(ilb.balancer("pool-m").queued()).isEqualTo(1);
             holder.close();
-            assertThat(queued.get().statusCode()).isEqualTo(200);
+            assertThat(second.get().statusCode()).isEqualTo(200);
         }
     }
 }
