@@ -24,6 +24,7 @@ import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.HttpEdge;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
+import ilb.routing.ModelEndpoint;
 import ilb.simulator.DemoFleet;
 import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
@@ -185,7 +186,9 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                PoolListener.all(IlbMeters.pools(ilbMeters), running), new RequestMeters(ilbMeters)));
+                PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
+                        running),
+                new RequestMeters(ilbMeters, catalog::stage)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

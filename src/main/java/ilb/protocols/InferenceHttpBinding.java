@@ -116,6 +116,10 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         if (attempts != null) {
             headers.setInt("x-ilb-attempts", attempts);
         }
+        String version = exchange.getProperty(ExchangeProperties.MODEL_VERSION, String.class);
+        if (version != null) {
+            headers.set("x-ilb-model-version", version);
+        }
     }
 
     /**
