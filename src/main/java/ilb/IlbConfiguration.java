@@ -30,6 +30,7 @@ import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.HttpEdge;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
+import ilb.routing.ModelEndpoint;
 import ilb.simulator.DemoFleet;
 import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
@@ -221,8 +222,9 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
-                PoolListener.all(IlbMeters.pools(ilbMeters), running), new RequestMeters(ilbMeters),
-                new QueueMeters(ilbMeters)));
+                PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
+                        running),
+                new RequestMeters(ilbMeters, catalog::stage), new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

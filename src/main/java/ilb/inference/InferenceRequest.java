@@ -13,7 +13,8 @@ import io.netty.util.concurrent.Future;
  * @param headers   request headers forwarded to the backend (lower-case names)
  * @param body      request body sent to the backend
  * @param model     the model's own name (not the alias the client may have used)
- * @param version   the model version asked for (KServe), or null
+ * @param version   the model version asked for (KServe path, {@code x-ilb-model-version}), then the one chosen to
+ *                  serve it; or null
  * @param stream    whether the client asked for Server-Sent Events
  * @param prefix    the prompt's block hashes, for policies that send a prompt where its prefix is cached
  * @param session   the client's session (conversation) id, for session affinity, or null
@@ -36,6 +37,20 @@ public record InferenceRequest(Api api, String method, String path, Map<String, 
     public InferenceRequest withPriority(Priority newPriority) {
         return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, user,
                 clientGone, newPriority);
+    }
+
+    /**
+     * The same request for a version of its model, which a KServe path then names
+     * ({@code /v2/models/<m>/versions/<v>}): the server behind a version's route may hold other versions too.
+     */
+    public InferenceRequest withVersion(String newVersion) {
+        String base = "/v2/models/" + model;
+        String named = version == null ? base : base + "/versions/" + version;
+        boolean rewrite = api == Api.KSERVE && path.startsWith(named)
+                && (path.length() == named.length() || "/?".indexOf(path.charAt(named.length())) >= 0);
+        String newPath = rewrite ? base + "/versions/" + newVersion + path.substring(named.length()) : path;
+        return new InferenceRequest(api, method, newPath, headers, body, model, newVersion, stream, prefix, session,
+                user, clientGone, priority);
     }
 
     @Override

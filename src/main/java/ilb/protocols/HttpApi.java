@@ -34,6 +34,8 @@ public final class HttpApi implements Processor {
 
     /** Lowers a request's class below its tenant's own: {@code critical|standard|sheddable}. */
     public static final String PRIORITY_HEADER = "x-ilb-priority";
+    /** Pins a model version (a KServe path's version comes first). */
+    public static final String VERSION_HEADER = "x-ilb-model-version";
 
     private final OpenAiApi openAi;
     private final KServeApi kserve;
@@ -62,6 +64,12 @@ public final class HttpApi implements Processor {
                 : null;
         if (priority instanceof ApiError refused) {
             result = refused;
+        }
+        String pinned = request.headers().get(VERSION_HEADER);
+        if (result instanceof InferenceRequest inference && pinned != null && inference.version() == null) {
+            result = RequestPath.isSafeName(pinned.strip()) ? inference.withVersion(pinned.strip())
+                    : ApiError.badRequest(VERSION_HEADER + " must name a version: one path segment without '/', '..',"
+                            + " '%', '?', '#', spaces or control characters.");
         }
         if (result instanceof InferenceRequest inference) {
             ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,

@@ -118,6 +118,10 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         if (attempts != null) {
             headers.setInt("x-ilb-attempts", attempts);
         }
+        String version = exchange.getProperty(ExchangeProperties.MODEL_VERSION, String.class);
+        if (version != null) {
+            headers.set("x-ilb-model-version", version);
+        }
         LimitStore.Verdict limits = exchange.getProperty(ExchangeProperties.RATE_LIMITS, LimitStore.Verdict.class);
         if (limits != null) {
             RateLimitHeaders.of(limits).forEach(headers::set);

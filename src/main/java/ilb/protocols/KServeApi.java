@@ -16,6 +16,7 @@ import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
 import ilb.routing.ModelCatalog;
+import ilb.routing.VersionChoice;
 
 /**
  * KServe v2 / Open Inference Protocol REST under {@code /v2}. Model paths
@@ -115,6 +116,11 @@ final class KServeApi {
         }
         if (!tenant.allows(name)) {
             return ApiError.notAllowed(requested);
+        }
+        if (!catalog.reaches(tenant, name)) {
+            // hidden from a tenant that reaches none of its stages, but for inference, which says why not
+            return action.equals("infer") ? VersionChoice.stageNotAllowed(name, tenant)
+                    : ApiError.notFound("model_not_found", "model '" + requested + "' is not found");
         }
         return new Target(name, version, action);
     }

@@ -213,12 +213,12 @@ final class OpenAiApi {
         }
     }
 
-    /** The models the tenant may use: others stay invisible to it. */
+    /** The models the tenant may use and whose stages it reaches: others stay invisible to it. */
     private HttpReply modelList(Tenant tenant) {
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         for (ModelCatalog.ServedModel model : catalog.models()) {
-            if (!tenant.allows(model.name())) {
+            if (!tenant.allows(model.name()) || !catalog.reaches(tenant, model.name())) {
                 continue;
             }
             data.add(modelObject(model.name(), model.name()));
@@ -228,7 +228,7 @@ final class OpenAiApi {
     }
 
     private InferenceMessage model(Tenant tenant, String id) {
-        return catalog.canonicalName(id).filter(tenant::allows)
+        return catalog.canonicalName(id).filter(name -> tenant.allows(name) && catalog.reaches(tenant, name))
                 .<InferenceMessage>map(name -> HttpReply.json(200, modelObject(id, name).toString()))
                 .orElseGet(() -> ApiError.notFound("model_not_found", "The model `" + id + "` does not exist."));
     }

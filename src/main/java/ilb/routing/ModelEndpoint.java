@@ -3,14 +3,19 @@ package ilb.routing;
 import java.util.Arrays;
 import java.util.List;
 
+import ilb.admission.Tenant;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.support.DefaultEndpoint;
 
 /**
- * {@code model:<name>[?aliases=a,b&version=2]}: as a consumer, the route that serves the model (the version, if
- * given; any version otherwise). As a producer, {@code model:*} sends to the model the request names and
+ * {@code model:<name>[?aliases=a,b&version=2&stage=experimental&weight=5&shadow=0.1]}: as a consumer, the route that
+ * serves the model (the version, if given; any version otherwise), in a stage, with a canary weight or a shadow share
+ * ({@link VersionSettings}). As a producer, {@code model:*} sends to the model the request names and
  * {@code model:<name>} to that model.
  */
 public class ModelEndpoint extends DefaultEndpoint {
@@ -20,6 +25,9 @@ public class ModelEndpoint extends DefaultEndpoint {
     private final String model;
     private List<String> aliases = List.of();
     private String version = "";
+    private String stage = Tenant.PRODUCTION;
+    private Integer weight;
+    private double shadow;
 
     ModelEndpoint(String uri, ModelComponent component, String model) {
         super(uri, component);
@@ -40,8 +48,15 @@ public class ModelEndpoint extends DefaultEndpoint {
         return aliases;
     }
 
-    String version() {
-        return version;
+    /**
+     * The stage of the pool route {@code routeId}: production unless its {@code model:} endpoint says otherwise. Read
+     * from the route's definition, as the route is not yet among the context's routes while it starts.
+     */
+    public static String stageOfRoute(CamelContext context, String routeId) {
+        RouteDefinition route = context.getCamelContextExtension().getContextPlugin(Model.class)
+                .getRouteDefinition(routeId);
+        return route != null && context.getEndpoint(route.getInput().getEndpointUri()) instanceof ModelEndpoint endpoint
+                ? endpoint.stage : Tenant.PRODUCTION;
     }
 
     @Override
@@ -54,7 +69,13 @@ public class ModelEndpoint extends DefaultEndpoint {
         if (REQUESTED.equals(model)) {
             throw new IllegalArgumentException("model:* can only be sent to; a route serves a named model");
         }
-        return new ModelConsumer(this, processor);
+        VersionSettings settings;
+        try {
+            settings = new VersionSettings(version, stage, weight, shadow);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model:" + model + ": " + e.getMessage(), e);
+        }
+        return new ModelConsumer(this, processor, settings);
     }
 
     @Override
@@ -70,5 +91,20 @@ public class ModelEndpoint extends DefaultEndpoint {
     /** The model version this route serves (KServe {@code /versions/<v>}); empty means any. */
     public void setVersion(String version) {
         this.version = version.trim();
+    }
+
+    /** {@code production} (default) or {@code experimental}: only tenants that reach the stage are served here. */
+    public void setStage(String stage) {
+        this.stage = stage.trim();
+    }
+
+    /** This version's canary weight against the model's other versions: an integer, 0 or more. */
+    public void setWeight(int weight) {
+        this.weight = weight;
+    }
+
+    /** The share (0 to 1) of the model's requests also copied to this version, whose answers are discarded. */
+    public void setShadow(double shadow) {
+        this.shadow = shadow;
     }
 }

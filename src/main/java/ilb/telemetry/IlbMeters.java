@@ -3,6 +3,7 @@ package ilb.telemetry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import ilb.admission.RedisLimits;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 
 /**
  * ilb's own state as meters, read when Prometheus scrapes {@code /observe/metrics}: nothing is counted on the
@@ -56,26 +58,29 @@ public final class IlbMeters {
     }
 
     /**
-     * Each pool's queue and saturation, labelled {@code pool} (its route id), while its balancer runs: a reloaded
-     * route's new balancer takes the old one's place.
+     * Each pool's queue and saturation, labelled {@code pool} (its route id) and {@code stage}, while its balancer
+     * runs: a reloaded route's new balancer takes the old one's place.
+     *
+     * @param stageOf the stage of a pool, by its route id
      */
-    public static PoolListener pools(MeterRegistry registry) {
+    public static PoolListener pools(MeterRegistry registry, Function<String, String> stageOf) {
         Map<InferenceLoadBalancer, List<Meter>> meters = new ConcurrentHashMap<>();
         return new PoolListener() {
             @Override
             public void started(String pool, InferenceLoadBalancer balancer) {
+                Tags tags = Tags.of("pool", pool, "stage", stageOf.apply(pool));
                 meters.put(balancer, List.of(
                         Gauge.builder("ilb.pool.queued", balancer, InferenceLoadBalancer::queued)
-                                .description("requests waiting for a backend of the pool").tag("pool", pool)
+                                .description("requests waiting for a backend of the pool").tags(tags)
                                 .register(registry),
                         Gauge.builder("ilb.pool.saturation", balancer, InferenceLoadBalancer::saturation)
                                 .description("requests in flight and waiting (at ilb and in the servers' own queues) over the "
                                         + "capacity of the backends in rotation, 0 to 1")
-                                .tag("pool", pool).register(registry),
+                                .tags(tags).register(registry),
                         Gauge.builder("ilb.pool.backends.in.rotation", balancer,
                                         InferenceLoadBalancer::backendsInRotation)
                                 .description("backends of the pool that are up, not ejected, not drained and "
-                                        + "whose breaker is not open").tag("pool", pool).register(registry)));
+                                        + "whose breaker is not open").tags(tags).register(registry)));
             }
 
             @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 import ilb.backend.Backend;
 import ilb.balancer.RequestObserver;
@@ -15,13 +16,15 @@ import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 
 /**
  * What requests came to, as Prometheus meters: per backend, each attempt's outcome, latency, time to first token,
- * time between tokens and tokens; per model and tenant, each request's outcome and tokens. Meters are made once per
- * backend or label set and then only counted, on the thread that has the response.
+ * time between tokens and tokens; per model, version, stage and tenant, each request's outcome and tokens (a shadow
+ * copy's under its shadow version, as sheddable). Meters are made once per backend or label set and then only
+ * counted, on the thread that has the response.
  */
 public final class RequestMeters implements RequestObserver {
 
@@ -33,14 +36,21 @@ public final class RequestMeters implements RequestObserver {
     private final Map<String, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
-    private final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
+    private final Map<ModelVersion, ModelMeters> models = new ConcurrentHashMap<>();
+    private final BiFunction<String, String, String> stageOf;
 
-    public RequestMeters(MeterRegistry registry) {
+    /** @param stageOf the stage of the route serving a model's version (null: its route for any version) */
+    public RequestMeters(MeterRegistry registry, BiFunction<String, String, String> stageOf) {
         this.registry = registry;
+        this.stageOf = stageOf;
+    }
+
+    /** A model's version ("" for none) and the stage of the pool that serves it. */
+    private record ModelVersion(String model, String version, String stage) {
     }
 
     /** A label set of the per-model meters: {@code kind} is the outcome of a request or the kind of a token. */
-    private record Labels(String model, String tenant, String priority, String kind) {
+    private record Labels(ModelVersion model, String tenant, String priority, String kind) {
     }
 
     @Override
@@ -72,7 +82,8 @@ public final class RequestMeters implements RequestObserver {
 
     @Override
     public void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
-        ModelMeters model = models.computeIfAbsent(request.model(), ModelMeters::new);
+        ModelVersion version = modelVersion(request);
+        ModelMeters model = models.computeIfAbsent(version, ModelMeters::new);
         long waited = System.nanoTime() - arrivedNanos;
         if (response instanceof BackendStream stream) {
             model.ttft.record(waited, TimeUnit.NANOSECONDS);
@@ -80,9 +91,9 @@ public final class RequestMeters implements RequestObserver {
         } else {
             model.duration.record(waited, TimeUnit.NANOSECONDS);
         }
-        requests.computeIfAbsent(new Labels(request.model(), tenant, priority(request), outcome(response)),
-                labels -> counter("ilb.requests", "requests answered, by model, tenant, priority and outcome",
-                        "outcome", labels)).increment();
+        requests.computeIfAbsent(new Labels(version, tenant, priority(request), outcome(response)),
+                labels -> counter("ilb.requests", "requests answered, by model, version, stage, tenant, priority"
+                        + " and outcome", "outcome", labels)).increment();
     }
 
     private void countTokens(BackendMeters meters, InferenceRequest request, String tenant, TokenUsage usage) {
@@ -91,24 +102,34 @@ public final class RequestMeters implements RequestObserver {
         meters.promptTokens.increment(prompt);
         meters.completionTokens.increment(completion);
         String priority = priority(request);
-        tokenCounter(new Labels(request.model(), tenant, priority, "prompt")).increment(prompt);
-        tokenCounter(new Labels(request.model(), tenant, priority, "completion")).increment(completion);
+        ModelVersion version = modelVersion(request);
+        tokenCounter(new Labels(version, tenant, priority, "prompt")).increment(prompt);
+        tokenCounter(new Labels(version, tenant, priority, "completion")).increment(completion);
+    }
+
+    private ModelVersion modelVersion(InferenceRequest request) {
+        return new ModelVersion(request.model(), request.version() == null ? "" : request.version(),
+                stageOf.apply(request.model(), request.version()));
     }
 
     private Counter tokenCounter(Labels labels) {
         return tokens.computeIfAbsent(labels, l -> counter("ilb.tokens",
-                "prompt and completion tokens, by model, tenant and priority", "kind", l));
+                "prompt and completion tokens, by model, version, stage, tenant and priority", "kind", l));
     }
 
     /** A per-model counter; {@code kindTag} names what the labels' kind is (an outcome, a kind of token). */
     private Counter counter(String name, String description, String kindTag, Labels labels) {
-        return Counter.builder(name).description(description).tag("model", labels.model())
+        return Counter.builder(name).description(description).tags(tags(labels.model()))
                 .tag("tenant", labels.tenant()).tag("priority", labels.priority()).tag(kindTag, labels.kind())
                 .register(registry);
     }
 
-    private Timer timer(String name, String description, String tag, String value, Duration[] buckets) {
-        return Timer.builder(name).description(description).tag(tag, value).serviceLevelObjectives(buckets)
+    private static Tags tags(ModelVersion model) {
+        return Tags.of("model", model.model(), "version", model.version(), "stage", model.stage());
+    }
+
+    private Timer timer(String name, String description, Tags tags, Duration[] buckets) {
+        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(buckets)
                 .register(registry);
     }
 
@@ -158,11 +179,11 @@ public final class RequestMeters implements RequestObserver {
         private final Timer duration;
         private final Timer ttft;
 
-        ModelMeters(String model) {
+        ModelMeters(ModelVersion model) {
             duration = timer("ilb.request.duration", "time from a request's arrival at its model's pool to the end "
-                    + "of its response, waits and retries included", "model", model, REQUEST_BUCKETS);
+                    + "of its response, waits and retries included", tags(model), REQUEST_BUCKETS);
             ttft = timer("ilb.time.to.first.token", "time from a streamed request's arrival at its model's pool to "
-                    + "its first token, waits and retries included", "model", model, TTFT_BUCKETS);
+                    + "its first token, waits and retries included", tags(model), TTFT_BUCKETS);
         }
     }
 
@@ -179,11 +200,11 @@ public final class RequestMeters implements RequestObserver {
         BackendMeters(String backend) {
             this.backend = backend;
             duration = timer("ilb.backend.request.duration", "time from sending a request to the backend to the "
-                    + "end of its response", "backend", backend, REQUEST_BUCKETS);
+                    + "end of its response", Tags.of("backend", backend), REQUEST_BUCKETS);
             ttft = timer("ilb.backend.time.to.first.token", "time from sending a streamed request to the backend "
-                    + "to its first token", "backend", backend, TTFT_BUCKETS);
+                    + "to its first token", Tags.of("backend", backend), TTFT_BUCKETS);
             interToken = timer("ilb.backend.inter.token.latency", "time between two chunks (tokens) of a stream "
-                    + "from the backend", "backend", backend, ITL_BUCKETS);
+                    + "from the backend", Tags.of("backend", backend), ITL_BUCKETS);
             promptTokens = tokens("prompt");
             completionTokens = tokens("completion");
         }

@@ -41,9 +41,9 @@ class ManagementServerTest {
                     .contains("ilb_backend_breaker_state{backend=\"a\",state=\"closed\"} 1.0")
                     .contains("ilb_backend_breaker_state{backend=\"a\",state=\"open\"} 0.0")
                     .contains("# TYPE ilb_batch_results_total counter")
-                    .contains("ilb_pool_queued{pool=\"pool-m\"} 0.0")
-                    .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.0")
-                    .contains("ilb_pool_backends_in_rotation{pool=\"pool-m\"} 1.0");
+                    .contains("ilb_pool_queued{pool=\"pool-m\",stage=\"production\"} 0.0")
+                    .contains("ilb_pool_saturation{pool=\"pool-m\",stage=\"production\"} 0.0")
+                    .contains("ilb_pool_backends_in_rotation{pool=\"pool-m\",stage=\"production\"} 1.0");
 
             // a request in flight shows as one
             try (var stream = ilb.openStream("m", 10_000).body()) {
@@ -51,7 +51,7 @@ class ManagementServerTest {
                         + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\"} 1.0")
                         // one of 64 places
-                        .contains("ilb_pool_saturation{pool=\"pool-m\"} 0.015625");
+                        .contains("ilb_pool_saturation{pool=\"pool-m\",stage=\"production\"} 0.015625");
             }
         }
     }
