@@ -99,13 +99,15 @@ public final class ApiKeys implements Processor {
         if (isOpen(path)) {
             return;
         }
-        Object admission = authenticate(request.headers().get("authorization"));
+        String authorization = request.headers().get("authorization");
+        Object admission = authenticate(authorization);
         if (admission instanceof ApiError refusal) {
             exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
             exchange.getMessage().setBody(refusal);
             exchange.setRouteStop(true);
         } else {
             exchange.setProperty(ExchangeProperties.TENANT, admission);
+            exchange.setProperty(ExchangeProperties.CALLER, hash(bearerToken(authorization)));
         }
     }
 

@@ -7,6 +7,8 @@ public final class ExchangeProperties {
     public static final String API = "ilb.api";
     /** The {@link ilb.admission.Tenant} calling, once its API key is known. */
     public static final String TENANT = "ilb.tenant";
+    /** The SHA-256 of the caller's API key (never the key itself): whom a canary keeps on one version, at least. */
+    public static final String CALLER = "ilb.caller";
     /** Id of the backend that served (or last tried) the request. */
     public static final String BACKEND = "ilb.backend";
     /** How many backends were tried. */

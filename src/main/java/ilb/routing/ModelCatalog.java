@@ -184,7 +184,8 @@ public final class ModelCatalog {
             } else {
                 List<VersionSettings> snapshot = versions.get(name);
                 VersionChoice.Choice choice = VersionChoice.choose(name, snapshot, tenant, version,
-                        VersionChoice.stickyKey(request, tenant));
+                        VersionChoice.stickyKey(request, tenant,
+                                exchange.getProperty(ExchangeProperties.CALLER, String.class)));
                 if (choice instanceof VersionChoice.Serve serve) {
                     consumer = served.get(serve.version());
                     shadows = VersionChoice.shadows(snapshot, serve.version(), ThreadLocalRandom.current()::nextDouble)

@@ -108,11 +108,12 @@ public final class VersionChoice {
 
     /**
      * Whom a canary keeps on one version: the end user the request names ({@code user}), else its session
-     * ({@code x-session-id}), else its tenant. Only a hash of it is kept.
+     * ({@code x-session-id}), else its API key (by the hash {@code caller}; null for a job on its tenant's own
+     * topic), else its tenant. Only a hash of it is kept.
      */
-    static long stickyKey(InferenceRequest request, Tenant tenant) {
+    static long stickyKey(InferenceRequest request, Tenant tenant, String caller) {
         String who = request.user() != null ? request.user()
-                : request.session() != null ? request.session() : tenant.name();
+                : request.session() != null ? request.session() : caller != null ? caller : tenant.name();
         return hash(who);
     }
 

@@ -152,14 +152,19 @@ class VersionChoiceTest {
     }
 
     @Test
-    void theStickyKeyIsTheUserElseTheSessionElseTheTenant() {
-        long alice = VersionChoice.stickyKey(request("alice", "s1"), BOTH);
+    void theStickyKeyIsTheUserElseTheSessionElseTheKeyElseTheTenant() {
+        long alice = VersionChoice.stickyKey(request("alice", "s1"), BOTH, "key-1");
 
-        assertThat(VersionChoice.stickyKey(request("alice", "s2"), PRODUCTION)).isEqualTo(alice);
-        assertThat(VersionChoice.stickyKey(request(null, "s1"), BOTH))
-                .isEqualTo(VersionChoice.stickyKey(request(null, "s1"), PRODUCTION)).isNotEqualTo(alice);
-        assertThat(VersionChoice.stickyKey(request(null, null), BOTH))
-                .isNotEqualTo(VersionChoice.stickyKey(request(null, null), PRODUCTION));
+        assertThat(VersionChoice.stickyKey(request("alice", "s2"), PRODUCTION, "key-2")).isEqualTo(alice);
+        assertThat(VersionChoice.stickyKey(request(null, "s1"), BOTH, "key-1"))
+                .isEqualTo(VersionChoice.stickyKey(request(null, "s1"), PRODUCTION, "key-2")).isNotEqualTo(alice);
+        // two keys of one tenant: two callers, kept apart
+        assertThat(VersionChoice.stickyKey(request(null, null), BOTH, "key-1"))
+                .isEqualTo(VersionChoice.stickyKey(request(null, null), PRODUCTION, "key-1"))
+                .isNotEqualTo(VersionChoice.stickyKey(request(null, null), BOTH, "key-2"));
+        // no key (a job on its tenant's own topic): the tenant
+        assertThat(VersionChoice.stickyKey(request(null, null), BOTH, null))
+                .isNotEqualTo(VersionChoice.stickyKey(request(null, null), PRODUCTION, null));
         // the same on every run and replica
         assertThat(VersionChoice.hash("alice")).isEqualTo(VersionChoice.hash(new String("alice")));
     }
