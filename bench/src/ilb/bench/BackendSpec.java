@@ -36,6 +36,11 @@ record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, doub
         return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens);
     }
 
+    /** The same server decoding {@code seqs} sequences at once, and given as many by the balancers. */
+    BackendSpec withBatch(int seqs) {
+        return new BackendSpec(hardware, tier, seqs, seqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens);
+    }
+
     BackendSpec withKvCacheTokens(int tokens) {
         return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, tokens);
     }

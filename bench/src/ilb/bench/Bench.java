@@ -17,7 +17,8 @@ import java.util.Map;
 public final class Bench {
 
     private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), new HeterogeneousFleet(),
-            new SharedPrefixes(), new BackendFaults(), new BatchYield());
+            new SharedPrefixes(), new BackendFaults(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
+            new SharedLimits());
 
     private Bench() {
     }

@@ -11,13 +11,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * ilb in its own JVM, as it runs in production (Camel Main, routes/api.yaml), with one pool route over the fleet:
  * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's.
  * Batch inference over Kafka is off (it would start a Kafka broker in ilb's JVM, on the same fixed port for every
- * ilb), except in {@link #startWithBatch}.
+ * ilb), except in {@link #startWithBatch}. Authentication is off unless the ilb is started with tenants.
  */
 final class IlbProcess {
 
@@ -39,7 +40,20 @@ final class IlbProcess {
     /** @param capacity every server's capacity in the pool; 0: each server's own */
     static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         Path dir = settings.work().resolve(dirName(policy, capacity));
-        return start(policy, capacity, fleet, settings, dir, List.of("-Dilb.batch.enabled=false"), false);
+        return start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of("-Dilb.batch.enabled=false"),
+                false);
+    }
+
+    /**
+     * ilb with pool routes of the caller's ({@link #poolRoute(String, Map, String, int, List)}), tenants (none:
+     * authentication off; else on, with {@link TenantSpec#BENCH} too) and more system properties, e.g. queue
+     * deadlines; its files under {@code <work>/<name>}.
+     */
+    static SystemUnderTest start(String name, String poolRoutes, List<TenantSpec> tenants, List<String> properties,
+            BenchSettings settings) throws SystemUnavailable {
+        List<String> all = new ArrayList<>(List.of("-Dilb.batch.enabled=false"));
+        all.addAll(properties);
+        return start(poolRoutes, tenants, settings, settings.work().resolve(fileName(name)), all, false);
     }
 
     /**
@@ -52,14 +66,14 @@ final class IlbProcess {
         Path kafka = dir.resolve("kafka");
         deleteRecursively(kafka);
         int[] ports = freePorts(2);
-        SystemUnderTest ilb = start(policy, capacity, fleet, settings, dir, List.of("-Dilb.batch.enabled=true",
-                "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
+        SystemUnderTest ilb = start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of(
+                "-Dilb.batch.enabled=true", "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
                 "-Dilb.kafka.embedded.controllerPort=" + ports[1],
                 "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true);
         return new WithBatch(ilb, "127.0.0.1:" + ports[0]);
     }
 
-    private static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings, Path dir,
+    private static SystemUnderTest start(String poolRoutes, List<TenantSpec> tenants, BenchSettings settings, Path dir,
             List<String> properties, boolean batchRoutes) throws SystemUnavailable {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
@@ -71,16 +85,15 @@ final class IlbProcess {
                 Files.copy(settings.repo().resolve("routes/batch.yaml"), routes.resolve("batch.yaml"),
                         StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.writeString(routes.resolve("pool-bench.yaml"), poolRoute(policy, capacity, fleet));
+            Files.writeString(routes.resolve("pool-bench.yaml"), poolRoutes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java,
                 "-cp", settings.repo().resolve("target/classes") + ":" + settings.ilbClasspath(),
-                // production's profile: no demo (IlbProcess names the fleet, the broker and no tenant)
+                // production's profile: no demo (IlbProcess names the fleet, the broker and the tenants, if any)
                 "-Dcamel.main.profile=prod",
-                "-Dilb.auth.enabled=false",
                 "-Dilb.http.host=127.0.0.1",
                 "-Dilb.http.port=" + port,
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
@@ -89,6 +102,7 @@ final class IlbProcess {
                 "-Dcamel.management.port=" + SystemUnderTest.freePort(),
                 // the console would take the same port 8888 in every ilb; benchmarks do not need it
                 "-Dilb.console.enabled=false"));
+        command.addAll(tenants.isEmpty() ? List.of("-Dilb.auth.enabled=false") : TenantSpec.properties(tenants));
         command.addAll(properties);
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
@@ -97,18 +111,37 @@ final class IlbProcess {
 
     /** The pool route file, as an operator would write it (see routes/pool-llama.yaml). */
     static String poolRoute(String policy, int capacity, Fleet fleet) {
+        return poolRoute("pool-bench", Map.of(), policy, capacity, fleet.members());
+    }
+
+    /**
+     * A pool route over some servers of a fleet, its {@code model:} endpoint with {@code parameters} (a version, its
+     * canary weight, a shadow share, a stage: several such routes in one file serve the versions of the model).
+     *
+     * @param capacity every server's capacity in the pool; 0: each server's own
+     */
+    static String poolRoute(String id, Map<String, Object> parameters, String policy, int capacity,
+            List<Fleet.Member> members) {
         StringBuilder yaml = new StringBuilder("""
                 - route:
-                    id: pool-bench
+                    id: %s
                     from:
                       uri: "model:%s"
+                """.formatted(id, ChatRequest.MODEL));
+        if (!parameters.isEmpty()) {
+            List<String> pairs = new ArrayList<>();
+            parameters.forEach((name, value) -> pairs.add(name + ": "
+                    + (value instanceof String text ? "\"" + text + "\"" : value)));
+            yaml.append("      parameters: {").append(String.join(", ", pairs)).append("}\n");
+        }
+        yaml.append("""
                       steps:
                         - loadBalance:
                             customLoadBalancer:
                               ref: "%s"
                             steps:
-                """.formatted(ChatRequest.MODEL, policy));
-        for (Fleet.Member member : fleet.members()) {
+                """.formatted(policy));
+        for (Fleet.Member member : members) {
             BackendSpec spec = member.spec();
             yaml.append("""
                                   - to:

@@ -19,6 +19,17 @@ final class Latencies {
         this.samples = samples;
     }
 
+    /** The samples of several phases together, e.g. rounds of the same measurement. */
+    static Latencies pooled(List<Latencies> phases) {
+        return new Latencies(phases.isEmpty() ? 0 : phases.get(0).startNanos,
+                phases.stream().flatMap(l -> l.samples.stream()).toList());
+    }
+
+    /** The samples themselves, e.g. to read the response headers the client kept. */
+    List<Sample> samples() {
+        return samples;
+    }
+
     int count() {
         return samples.size();
     }

@@ -46,6 +46,11 @@ final class Lineups {
     static final List<String> BATCH = List.of(
             "ilb least-request");
 
+    /** ilb with tenants (fair queuing by class and weight) against one queue for all. */
+    static final List<String> NOISY_NEIGHBOUR = List.of(
+            "ilb least-request",
+            "haproxy-leastconn-maxconn");
+
     private Lineups() {
     }
 }

@@ -3,6 +3,10 @@ package ilb.bench;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,7 +44,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 /**
  * The load generator's HTTP/1.1 client: asynchronous chat completions to one server over keep-alive connections,
  * reused when idle and opened when none is (an open-loop load never waits for a connection). It runs on one Netty
- * I/O thread so that it takes little of the CPU it shares with the systems it measures.
+ * I/O thread so that it takes little of the CPU it shares with the systems it measures. Requests go with the bench's
+ * own key unless they carry a tenant's ({@link ChatRequest#withApiKey}); the response headers it is asked to keep
+ * (e.g. {@code x-ilb-model-version}) are in each sample.
  */
 final class LoadClient implements AutoCloseable {
 
@@ -48,16 +54,21 @@ final class LoadClient implements AutoCloseable {
 
     private final String host;
     private final long timeoutNanos;
+    private final List<String> keptHeaders;
     private final EventLoopGroup loop = new NioEventLoopGroup(1, new DefaultThreadFactory("load-client", true));
     private final Bootstrap bootstrap;
     /** Connections with no request on them, most recently used first so that few stay warm. */
     private final Deque<Channel> idle = new ConcurrentLinkedDeque<>();
 
-    /** A client of the server at {@code baseUrl}; a request still unanswered {@code timeout} after its intended send time fails. */
-    LoadClient(String baseUrl, Duration timeout) {
+    /**
+     * A client of the server at {@code baseUrl}; a request still unanswered {@code timeout} after its intended send
+     * time fails. Each sample keeps the response headers named in {@code keptHeaders}.
+     */
+    LoadClient(String baseUrl, Duration timeout, String... keptHeaders) {
         URI uri = URI.create(baseUrl);
         this.host = uri.getHost() + ":" + uri.getPort();
         this.timeoutNanos = timeout.toNanos();
+        this.keptHeaders = List.of(keptHeaders).stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000)
@@ -113,6 +124,7 @@ final class LoadClient implements AutoCloseable {
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .set(HttpHeaderNames.CONTENT_LENGTH, call.request.body().length)
                 .set(HttpHeaderNames.AUTHORIZATION, "Bearer sk-ilb-demo");
+        call.request.headers().forEach(http.headers()::set);
         ch.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
@@ -132,6 +144,8 @@ final class LoadClient implements AutoCloseable {
         int status;
         boolean keepAlive;
         long ttftNanos = -1;
+        /** The kept response headers; none unless the client keeps some. */
+        Map<String, String> headers = Map.of();
         /** A streamed body, kept to find its first {@code data:} event and its {@code data: [DONE]}. */
         final StringBuilder events;
         boolean finished;
@@ -183,12 +197,13 @@ final class LoadClient implements AutoCloseable {
             if (timeout != null) {
                 timeout.cancel(false);
             }
-            done.accept(new Sample(intendedNanos, ttftNanos, System.nanoTime() - intendedNanos, error));
+            done.accept(new Sample(intendedNanos, ttftNanos, System.nanoTime() - intendedNanos, error, status,
+                    headers));
         }
     }
 
     /** Reads the responses of one connection into the call on it. */
-    private static final class ResponseHandler extends SimpleChannelInboundHandler<HttpObject> {
+    private final class ResponseHandler extends SimpleChannelInboundHandler<HttpObject> {
         Call call;
 
         @Override
@@ -200,6 +215,15 @@ final class LoadClient implements AutoCloseable {
             if (msg instanceof HttpResponse response) {
                 current.status = response.status().code();
                 current.keepAlive = HttpUtil.isKeepAlive(response);
+                if (!keptHeaders.isEmpty()) {
+                    current.headers = new HashMap<>();
+                    for (String name : keptHeaders) {
+                        String value = response.headers().get(name);
+                        if (value != null) {
+                            current.headers.put(name, value);
+                        }
+                    }
+                }
             }
             if (msg instanceof HttpContent content) {
                 current.content(content);

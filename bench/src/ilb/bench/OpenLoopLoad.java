@@ -1,7 +1,10 @@
 package ilb.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -11,6 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * disappear (no coordinated omission).
  */
 final class OpenLoopLoad {
+
+    /** One of several loads sent at once: a tenant's requests to a system, or a share of them to one of several. */
+    record Stream(LoadClient client, Workload workload, double rate, long seed, LatencyRecorder recorder) {
+    }
 
     private final LoadClient client;
     private final Workload workload;
@@ -43,5 +50,35 @@ final class OpenLoopLoad {
             client.send(request, due, recorder::completed);
         }
         recorder.awaitCompletion(Duration.ofMinutes(2));
+    }
+
+    /**
+     * Sends every stream's requests over the same span, each from a thread of its own (so that none waits on
+     * another's schedule), then waits for the last answers of all.
+     */
+    static void together(List<Stream> streams, long startNanos, long endNanos) throws InterruptedException {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (Stream stream : streams) {
+            Thread thread = new Thread(() -> {
+                try {
+                    new OpenLoopLoad(stream.client(), stream.workload()).run(stream.rate(), startNanos, endNanos,
+                            stream.seed(), stream.recorder());
+                } catch (InterruptedException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "load-" + threads.size());
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() instanceof InterruptedException e) {
+            throw e;
+        }
+        if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        }
     }
 }

@@ -1,7 +1,9 @@
 package ilb.bench;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,10 @@ final class Testbed implements AutoCloseable {
 
     /** Something done to the fleet during a load phase, {@code at} after its start (a crash, a slowdown). */
     record Event(Duration at, Runnable action) {
+    }
+
+    /** One of several loads of a phase, recorded apart under its name (a tenant's requests). */
+    record Part(String name, Workload workload, double rate, long seed) {
     }
 
     private final Fleet fleet;
@@ -53,6 +59,14 @@ final class Testbed implements AutoCloseable {
         return new Testbed(fleet, ownsFleet, started, new LoadClient(started.baseUrl(), timeout));
     }
 
+    /**
+     * A system the caller started (e.g. ilb with tenants) in front of a fleet the caller closes; the system is closed
+     * with the testbed. The client keeps the response headers named.
+     */
+    static Testbed around(Fleet fleet, SystemUnderTest system, Duration timeout, String... keptHeaders) {
+        return new Testbed(fleet, false, system, new LoadClient(system.baseUrl(), timeout, keptHeaders));
+    }
+
     Fleet fleet() {
         return fleet;
     }
@@ -86,6 +100,24 @@ final class Testbed implements AutoCloseable {
         } finally {
             timer.shutdownNow();
         }
+    }
+
+    /**
+     * Several open-loop Poisson loads at once (tenants sharing the system), {@code warmUp} not measured, then
+     * {@code measured}; each part's latencies by its name. Returns once every request has been answered or has
+     * timed out.
+     */
+    Map<String, Latencies> run(List<Part> parts, Duration warmUp, Duration measured) throws InterruptedException {
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
+        long measuredStart = start + warmUp.toNanos();
+        Map<String, LatencyRecorder> recorders = new LinkedHashMap<>();
+        List<OpenLoopLoad.Stream> streams = parts.stream().map(part -> new OpenLoopLoad.Stream(client, part.workload(),
+                part.rate(), part.seed(),
+                recorders.computeIfAbsent(part.name(), n -> new LatencyRecorder(measuredStart)))).toList();
+        OpenLoopLoad.together(streams, start, measuredStart + measured.toNanos());
+        Map<String, Latencies> latencies = new LinkedHashMap<>();
+        recorders.forEach((name, recorder) -> latencies.put(name, recorder.latencies()));
+        return latencies;
     }
 
     @Override
