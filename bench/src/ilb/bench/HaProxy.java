@@ -58,7 +58,7 @@ final class HaProxy {
                     timeout connect 2s
                     timeout client 120s
                     timeout server 120s
-                    # how long a request may wait for a server below its maxconn (ilb: queueTimeoutMillis)
+                    # how long a request may wait for a server below its maxconn (ilb: queueTimeout.<class>)
                     timeout queue 10s
                     option http-keep-alive
                     http-reuse always
