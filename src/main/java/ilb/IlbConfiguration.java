@@ -48,6 +48,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.DefaultRegistry;
@@ -128,8 +129,10 @@ public class IlbConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        ScheduledExecutorService timer = context.getExecutorServiceManager()
-                .newSingleThreadScheduledExecutor(this, "ilb-timer");
+        // queue deadlines, parked requests, shadow copies: a timer per waiting request, so its queue must be
+        // unbounded (Camel's default pool holds 1000 tasks and refuses the next, losing its request)
+        ScheduledExecutorService timer = context.getExecutorServiceManager().newScheduledThreadPool(this, "ilb-timer",
+                new ThreadPoolProfileBuilder("ilb-timer").poolSize(1).maxPoolSize(1).maxQueueSize(-1).build());
         ModelCatalog catalog = new ModelCatalog(timer, reloadGraceMillis);
         context.addComponent("model", new ModelComponent(catalog));
 

@@ -3,7 +3,11 @@ package ilb.balancer;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import ilb.Appliance;
 import ilb.Servers;
@@ -48,6 +52,27 @@ class WaitQueueTest {
 
         assertThat(waiting.get().statusCode()).isEqualTo(200);
         assertThat(servedBy(waiting.get())).isEqualTo("only");
+    }
+
+    @Test
+    void moreRequestsWaitingThanATimerQueueOfCamelsDefaultHoldAreEachAnswered() throws Exception {
+        SimulatedBackend only = servers.fastBackend();
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("only", only, "capacity: 1")),
+                "ilb.balancer.queueSize=2000");
+        int waiting = 1200;
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        try (InputStream holder = ilb.openStream("m", 100_000).body()) {
+            for (int i = 0; i < waiting; i++) {
+                responses.add(sendAsync(ilb));
+            }
+            // each waits with a deadline of its own on ilb's timer: more than Camel's default pool would queue
+            await().atMost(Duration.ofMinutes(1)).until(() -> ilb.balancer("pool-m").queued() == waiting);
+        }
+        // the place freed, they all go through it, one after another
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get(1, TimeUnit.MINUTES).statusCode()).isEqualTo(200);
+        }
+        assertThat(only.inferenceRequests()).isEqualTo(waiting + 1);
     }
 
     @Test
