@@ -1,6 +1,7 @@
 package ilb;
 
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -53,6 +54,7 @@ import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.DefaultRegistry;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
  * Wires ilb into Camel: the {@code model:} component, the beans the route files name ({@code httpApi}, the HTTP
@@ -133,7 +135,12 @@ public class IlbConfiguration implements CamelConfiguration {
         // unbounded (Camel's default pool holds 1000 tasks and refuses the next, losing its request)
         ScheduledExecutorService timer = context.getExecutorServiceManager().newScheduledThreadPool(this, "ilb-timer",
                 new ThreadPoolProfileBuilder("ilb-timer").poolSize(1).maxPoolSize(1).maxQueueSize(-1).build());
-        ModelCatalog catalog = new ModelCatalog(timer, reloadGraceMillis);
+        // shadow copies: sent from a thread of their own, at most 1000 waiting (more are dropped, never run on the
+        // primary's thread)
+        ExecutorService copying = context.getExecutorServiceManager().newThreadPool(this, "ilb-shadow",
+                new ThreadPoolProfileBuilder("ilb-shadow").poolSize(1).maxPoolSize(1).maxQueueSize(1000)
+                        .rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
+        ModelCatalog catalog = new ModelCatalog(timer, copying, reloadGraceMillis);
         context.addComponent("model", new ModelComponent(catalog));
 
         // one set of I/O threads for the inference API and the backend connections: a request is served on one
@@ -212,6 +219,10 @@ public class IlbConfiguration implements CamelConfiguration {
         // /observe/jolokia on the management port: Camel's Jolokia, refusing proxy requests and web pages
         registry.bind("jolokia", new ManagementJolokia());
 
+        if (context.getPropertiesComponent().resolveProperty("ilb.balancer.queueTimeoutMillis").isPresent()) {
+            throw new IllegalArgumentException("ilb.balancer.queueTimeoutMillis is gone: set "
+                    + "ilb.balancer.queueTimeout.critical, .standard and .sheddable (durations, e.g. 10s) instead");
+        }
         // customLoadBalancer: {ref: "scored?prefix=3"} gives each pool a balancer of its own with that policy
         QueueTimeouts queueTimeouts = new QueueTimeouts(Durations.millis(criticalQueueTimeout),
                 Durations.millis(standardQueueTimeout), Durations.millis(sheddableQueueTimeout));
@@ -227,7 +238,7 @@ public class IlbConfiguration implements CamelConfiguration {
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
                 PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
                         running),
-                new RequestMeters(ilbMeters, catalog::stage), new QueueMeters(ilbMeters)));
+                new RequestMeters(ilbMeters, catalog::servingRoute), new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
         context.getCamelContextExtension().setErrorHandlerFactory(new NoErrorHandlerDefinition());

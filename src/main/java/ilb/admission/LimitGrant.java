@@ -3,6 +3,7 @@ package ilb.admission;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import ilb.inference.BackendStream;
+import ilb.inference.ExchangeProperties;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
@@ -41,7 +42,7 @@ final class LimitGrant extends SynchronizationAdapter implements Synchronization
         Object body = exchange.getMessage().getBody();
         if (exchange.getException() == null && body instanceof InferenceMessage
                 && !(body instanceof InferenceRequest)) {
-            responseOver(body);
+            responseOver(body, fromBackend(exchange));
         }
     }
 
@@ -52,7 +53,7 @@ final class LimitGrant extends SynchronizationAdapter implements Synchronization
 
     @Override
     public void onDone(Exchange exchange) {
-        responseOver(exchange.getException() == null ? exchange.getMessage().getBody() : null);
+        responseOver(exchange.getException() == null ? exchange.getMessage().getBody() : null, fromBackend(exchange));
     }
 
     /** The request's own, not a copy's (a shadow, an aggregate): it settles where it was granted. */
@@ -66,8 +67,18 @@ final class LimitGrant extends SynchronizationAdapter implements Synchronization
         return this;
     }
 
-    /** Settles for {@code response} (a stream: when it ends, however), unless settled already. */
-    void responseOver(Object response) {
+    /** Whether a backend was tried for the request: else ilb answered it itself, and the request is given back. */
+    private static boolean fromBackend(Exchange exchange) {
+        return exchange.getProperty(ExchangeProperties.BACKEND) != null;
+    }
+
+    /**
+     * Settles for {@code response} (a stream: when it ends, however), unless settled already.
+     *
+     * @param fromBackend whether a backend was tried: a request ilb answered itself (shed, no backend free, a batch
+     *                    job without spare capacity, which will come again) does not count against the minute
+     */
+    void responseOver(Object response, boolean fromBackend) {
         if (!over.compareAndSet(false, true)) {
             return;
         }
@@ -75,18 +86,18 @@ final class LimitGrant extends SynchronizationAdapter implements Synchronization
             // both on the stream's event loop, one after the other
             TokenUsage usage = new TokenUsage();
             stream.tap(usage::chunk);
-            stream.whenDone(normally -> settle(usage.total(estimate)));
+            stream.whenDone(normally -> settle(usage.total(estimate), true));
         } else if (response instanceof HttpReply reply && reply.status() / 100 == 2) {
             TokenUsage usage = new TokenUsage();
             usage.reply(reply.body());
-            settle(usage.total(estimate));
+            settle(usage.total(estimate), true);
         } else {
             // refused by the backend, failed, or never served: it used nothing
-            settle(0);
+            settle(0, fromBackend);
         }
     }
 
-    private void settle(long used) {
-        limits.settle(tenant, used - estimate);
+    private void settle(long used, boolean fromBackend) {
+        limits.settle(tenant, used - estimate, !fromBackend);
     }
 }

@@ -15,9 +15,11 @@ public interface LimitStore {
 
     /**
      * After a request {@link #acquire} admitted: takes {@code tokenCorrection} more tokens (less, when negative:
-     * the estimate was too high, or the request failed) and gives its place back.
+     * the estimate was too high, or the request failed) and gives its place back; with {@code requestBack}, its
+     * request too (ilb answered it without a backend: shed, no backend free, a batch job deferred for want of spare
+     * capacity, which will come again).
      */
-    void settle(Tenant tenant, long tokenCorrection);
+    void settle(Tenant tenant, long tokenCorrection, boolean requestBack);
 
     /**
      * What a store says of one request.

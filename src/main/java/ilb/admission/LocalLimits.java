@@ -75,13 +75,17 @@ public final class LocalLimits implements LimitStore {
     }
 
     @Override
-    public void settle(Tenant tenant, long tokenCorrection) {
+    public void settle(Tenant tenant, long tokenCorrection, boolean requestBack) {
         Counts c = counts.get(tenant.name());
         if (c == null) {
             return;
         }
         long tokenLimit = scaled(tenant.quota().tokensPerMinute());
+        long requestLimit = scaled(tenant.quota().requestsPerMinute());
         synchronized (c) {
+            if (requestBack && c.requests != null && requestLimit > 0) {
+                c.requests = c.requests.at(requestLimit, clockMillis.getAsLong()).take(-1, requestLimit);
+            }
             if (c.tokens != null && tokenLimit > 0) {
                 c.tokens = c.tokens.at(tokenLimit, clockMillis.getAsLong()).take(tokenCorrection, tokenLimit);
             }

@@ -73,7 +73,9 @@ public final class RedisConnection implements AutoCloseable {
             try {
                 uri = URI.create(url.trim());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("ilb.limits.redis is not a redis:// URL", e);
+                // not chained: the parser's message quotes the URL, password and all
+                throw new IllegalArgumentException("ilb.limits.redis is not a redis:// URL (a password with '%', '@'"
+                        + " or ':' must be percent-encoded)");
             }
             if (!"redis".equals(uri.getScheme()) || uri.getHost() == null) {
                 throw new IllegalArgumentException("ilb.limits.redis must be redis://[[user]:password@]host[:port]"

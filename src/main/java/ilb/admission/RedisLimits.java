@@ -122,7 +122,7 @@ public final class RedisLimits extends ServiceSupport implements LimitStore, Red
     }
 
     @Override
-    public void settle(Tenant tenant, long tokenCorrection) {
+    public void settle(Tenant tenant, long tokenCorrection, boolean requestBack) {
         Leases held = tenant.quota().any() ? leases.get(tenant.name()) : null;
         if (held == null) {
             return;
@@ -132,11 +132,12 @@ public final class RedisLimits extends ServiceSupport implements LimitStore, Red
         connection.loop().execute(() -> {
             Boolean onRedis = held.release();
             if (Boolean.FALSE.equals(onRedis)) {
-                local.settle(tenant, tokenCorrection);
+                local.settle(tenant, tokenCorrection, requestBack);
             } else if (Boolean.TRUE.equals(onRedis)) {
                 Quota quota = tenant.quota();
                 call(keys(tenant), "settle", Long.toString(quota.tokensPerMinute()), Long.toString(tokenCorrection),
-                        Integer.toString(quota.maxConcurrent())).whenComplete((reply, failure) -> {
+                        Integer.toString(quota.maxConcurrent()), Long.toString(quota.requestsPerMinute()),
+                        requestBack ? "1" : "0").whenComplete((reply, failure) -> {
                             if (failure != null) {
                                 unreachable(failure);
                             }

@@ -52,6 +52,11 @@ public record Tenant(String name, Set<String> models, Priority priority, Priorit
      */
     public static Tenant fromProperties(String name, PropertiesComponent properties) {
         String prefix = "ilb.tenant." + name + ".";
+        if (properties.resolveProperty(prefix + "requestsPerSecond").isPresent()) {
+            // an old setting left in place must not leave its tenant without a limit unnoticed
+            throw new IllegalArgumentException(prefix + "requestsPerSecond is gone: set " + prefix
+                    + "requestsPerMinute (and tokensPerMinute, maxConcurrent) instead");
+        }
         Priority priority = priority(name, "priority", properties.resolveProperty(prefix + "priority").orElse("standard"));
         Priority maxPriority = priority(name, "maxPriority",
                 properties.resolveProperty(prefix + "maxPriority").orElse(priority.label()));

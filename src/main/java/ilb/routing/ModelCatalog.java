@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,7 +52,10 @@ public final class ModelCatalog {
             ScheduledFuture<?> timeout) {
     }
 
+    private static final VersionSettings ANY_VERSION = new VersionSettings("", Tenant.PRODUCTION, null, 0);
+
     private final ScheduledExecutorService timer;
+    private final Executor copying;
     private final long graceMillis;
     /** model name → version ("" for a route without one), in {@link VersionChoice#VERSION_ORDER} → its consumer */
     private final Map<String, Map<String, ModelConsumer>> routes = new HashMap<>();
@@ -61,8 +66,14 @@ public final class ModelCatalog {
     /** The settings of each model's versions, in version order: replaced whole whenever a route or setting changes. */
     private volatile Map<String, List<VersionSettings>> versions = Map.of();
 
-    public ModelCatalog(ScheduledExecutorService timer, long graceMillis) {
+    /**
+     * @param timer   parked requests' timeouts
+     * @param copying sends shadow copies: a thread of their own, so that no copy delays a primary's timers, and a
+     *                bounded queue, so that a backlog of copies is dropped rather than held
+     */
+    public ModelCatalog(ScheduledExecutorService timer, Executor copying, long graceMillis) {
         this.timer = timer;
+        this.copying = copying;
         this.graceMillis = graceMillis;
     }
 
@@ -149,15 +160,15 @@ public final class ModelCatalog {
     }
 
     /**
-     * The stage of the route that serves the model's version (or its route for any version), for meters: production
-     * for one that no longer runs.
+     * The route that serves the model's version, else its route for any version, for meters: a version and stage ilb
+     * knows, never a name a client made up (a production route for any version, for one that no longer runs).
      */
-    public String stage(String name, String version) {
+    public VersionSettings servingRoute(String name, String version) {
         List<VersionSettings> served = versions.getOrDefault(name, List.of());
         String wanted = version == null ? "" : version;
         return served.stream().filter(v -> v.version().equals(wanted)).findFirst()
                 .or(() -> served.stream().filter(v -> v.version().isEmpty()).findFirst())
-                .map(VersionSettings::stage).orElse(Tenant.PRODUCTION);
+                .orElse(ANY_VERSION);
     }
 
     /**
@@ -188,7 +199,7 @@ public final class ModelCatalog {
                                 exchange.getProperty(ExchangeProperties.CALLER, String.class)));
                 if (choice instanceof VersionChoice.Serve serve) {
                     consumer = served.get(serve.version());
-                    shadows = VersionChoice.shadows(snapshot, serve.version(), ThreadLocalRandom.current()::nextDouble)
+                    shadows = VersionChoice.shadows(snapshot, serve.version(), tenant, ThreadLocalRandom.current()::nextDouble)
                             .stream().map(served::get).toList();
                 } else {
                     refused = ((VersionChoice.Refuse) choice).error();
@@ -201,18 +212,24 @@ public final class ModelCatalog {
             return;
         }
         String chosen = consumer.settings().version();
-        // the version that serves: the route's own, or (a route for any version) the one asked for
-        String serving = chosen.isEmpty() ? version : chosen;
-        InferenceRequest primary = serving == null ? request : request.withVersion(serving);
+        Api api = exchange.getProperty(ExchangeProperties.API, Api.class);
+        // the version that serves: the route's own; for a route serving any version, a KServe path's (the backend
+        // serves what the path names), never a header's (the backend would not know of it)
+        String serving = !chosen.isEmpty() ? chosen : api == Api.KSERVE ? version : null;
+        InferenceRequest primary = chosen.isEmpty() ? request : request.withVersion(chosen);
         if (serving != null) {
             exchange.setProperty(ExchangeProperties.MODEL_VERSION, serving);
         }
         exchange.getMessage().setBody(primary);
-        Api api = exchange.getProperty(ExchangeProperties.API, Api.class);
         consumer.process(exchange, callback);
         // only once the primary is on its way, and off its thread: a copy never delays or fails it
         for (ModelConsumer shadow : shadows) {
-            timer.execute(() -> shadow.shadow(primary, tenant, api));
+            try {
+                copying.execute(() -> shadow.shadow(primary, tenant, api));
+            } catch (RejectedExecutionException e) {
+                // more copies waiting than the thread can send: this one is shed, as a sheddable request would be
+                LOG.debug("shadow copy to {} dropped: {}", shadow.getRouteId(), e.getMessage());
+            }
         }
     }
 

@@ -79,8 +79,14 @@ public final class VersionChoice {
         }
         VersionSettings chosen = heaviest(candidates, key);
         if (chosen == null) {
-            // no weights (or only weights of 0): the route for any version, else the newest
-            chosen = named(candidates, "").orElse(candidates.get(candidates.size() - 1));
+            // no weight above 0: the route for any version, else the newest, of those without a weight (a weight of
+            // 0 means pinned requests only, and must not make its version the default)
+            List<VersionSettings> unweighted = candidates.stream().filter(v -> !v.hasWeight()).toList();
+            if (unweighted.isEmpty()) {
+                return new Refuse(ApiError.unavailable("model_unavailable", "Every version of the model `" + model
+                        + "` you reach has weight 0: it serves only requests that pin a version.", 1));
+            }
+            chosen = named(unweighted, "").orElse(unweighted.get(unweighted.size() - 1));
         }
         return new Serve(chosen.version());
     }
@@ -95,10 +101,12 @@ public final class VersionChoice {
      * The shadow versions a request served by {@code primary} is copied to: each with its own draw from
      * {@code random} (uniform in [0,1)) against its share.
      */
-    static List<String> shadows(List<VersionSettings> versions, String primary, DoubleSupplier random) {
+    static List<String> shadows(List<VersionSettings> versions, String primary, Tenant tenant,
+            DoubleSupplier random) {
         List<String> copies = new ArrayList<>(1);
         for (VersionSettings version : versions) {
-            if (version.isShadow() && !version.version().equals(primary)
+            // a tenant's prompts reach only the stages it may reach, copies included
+            if (version.isShadow() && !version.version().equals(primary) && tenant.reaches(version.stage())
                     && random.getAsDouble() < version.shadow()) {
                 copies.add(version.version());
             }

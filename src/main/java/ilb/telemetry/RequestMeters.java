@@ -14,6 +14,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.routing.VersionSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -37,12 +38,15 @@ public final class RequestMeters implements RequestObserver {
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
     private final Map<ModelVersion, ModelMeters> models = new ConcurrentHashMap<>();
-    private final BiFunction<String, String, String> stageOf;
+    private final BiFunction<String, String, VersionSettings> routeOf;
 
-    /** @param stageOf the stage of the route serving a model's version (null: its route for any version) */
-    public RequestMeters(MeterRegistry registry, BiFunction<String, String, String> stageOf) {
+    /**
+     * @param routeOf the route serving a model's version (null: its route for any version): its version and stage
+     *                label the model's meters, so that a version a client names cannot make meters of its own
+     */
+    public RequestMeters(MeterRegistry registry, BiFunction<String, String, VersionSettings> routeOf) {
         this.registry = registry;
-        this.stageOf = stageOf;
+        this.routeOf = routeOf;
     }
 
     /** A model's version ("" for none) and the stage of the pool that serves it. */
@@ -108,8 +112,8 @@ public final class RequestMeters implements RequestObserver {
     }
 
     private ModelVersion modelVersion(InferenceRequest request) {
-        return new ModelVersion(request.model(), request.version() == null ? "" : request.version(),
-                stageOf.apply(request.model(), request.version()));
+        VersionSettings route = routeOf.apply(request.model(), request.version());
+        return new ModelVersion(request.model(), route.version(), route.stage());
     }
 
     private Counter tokenCounter(Labels labels) {

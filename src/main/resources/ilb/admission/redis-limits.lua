@@ -9,7 +9,8 @@
 -- acquire: KEYS[2..4] = ilb:limits:<tenant>:requests, :tokens (hashes: level, stamp), :inflight (replica id ->
 --   places held); ARGV[4..7] = requests a minute, tokens a minute, places (0: no such limit), the request's tokens.
 --   Returns {1 admitted | 0, the limit exceeded or '', requests level or '', tokens level or '', replicas}.
--- settle: the same keys; ARGV[4..6] = tokens a minute, the token correction, places. Returns replicas.
+-- settle: the same keys; ARGV[4..6] = tokens a minute, the token correction, places; ARGV[7..8] = requests a minute,
+--   '1' to give the request back (ilb answered it without a backend). Returns replicas.
 -- beat: KEYS[2..] = tenants' :inflight; ARGV[4] = '1' to set this replica's places in each to ARGV[5..] (its own
 --   count, exact), else only keep them from expiring. Returns replicas.
 --
@@ -110,14 +111,21 @@ if mode == 'acquire' then
   return {exceeded == '' and 1 or 0, exceeded, requests and str(requests) or '', level and str(level) or '', alive}
 elseif mode == 'settle' then
   local tokenLimit, correction, places = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-  local level, stamp
+  local requestLimit, requestBack = tonumber(ARGV[7]), ARGV[8] == '1'
+  local level, stamp, requests, requestsStamp
   if tokenLimit > 0 then
     level, stamp = bucket(KEYS[3], tokenLimit)
+  end
+  if requestBack and requestLimit > 0 then
+    requests, requestsStamp = bucket(KEYS[2], requestLimit)
   end
   -- the places this replica still holds (none when it was taken for gone meanwhile)
   local mine = places > 0 and tonumber(redis.call('HGET', KEYS[4], replica) or '0') or 0
   if level then
     save(KEYS[3], tokenLimit, math.min(tokenLimit, level - correction), stamp)
+  end
+  if requests then
+    save(KEYS[2], requestLimit, math.min(requestLimit, requests + 1), requestsStamp)
   end
   if mine > 0 then
     if redis.call('HINCRBY', KEYS[4], replica, -1) == 0 then

@@ -20,6 +20,19 @@ class LocalLimitsTest {
     }
 
     @Test
+    void aRequestIlbAnsweredWithoutABackendIsGivenBack() {
+        Tenant tenant = tenant("deferred", 1, 0, 0);
+        assertThat(limits.acquireNow(tenant, 10).admitted()).isTrue();
+        assertThat(limits.acquireNow(tenant, 10).admitted()).isFalse();
+        // e.g. a batch job without spare capacity, which will come again: it costs its tenant no request
+        limits.settle(tenant, 0, true);
+        assertThat(limits.acquireNow(tenant, 10).admitted()).isTrue();
+        // one a backend answered stays counted
+        limits.settle(tenant, 0, false);
+        assertThat(limits.acquireNow(tenant, 10).admitted()).isFalse();
+    }
+
+    @Test
     void requestsAMinute() {
         Tenant tenant = tenant("a", 2, 0, 0);
         LimitStore.Verdict first = limits.acquireNow(tenant, 100);
@@ -43,10 +56,10 @@ class LocalLimitsTest {
         Tenant tenant = tenant("a", 0, 1000, 0);
         assertThat(limits.acquireNow(tenant, 300).tokens()).isEqualTo(new LimitStore.Window(1000, 700, 18_000));
         // it used 500: 200 more than guessed
-        limits.settle(tenant, 200);
+        limits.settle(tenant, 200, false);
         assertThat(limits.acquireNow(tenant, 100).tokens().remaining()).isEqualTo(400);
         // a failed request gives its estimate back
-        limits.settle(tenant, -100);
+        limits.settle(tenant, -100, false);
         assertThat(limits.acquireNow(tenant, 0).tokens().remaining()).isEqualTo(500);
     }
 
@@ -74,7 +87,7 @@ class LocalLimitsTest {
         assertThat(third.requests()).isNull();
         assertThat(third.tokens()).isNull();
 
-        limits.settle(tenant, 0);
+        limits.settle(tenant, 0, false);
         assertThat(limits.acquireNow(tenant, 1).admitted()).isTrue();
     }
 
@@ -127,7 +140,7 @@ class LocalLimitsTest {
     @Test
     void settlingATenantThatNeverAcquiredDoesNothing() {
         Tenant tenant = tenant("a", 0, 100, 1);
-        limits.settle(tenant, 50);
+        limits.settle(tenant, 50, false);
         assertThat(limits.acquireNow(tenant, 0).tokens().remaining()).isEqualTo(100);
     }
 }

@@ -102,10 +102,13 @@ class RedisLimitsTest {
         for (int i = 0; i < 3; i++) {
             outcomes.add(compare(shared, reference, requestsOnly, 10));
         }
+        // answered by ilb without a backend: the request is given back, and the next is admitted
+        settle(shared, reference, requestsOnly, 0, true);
+        outcomes.add(compare(shared, reference, requestsOnly, 10));
         outcomes.add(compare(shared, reference, Tenant.ANYONE, 10));
 
         assertThat(outcomes).containsExactly("admitted", "admitted", "concurrency", "tokens", "admitted", "tokens",
-                "admitted", "tokens", "admitted", "admitted", "requests", "admitted");
+                "admitted", "tokens", "admitted", "admitted", "requests", "admitted", "admitted");
         assertThat(shared.shared()).isTrue();
         assertThat(lines(Level.WARN)).isEmpty();
     }
@@ -145,7 +148,7 @@ class RedisLimitsTest {
         for (RedisLimits replica : List.of(a, a, b, b, a)) {
             outcomes.add(outcome(replica.acquire(tenant, 0).toCompletableFuture().get()));
         }
-        a.settle(tenant, 0);
+        a.settle(tenant, 0, false);
         answered(a);
         outcomes.add(outcome(b.acquire(tenant, 0).toCompletableFuture().get()));
         outcomes.add(outcome(b.acquire(tenant, 0).toCompletableFuture().get()));
@@ -268,7 +271,7 @@ class RedisLimitsTest {
         await().until(() -> !limits.shared());
         // here, where the place held on Redis is not known: one more may go
         assertThat(limits.acquire(tenant, 1).toCompletableFuture().get().admitted()).isTrue();
-        limits.settle(tenant, 0); // the oldest, Redis' place: given back there once Redis is back
+        limits.settle(tenant, 0, false); // the oldest, Redis' place: given back there once Redis is back
         redis.restart();
         await().until(limits::shared);
         // the place taken here is still held here; Redis holds none of this replica's
@@ -383,8 +386,13 @@ class RedisLimitsTest {
 
     private static void settle(RedisLimits shared, LocalLimits reference, Tenant tenant, long correction)
             throws Exception {
-        shared.settle(tenant, correction);
-        reference.settle(tenant, correction);
+        settle(shared, reference, tenant, correction, false);
+    }
+
+    private static void settle(RedisLimits shared, LocalLimits reference, Tenant tenant, long correction,
+            boolean requestBack) throws Exception {
+        shared.settle(tenant, correction, requestBack);
+        reference.settle(tenant, correction, requestBack);
         answered(shared);
     }
 

@@ -19,7 +19,7 @@ class ModelEndpointTest {
     private final DefaultCamelContext context = new DefaultCamelContext();
 
     ModelEndpointTest() {
-        context.addComponent("model", new ModelComponent(new ModelCatalog(timer, 1000)));
+        context.addComponent("model", new ModelComponent(new ModelCatalog(timer, timer, 1000)));
     }
 
     @AfterEach

@@ -50,10 +50,14 @@ class ShadowTest {
     void atAShareOfOneEveryRequestIsCopiedAndTheClientGetsThePrimarysAnswer() throws Exception {
         SimulatedBackend primary = servers.fastBackend();
         SimulatedBackend shadow = servers.fastBackend();
-        // the tenant reaches production only: its requests are copied all the same, their answers never reach it
+        // tenant test reaches the shadow's stage, so its requests are copied there; tenant prod does not, so its are not
         Appliance ilb = servers.ilb(route("m-v1", "model:m?version=v1", "", "round-robin", backend("v1-0", primary))
                 + route("m-v3", "model:m?version=v3&shadow=1.0&stage=experimental", "", "round-robin",
-                        backend("v3-0", shadow)));
+                        backend("v3-0", shadow)), "ilb.tenants=test,prod",
+                "ilb.tenant.test.stages=production,experimental", "ilb.tenant.prod.apiKeys=sk-prod");
+        // first prod's, which go nowhere but to v1: a copy of them would have reached v3 before test's copies
+        assertThat(each(REQUESTS, i -> chat(ilb, "sk-prod", "user-" + i, null)))
+                .allSatisfy(response -> assertThat(version(response)).isEqualTo("v1"));
 
         List<HttpResponse<String>> whole = each(REQUESTS, i -> chat(ilb, API_KEY, "user-" + i, null));
         List<String> streams = each(REQUESTS, i -> {
@@ -71,7 +75,7 @@ class ShadowTest {
             assertThat(servedBy(response)).isEqualTo("v1-0");
         });
         assertThat(streams).allSatisfy(events -> assertThat(events).endsWith("data: [DONE]\n\n"));
-        assertThat(primary.inferenceRequests()).isEqualTo(2 * REQUESTS);
+        assertThat(primary.inferenceRequests()).isEqualTo(3 * REQUESTS);
         await().until(() -> shadow.inferenceRequests() == 2 * REQUESTS);
         // the copies' streams are read to their end, and their connections given back
         await().until(() -> shadow.streamedTokens() == primary.streamedTokens());

@@ -130,11 +130,17 @@ class VersionChoiceTest {
     }
 
     @Test
-    void weightsOfZeroEverywhereATenantReachesLeaveTheNewest() {
-        List<VersionSettings> versions = List.of(version("1", 0), version("2", 0), experimental("3", 10));
+    void aWeightOfZeroServesPinnedRequestsOnlyAndNeverBecomesTheDefault() {
+        // the canary set to 0 by an operator: its unweighted primary takes everything, not the newer canary
+        assertThat(serve(List.of(version("1", null), version("2", 0)), PRODUCTION, null, 5)).isEqualTo("1");
+        assertThat(serve(List.of(version("1", null), version("2", 0)), PRODUCTION, "2", 5)).isEqualTo("2");
 
-        assertThat(serve(versions, PRODUCTION, null, 5)).isEqualTo("2");
+        List<VersionSettings> versions = List.of(version("1", 0), version("2", 0), experimental("3", 10));
         assertThat(serve(versions, BOTH, null, 5)).isEqualTo("3");
+        ApiError pinnedOnly = refuse(versions, PRODUCTION, null);
+        assertThat(pinnedOnly.status()).isEqualTo(503);
+        assertThat(pinnedOnly.message()).contains("weight 0");
+        assertThat(serve(versions, PRODUCTION, "1", 5)).isEqualTo("1");
     }
 
     @Test
@@ -144,11 +150,13 @@ class VersionChoiceTest {
         double[] draws = {0.2, 0.3, 0.999};
         int[] next = {0};
 
-        assertThat(VersionChoice.shadows(versions, "v1", () -> draws[next[0]++])).containsExactly("v2", "v3");
+        assertThat(VersionChoice.shadows(versions, "v1", BOTH, () -> draws[next[0]++])).containsExactly("v2", "v3");
         next[0] = 1;
-        assertThat(VersionChoice.shadows(versions, "v1", () -> draws[next[0]++])).containsExactly("v3");
-        assertThat(VersionChoice.shadows(versions, "v3", () -> 0)).containsExactly("v2");
-        assertThat(VersionChoice.shadows(List.of(version("v1", null)), "v1", () -> 0)).isEmpty();
+        assertThat(VersionChoice.shadows(versions, "v1", BOTH, () -> draws[next[0]++])).containsExactly("v3");
+        assertThat(VersionChoice.shadows(versions, "v3", BOTH, () -> 0)).containsExactly("v2");
+        // a tenant's prompts go to no stage it does not reach, not even as copies
+        assertThat(VersionChoice.shadows(versions, "v1", PRODUCTION, () -> 0)).isEmpty();
+        assertThat(VersionChoice.shadows(List.of(version("v1", null)), "v1", BOTH, () -> 0)).isEmpty();
     }
 
     @Test

@@ -33,7 +33,9 @@ class VersionMetersTest {
                     + PoolRoute.route("m-v2", "model:m?version=v2&weight=20&stage=experimental", "", "round-robin",
                             PoolRoute.backend("v2-0", servers.fastBackend()))
                     + PoolRoute.route("m-v3", "model:m?version=v3&shadow=1&stage=experimental", "", "round-robin",
-                            PoolRoute.backend("v3-0", servers.fastBackend())),
+                            PoolRoute.backend("v3-0", servers.fastBackend()))
+                    + PoolRoute.pool("any", "round-robin", PoolRoute.backend("any-0",
+                            servers.backend(new ilb.simulator.SimulatorOptions().models("any")))),
                     "ilb.tenant.test.stages=production,experimental", "camel.management.enabled=true",
                     "camel.management.host=127.0.0.1", "camel.management.port=" + port);
 
@@ -68,6 +70,18 @@ class VersionMetersTest {
                         + scrape.sum("ilb_tokens_total", "model=m", "version=v2", "kind=completion"))
                         .isEqualTo(primaryCompletion);
             });
+            // a model served by a route for any version: a version a client names is no label of its own (else any
+            // client could grow the meters without bound), nor said to have answered (the backend never heard of it)
+            for (String madeUp : new String[] {"x1", "x2"}) {
+                HttpResponse<String> response = ilb.send(ilb.request("/v1/chat/completions")
+                        .header("x-ilb-model-version", madeUp).POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"any\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build());
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                assertThat(response.headers().firstValue("x-ilb-model-version")).isEmpty();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Scrape.of(port).sum("ilb_requests_total", "model=any", "version=", "outcome=success")).isEqualTo(2));
+            assertThat(Scrape.of(port).toString()).doesNotContain("version=\"x1\"").doesNotContain("version=\"x2\"");
             assertThat(Scrape.of(port).toString()).contains("ilb_pool_queued{pool=\"m-v1\",stage=\"production\"}")
                     .contains("ilb_pool_queued{pool=\"m-v2\",stage=\"experimental\"}")
                     .contains("ilb_pool_queued{pool=\"m-v3\",stage=\"experimental\"}");
