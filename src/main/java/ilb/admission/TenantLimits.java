@@ -1,10 +1,13 @@
 package ilb.admission;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import ilb.inference.ApiError;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceRequest;
+import io.netty.channel.ChannelFuture;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
@@ -16,8 +19,8 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * holds a {@link LimitGrant} until its response is over. What the store said rides on the exchange
  * ({@link ExchangeProperties#RATE_LIMITS}) for OpenAI's {@code x-ratelimit-*} response headers.
  * <p>
- * Passed untouched: tenants without limits, shadow copies (never counted), and anything but an
- * {@link InferenceRequest} (a batch job ilb cannot do goes on to its dead letter).
+ * Passed untouched: tenants without limits, and anything but an {@link InferenceRequest} (a batch job ilb cannot do
+ * goes on to its dead letter). Shadow copies never pass here: they start at their version's pool route.
  */
 public final class TenantLimits extends AsyncProcessorSupport {
 
@@ -40,23 +43,37 @@ public final class TenantLimits extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
         if (!(exchange.getMessage().getBody() instanceof InferenceRequest request) || tenant == null
-                || !tenant.quota().any() || exchange.getProperty(ExchangeProperties.SHADOW, false, Boolean.class)
-                || exchange.getProperty(ExchangeProperties.LIMIT_GRANT) != null) {
+                || !tenant.quota().any() || exchange.getProperty(ExchangeProperties.LIMIT_GRANT) != null) {
             callback.done(true);
             return true;
         }
         long estimate = estimate(request);
-        // the store may answer on a thread of its own: the route goes on there
-        limits.acquire(tenant, estimate).whenComplete((verdict, failure) -> {
-            if (failure != null) {
-                exchange.setException(failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure);
-            } else {
-                decide(exchange, tenant, estimate, verdict);
-            }
+        CompletableFuture<LimitStore.Verdict> verdict = limits.acquire(tenant, estimate).toCompletableFuture();
+        if (verdict.isDone()) {
+            // counted here (this replica's limits): the route goes on at once, on this thread
+            decideOrFail(exchange, tenant, estimate, verdict);
+            callback.done(true);
+            return true;
+        }
+        // answered by Redis, on its connection's thread: the route goes on on its client's I/O thread, so that one
+        // thread does not carry every limited tenant's requests (a batch job, with no client, goes on there)
+        Executor resume = request.clientGone() instanceof ChannelFuture client ? client.channel().eventLoop()
+                : Runnable::run;
+        verdict.whenCompleteAsync((v, f) -> {
+            decideOrFail(exchange, tenant, estimate, verdict);
             callback.done(false);
-        });
+        }, resume);
         return false;
+    }
+
+    /** {@link #decide}, or the store's failure as the exchange's. */
+    private void decideOrFail(Exchange exchange, Tenant tenant, long estimate,
+            CompletableFuture<LimitStore.Verdict> verdict) {
+        try {
+            decide(exchange, tenant, estimate, verdict.join());
+        } catch (CompletionException e) {
+            exchange.setException(e.getCause() != null ? e.getCause() : e);
+        }
     }
 
     private void decide(Exchange exchange, Tenant tenant, long estimate, LimitStore.Verdict verdict) {
