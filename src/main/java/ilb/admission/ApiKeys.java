@@ -99,15 +99,16 @@ public final class ApiKeys implements Processor {
         if (isOpen(path)) {
             return;
         }
-        String authorization = request.headers().get("authorization");
-        Object admission = authenticate(authorization);
+        // hashed once: it finds the tenant, and names the caller to the canary
+        String keyHash = keyHash(request.headers().get("authorization"));
+        Object admission = tenantOf(keyHash);
         if (admission instanceof ApiError refusal) {
             exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
             exchange.getMessage().setBody(refusal);
             exchange.setRouteStop(true);
         } else {
             exchange.setProperty(ExchangeProperties.TENANT, admission);
-            exchange.setProperty(ExchangeProperties.CALLER, hash(bearerToken(authorization)));
+            exchange.setProperty(ExchangeProperties.CALLER, keyHash);
         }
     }
 
@@ -124,19 +125,26 @@ public final class ApiKeys implements Processor {
      * @return a {@link Tenant} or an {@link ApiError}
      */
     public Object authenticate(String authorization) {
-        if (!enabled) {
-            return Tenant.ANYONE;
-        }
-        String key = bearerToken(authorization);
-        if (key == null) {
+        return enabled ? tenantOf(keyHash(authorization)) : Tenant.ANYONE;
+    }
+
+    /** The tenant whose key hashes to {@code keyHash}, or the 401: no key (null), or one ilb does not know. */
+    private Object tenantOf(String keyHash) {
+        if (keyHash == null) {
             return new ApiError(401, "invalid_request_error", "missing_api_key",
                     "You didn't provide an API key: send it as 'Authorization: Bearer <key>'.", 0);
         }
-        Tenant tenant = byKeyHash.get(hash(key));
+        Tenant tenant = byKeyHash.get(keyHash);
         if (tenant == null) {
             return new ApiError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.", 0);
         }
         return tenant;
+    }
+
+    /** The SHA-256 of the bearer token an {@code Authorization} header carries, or null when it carries none. */
+    private static String keyHash(String authorization) {
+        String key = bearerToken(authorization);
+        return key == null ? null : hash(key);
     }
 
     private static String bearerToken(String authorization) {

@@ -82,12 +82,13 @@ public final class LocalLimits implements LimitStore {
         }
         long tokenLimit = scaled(tenant.quota().tokensPerMinute());
         long requestLimit = scaled(tenant.quota().requestsPerMinute());
+        long now = clockMillis.getAsLong();
         synchronized (c) {
             if (requestBack && c.requests != null && requestLimit > 0) {
-                c.requests = c.requests.at(requestLimit, clockMillis.getAsLong()).take(-1, requestLimit);
+                c.requests = c.requests.at(requestLimit, now).take(-1, requestLimit);
             }
             if (c.tokens != null && tokenLimit > 0) {
-                c.tokens = c.tokens.at(tokenLimit, clockMillis.getAsLong()).take(tokenCorrection, tokenLimit);
+                c.tokens = c.tokens.at(tokenLimit, now).take(tokenCorrection, tokenLimit);
             }
             c.inFlight = Math.max(0, c.inFlight - 1);
         }

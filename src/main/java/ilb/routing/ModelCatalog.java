@@ -164,11 +164,7 @@ public final class ModelCatalog {
      * knows, never a name a client made up (a production route for any version, for one that no longer runs).
      */
     public VersionSettings servingRoute(String name, String version) {
-        List<VersionSettings> served = versions.getOrDefault(name, List.of());
-        String wanted = version == null ? "" : version;
-        return served.stream().filter(v -> v.version().equals(wanted)).findFirst()
-                .or(() -> served.stream().filter(v -> v.version().isEmpty()).findFirst())
-                .orElse(ANY_VERSION);
+        return VersionChoice.serving(versions.getOrDefault(name, List.of()), version).orElse(ANY_VERSION);
     }
 
     /**

@@ -59,7 +59,7 @@ public final class VersionChoice {
      */
     static Choice choose(String model, List<VersionSettings> versions, Tenant tenant, String pinned, long key) {
         if (pinned != null) {
-            Optional<VersionSettings> route = named(versions, pinned).or(() -> named(versions, ""));
+            Optional<VersionSettings> route = serving(versions, pinned);
             if (route.isEmpty()) {
                 return new Refuse(ApiError.notFound("model_version_not_found",
                         "Model `" + model + "` has no version `" + pinned + "`."));
@@ -139,6 +139,11 @@ public final class VersionChoice {
             }
         }
         return best;
+    }
+
+    /** The route of {@code version} (null: none asked), else the route for any version, if there is one. */
+    static Optional<VersionSettings> serving(List<VersionSettings> versions, String version) {
+        return named(versions, version == null ? "" : version).or(() -> named(versions, ""));
     }
 
     private static Optional<VersionSettings> named(List<VersionSettings> versions, String version) {
