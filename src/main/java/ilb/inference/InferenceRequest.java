@@ -8,6 +8,8 @@ import io.netty.util.concurrent.Future;
  * One inference request on its way to a backend: what the client asked for, parsed just enough to route it.
  *
  * @param api       the API it came in on
+ * @param protocol  the wire it came in on, and so the format of {@code body}: KServe v2 REST JSON or OpenAI JSON over
+ *                  HTTP, a KServe v2 gRPC request message over gRPC ({@link Protocol})
  * @param method    HTTP method sent to the backend
  * @param path      path and query sent to the backend (an alias already replaced by the model's name)
  * @param headers   request headers forwarded to the backend (lower-case names)
@@ -23,19 +25,19 @@ import io.netty.util.concurrent.Future;
  *                   connection; a backend call still running then is stopped
  * @param priority   its class: critical, standard, sheddable, or a batch job that only takes spare capacity
  */
-public record InferenceRequest(Api api, String method, String path, Map<String, String> headers, byte[] body,
+public record InferenceRequest(Api api, Protocol protocol, String method, String path, Map<String, String> headers, byte[] body,
         String model, String version, boolean stream, PromptPrefix prefix, String session, String user,
         Future<?> clientGone, Priority priority) implements InferenceMessage {
 
     /** The same request, from a client in {@code session} (or null) whose going away {@code gone} signals. */
     public InferenceRequest onConnection(String session, Future<?> gone) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, user,
+        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix, session, user,
                 gone, priority);
     }
 
     /** The same request with another priority. */
     public InferenceRequest withPriority(Priority newPriority) {
-        return new InferenceRequest(api, method, path, headers, body, model, version, stream, prefix, session, user,
+        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix, session, user,
                 clientGone, newPriority);
     }
 
@@ -49,7 +51,7 @@ public record InferenceRequest(Api api, String method, String path, Map<String, 
         boolean rewrite = api == Api.KSERVE && path.startsWith(named)
                 && (path.length() == named.length() || "/?".indexOf(path.charAt(named.length())) >= 0);
         String newPath = rewrite ? base + "/versions/" + newVersion + path.substring(named.length()) : path;
-        return new InferenceRequest(api, method, newPath, headers, body, model, newVersion, stream, prefix, session,
+        return new InferenceRequest(api, protocol, method, newPath, headers, body, model, newVersion, stream, prefix, session,
                 user, clientGone, priority);
     }
 

@@ -10,6 +10,7 @@ import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
+import ilb.inference.Protocol;
 import ilb.routing.ModelCatalog;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -94,7 +95,7 @@ public final class HttpApi implements Processor {
             return (ApiError) parsed;
         }
         if (Api.forPath(decoded.rawPath()) == Api.KSERVE) {
-            return kserve.handle(tenant, method, path, decoded.rawQuery(), headers, body);
+            return kserve.handle(tenant, Protocol.HTTP, method, path, decoded.rawQuery(), headers, body);
         }
         if (isOpenAi(path)) {
             return openAi.handle(tenant, method, path, decoded.rawQuery(), headers, body);

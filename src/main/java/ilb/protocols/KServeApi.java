@@ -15,6 +15,8 @@ import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
+import ilb.inference.Protocol;
+import ilb.protocols.grpc.KServeGrpcCodec;
 import ilb.routing.ModelCatalog;
 import ilb.routing.VersionChoice;
 
@@ -24,13 +26,13 @@ import ilb.routing.VersionChoice;
  * server health and metadata are answered here. Model names and versions must be single safe path segments: they
  * are written into the backend's request line.
  */
-final class KServeApi {
+public final class KServeApi {
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ModelCatalog catalog;
 
-    KServeApi(ModelCatalog catalog) {
+    public KServeApi(ModelCatalog catalog) {
         this.catalog = catalog;
     }
 
@@ -43,7 +45,12 @@ final class KServeApi {
         return resolve(tenant, method, path) instanceof ApiError error ? error : null;
     }
 
-    InferenceMessage handle(Tenant tenant, String method, RequestPath path, String rawQuery,
+    /**
+     * What a request comes to: an {@link InferenceRequest} for its model's route, or what ilb answers itself. A
+     * request over gRPC comes here as the REST request it stands for ({@link ilb.protocols.grpc.KServeRpc}), with
+     * its gRPC message as the body.
+     */
+    public InferenceMessage handle(Tenant tenant, Protocol protocol, String method, RequestPath path, String rawQuery,
             Map<String, String> headers, byte[] body) {
         Object resolved = resolve(tenant, method, path);
         if (resolved instanceof Supplier<?> answer) {
@@ -53,7 +60,8 @@ final class KServeApi {
             return (ApiError) resolved;
         }
         if (target.action().equals("infer")) {
-            String malformed = malformedInferBody(headers.get("inference-header-content-length"), body);
+            String malformed = protocol == Protocol.GRPC ? KServeGrpcCodec.malformedInfer(body)
+                    : malformedInferBody(headers.get("inference-header-content-length"), body);
             if (malformed != null) {
                 return new ApiError(400, "invalid_request_error", "invalid_request", malformed, 0);
             }
@@ -62,7 +70,7 @@ final class KServeApi {
                 + (target.version() == null ? "" : "/versions/" + target.version())
                 + (target.action().isEmpty() ? "" : "/" + target.action())
                 + (rawQuery == null || rawQuery.isEmpty() ? "" : "?" + rawQuery);
-        return new InferenceRequest(Api.KSERVE, method, forwarded, headers, body, target.model(), target.version(),
+        return new InferenceRequest(Api.KSERVE, protocol, method, forwarded, headers, body, target.model(), target.version(),
                 false, PromptPrefix.NONE, null, null, null, Priority.STANDARD);
     }
 

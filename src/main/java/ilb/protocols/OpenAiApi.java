@@ -16,6 +16,7 @@ import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
+import ilb.inference.Protocol;
 import ilb.routing.ModelCatalog;
 
 /**
@@ -167,7 +168,7 @@ final class OpenAiApi {
             return ApiError.notAllowed(requested);
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
-        return new InferenceRequest(Api.OPENAI, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
+        return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
                 null, user, null, Priority.STANDARD);
     }
 

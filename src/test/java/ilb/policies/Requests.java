@@ -7,6 +7,7 @@ import ilb.backend.Backend;
 import ilb.balancer.SelectionPolicy;
 import ilb.inference.Api;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Protocol;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
 
@@ -30,7 +31,7 @@ final class Requests {
     }
 
     static InferenceRequest inSession(String prompt, String session) {
-        return new InferenceRequest(Api.OPENAI, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
+        return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
                 false, new PromptPrefix.Builder().add(prompt).build(), session, null,
                 null, Priority.STANDARD);
     }

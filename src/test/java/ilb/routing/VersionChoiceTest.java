@@ -11,6 +11,7 @@ import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Protocol;
 import ilb.inference.Priority;
 import ilb.inference.PromptPrefix;
 import org.junit.jupiter.api.Test;
@@ -243,7 +244,7 @@ class VersionChoiceTest {
     }
 
     private static InferenceRequest request(String user, String session) {
-        return new InferenceRequest(Api.OPENAI, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null, false,
+        return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null, false,
                 PromptPrefix.NONE, session, user, null, Priority.STANDARD);
     }
 }
