@@ -16,7 +16,7 @@ import ilb.inference.InferenceRequest;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
 import ilb.inference.Protocol;
-import ilb.protocols.grpc.KServeGrpcCodec;
+import ilb.protocols.grpc.InferRequestCheck;
 import ilb.routing.ModelCatalog;
 import ilb.routing.VersionChoice;
 
@@ -60,7 +60,7 @@ public final class KServeApi {
             return (ApiError) resolved;
         }
         if (target.action().equals("infer")) {
-            String malformed = protocol == Protocol.GRPC ? KServeGrpcCodec.malformedInfer(body)
+            String malformed = protocol == Protocol.GRPC ? InferRequestCheck.malformed(body)
                     : malformedInferBody(headers.get("inference-header-content-length"), body);
             if (malformed != null) {
                 return new ApiError(400, "invalid_request_error", "invalid_request", malformed, 0);

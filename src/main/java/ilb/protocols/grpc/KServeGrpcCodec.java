@@ -28,15 +28,6 @@ public final class KServeGrpcCodec {
     }
 
     /**
-     * Why a {@code ModelInferRequest} is not one a server can run (not a message; no inputs; an input without a
-     * name, a datatype or a shape, or with a negative dimension; raw contents not one per input; typed contents
-     * and raw contents both), or null when it is. The contents are not checked against the shapes: servers do.
-     */
-    public static String malformedInfer(byte[] modelInferRequest) {
-        throw new UnsupportedOperationException("TODO(codec)");
-    }
-
-    /**
      * A gRPC request's message with its model and version replaced by the request's own ({@link
      * InferenceRequest#model()}, {@link InferenceRequest#version()}): an alias becomes the model's name, and the
      * version chosen by the route is the one the backend is asked for. Works for the three messages that name a
