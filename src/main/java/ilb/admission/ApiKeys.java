@@ -99,17 +99,43 @@ public final class ApiKeys implements Processor {
         if (isOpen(path)) {
             return;
         }
-        // hashed once: it finds the tenant, and names the caller to the canary
-        String keyHash = keyHash(request.headers().get("authorization"));
-        Object admission = tenantOf(keyHash);
+        Object admission = identify(request.headers().get("authorization"));
         if (admission instanceof ApiError refusal) {
             exchange.setProperty(ExchangeProperties.API, Api.forPath(path));
             exchange.getMessage().setBody(refusal);
             exchange.setRouteStop(true);
         } else {
-            exchange.setProperty(ExchangeProperties.TENANT, admission);
-            exchange.setProperty(ExchangeProperties.CALLER, keyHash);
+            ((Caller) admission).setOn(exchange);
         }
+    }
+
+    /**
+     * A caller known by its API key: its tenant, and the SHA-256 of its key (null when authentication is off).
+     */
+    public record Caller(Tenant tenant, String keyHash) {
+
+        /** Puts the caller on an exchange: {@link ExchangeProperties#TENANT} and {@link ExchangeProperties#CALLER}. */
+        public void setOn(Exchange exchange) {
+            exchange.setProperty(ExchangeProperties.TENANT, tenant);
+            if (keyHash != null) {
+                exchange.setProperty(ExchangeProperties.CALLER, keyHash);
+            }
+        }
+    }
+
+    /**
+     * The {@link Caller} an {@code Authorization} header names, its key hashed once (it finds the tenant, and names
+     * the caller to the canary), or the 401 that says why none; anyone when authentication is off.
+     *
+     * @return a {@link Caller} or an {@link ApiError}
+     */
+    public Object identify(String authorization) {
+        if (!enabled) {
+            return new Caller(Tenant.ANYONE, null);
+        }
+        String keyHash = keyHash(authorization);
+        Object admission = tenantOf(keyHash);
+        return admission instanceof Tenant tenant ? new Caller(tenant, keyHash) : admission;
     }
 
     /** Whether a path is open to anyone: server health, for probes. */

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.Future;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.netty.NettyConstants;
@@ -58,30 +59,44 @@ public final class HttpApi implements Processor {
 
         // bodies over the size limit never get here: HttpEdge refuses them (a batch job's line is as large as its
         // Kafka record may be)
-        InferenceMessage result = read(tenant, method, request.uri(), forwardedHeaders(request),
+        InferenceMessage read = read(tenant, method, request.uri(), forwardedHeaders(request),
                 ByteBufUtil.getBytes(request.content()));
-        // its class: its tenant's, or a lower one it asks for
-        Object priority = result instanceof InferenceRequest ? tenant.classFor(request.headers().get(PRIORITY_HEADER))
-                : null;
-        if (priority instanceof ApiError refused) {
-            result = refused;
-        }
-        String pinned = request.headers().get(VERSION_HEADER);
-        if (result instanceof InferenceRequest inference && pinned != null && inference.version() == null) {
-            result = RequestPath.isSafeName(pinned.strip()) ? inference.withVersion(pinned.strip())
-                    : ApiError.badRequest(VERSION_HEADER + " must name a version: one path segment without '/', '..',"
-                            + " '%', '?', '#', spaces or control characters.");
-        }
-        if (result instanceof InferenceRequest inference) {
-            ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
-                    ChannelHandlerContext.class);
-            String session = request.headers().get(sessionHeader);
-            exchange.getMessage().setBody(inference.onConnection(session == null || session.isBlank() ? null : session,
-                    client.channel().closeFuture()).withPriority((Priority) priority));
-        } else {
-            exchange.getMessage().setBody(result);
+        ChannelHandlerContext client = exchange.getIn().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
+                ChannelHandlerContext.class);
+        InferenceMessage result = asAsked(read, tenant, request.headers().get(PRIORITY_HEADER),
+                request.headers().get(VERSION_HEADER), request.headers().get(sessionHeader),
+                client.channel().closeFuture());
+        exchange.getMessage().setBody(result);
+        if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);
         }
+    }
+
+    /**
+     * A request read from any wire, as its client asks: of the class it asks for ({@link #PRIORITY_HEADER}; its
+     * tenant's by default), of the version it pins ({@link #VERSION_HEADER}) unless it names one already, in its
+     * session (or none), and stopped when {@code clientGone} completes. Anything but an {@link InferenceRequest} is
+     * returned as it is, and so is the {@link ApiError} of an ask refused (400, or 403 above the tenant's class).
+     * The asks ({@code priority}, {@code pinnedVersion}, {@code session}) are each null for none.
+     */
+    public static InferenceMessage asAsked(InferenceMessage read, Tenant tenant, String priority, String pinnedVersion,
+            String session, Future<?> clientGone) {
+        if (!(read instanceof InferenceRequest request)) {
+            return read;
+        }
+        Object asked = tenant.classFor(priority);
+        if (asked instanceof ApiError refused) {
+            return refused;
+        }
+        if (pinnedVersion != null && request.version() == null) {
+            if (!RequestPath.isSafeName(pinnedVersion.strip())) {
+                return ApiError.badRequest(VERSION_HEADER + " must name a version: one path segment without '/',"
+                        + " '..', '%', '?', '#', spaces or control characters.");
+            }
+            request = request.withVersion(pinnedVersion.strip());
+        }
+        return request.onConnection(session == null || session.isBlank() ? null : session, clientGone)
+                .withPriority((Priority) asked);
     }
 
     /**

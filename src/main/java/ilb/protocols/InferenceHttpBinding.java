@@ -1,5 +1,6 @@
 package ilb.protocols;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ilb.admission.LimitStore;
@@ -82,7 +83,11 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         return response;
     }
 
-    private static ApiError fromException(Exchange exchange) {
+    /**
+     * The error a client gets for an exchange that failed inside ilb (taken off the exchange): 503 when a throttle
+     * refused it, else a 500 and one WARN with the cause.
+     */
+    public static ApiError fromException(Exchange exchange) {
         Exception cause = exchange.getException();
         exchange.setException(null);
         if (cause instanceof ThrottlerRejectedExecutionException) {
@@ -110,22 +115,32 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
     }
 
     private static void served(HttpHeaders headers, Exchange exchange) {
+        served(exchange).forEach(headers::set);
+    }
+
+    /**
+     * The response headers that say how ilb served a request: {@code x-ilb-backend}, {@code x-ilb-attempts},
+     * {@code x-ilb-model-version}, OpenAI's {@code x-ratelimit-*}; each only when known.
+     */
+    public static Map<String, String> served(Exchange exchange) {
+        Map<String, String> headers = new LinkedHashMap<>();
         String backend = exchange.getProperty(ExchangeProperties.BACKEND, String.class);
         if (backend != null) {
-            headers.set("x-ilb-backend", backend);
+            headers.put("x-ilb-backend", backend);
         }
         Integer attempts = exchange.getProperty(ExchangeProperties.ATTEMPTS, Integer.class);
         if (attempts != null) {
-            headers.setInt("x-ilb-attempts", attempts);
+            headers.put("x-ilb-attempts", attempts.toString());
         }
         String version = exchange.getProperty(ExchangeProperties.MODEL_VERSION, String.class);
         if (version != null) {
-            headers.set("x-ilb-model-version", version);
+            headers.put("x-ilb-model-version", version);
         }
         LimitStore.Verdict limits = exchange.getProperty(ExchangeProperties.RATE_LIMITS, LimitStore.Verdict.class);
         if (limits != null) {
-            RateLimitHeaders.of(limits).forEach(headers::set);
+            headers.putAll(RateLimitHeaders.of(limits));
         }
+        return headers;
     }
 
     /**
