@@ -29,6 +29,9 @@ import ilb.console.ManagementJolokia;
 import ilb.protocols.HttpApi;
 import ilb.protocols.InferenceHttpBinding;
 import ilb.protocols.HttpEdge;
+import ilb.protocols.grpc.GrpcApi;
+import ilb.protocols.grpc.KServeGrpcComponent;
+import ilb.protocols.grpc.ServingModels;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.routing.ModelEndpoint;
@@ -57,8 +60,9 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
- * Wires ilb into Camel: the {@code model:} component, the beans the route files name ({@code httpApi}, the HTTP
- * binding, a balancer per pool: {@link PoolBalancers}) and, unless turned off, the demo fleet.
+ * Wires ilb into Camel: the {@code model:} and {@code kserve-grpc:} components, the beans the route files name
+ * ({@code httpApi}, {@code grpcApi}, the HTTP binding, a balancer per pool: {@link PoolBalancers}) and, unless turned
+ * off, the demo fleet.
  */
 public class IlbConfiguration implements CamelConfiguration {
 
@@ -233,11 +237,15 @@ public class IlbConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException("ilb.health.readyWhen must be every-model or any-model, not " + readyWhen);
         }
         RunningPools running = new RunningPools();
+        // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
+        ServingModels serving = new ServingModels();
+        context.addComponent("kserve-grpc", new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving));
+        registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
                 PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
-                        running),
+                        running, serving),
                 new RequestMeters(ilbMeters, catalog::servingRoute), new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging

@@ -39,13 +39,15 @@ public final class Appliance implements AutoCloseable {
 
     private final Main main;
     private final int port;
+    private final int grpcPort;
     private final Path routes;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Appliance(Main main, int port, Path routes) {
+    private Appliance(Main main, int port, int grpcPort, Path routes) {
         this.main = main;
         this.port = port;
+        this.grpcPort = grpcPort;
         this.routes = routes;
     }
 
@@ -61,16 +63,19 @@ public final class Appliance implements AutoCloseable {
                     "run-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet()));
             Files.writeString(routes.resolve("pool.yaml"), poolRoutes);
             int port = freePort();
+            int grpcPort = freePort();
             Main main = new Main();
             beans.forEach(main::bind);
             main.configure().addConfiguration(IlbConfiguration.class);
             main.addOverrideProperty("camel.main.routesIncludePattern",
-                    "file:routes/api.yaml,file:routes/batch.yaml,file:" + routes + "/*.yaml");
+                    "file:routes/api.yaml,file:routes/api-grpc.yaml,file:routes/batch.yaml,file:" + routes + "/*.yaml");
             main.addOverrideProperty("camel.main.routesReloadDirectory", routes.toString());
             main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
             main.addOverrideProperty("camel.main.shutdownTimeout", "5");
             main.addOverrideProperty("ilb.http.host", "127.0.0.1");
             main.addOverrideProperty("ilb.http.port", String.valueOf(port));
+            main.addOverrideProperty("ilb.grpc.host", "127.0.0.1");
+            main.addOverrideProperty("ilb.grpc.port", String.valueOf(grpcPort));
             main.addOverrideProperty("ilb.demo.fleet", "false");
             main.addOverrideProperty("ilb.tenants", "test");
             main.addOverrideProperty("ilb.tenant.test.apiKeys", API_KEY);
@@ -90,7 +95,7 @@ public final class Appliance implements AutoCloseable {
                 main.addOverrideProperty(property.substring(0, eq), property.substring(eq + 1));
             }
             main.start();
-            return new Appliance(main, port, routes);
+            return new Appliance(main, port, grpcPort, routes);
         } catch (Exception e) {
             throw new IllegalStateException("ilb did not start", e);
         }
@@ -110,6 +115,11 @@ public final class Appliance implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** The port of the gRPC entry (KServe v2's inference.GRPCInferenceService). */
+    public int grpcPort() {
+        return grpcPort;
     }
 
     /** The pool route file, to edit while ilb runs. */

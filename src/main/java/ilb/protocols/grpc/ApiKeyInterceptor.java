@@ -1,0 +1,56 @@
+package ilb.protocols.grpc;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import ilb.admission.ApiKeys;
+import ilb.inference.ApiError;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * Who is calling {@code inference.GRPCInferenceService}, known from the call's metadata ({@code authorization:
+ * Bearer <key>}) before any message is read: a call without a known key is closed UNAUTHENTICATED at once, its
+ * message never read (nor buffered beyond the connection's flow-control window). ServerLive and ServerReady stay
+ * open, as REST's server health does ({@link ApiKeys#isOpen}). The caller rides on the call's {@link Context}.
+ */
+final class ApiKeyInterceptor implements ServerInterceptor {
+
+    /** The caller of the current call; absent on open calls. */
+    static final Context.Key<ApiKeys.Caller> CALLER = Context.key("ilb.caller");
+
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+            Metadata.ASCII_STRING_MARSHALLER);
+    private static final Map<String, KServeRpc> BY_METHOD = Arrays.stream(KServeRpc.values())
+            .collect(Collectors.toMap(rpc -> rpc.method().getFullMethodName(), Function.identity()));
+
+    private final ApiKeys apiKeys;
+
+    ApiKeyInterceptor(ApiKeys apiKeys) {
+        this.apiKeys = apiKeys;
+    }
+
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+            ServerCallHandler<Q, A> next) {
+        KServeRpc rpc = BY_METHOD.get(call.getMethodDescriptor().getFullMethodName());
+        if (apiKeys.enabled() && rpc != null && apiKeys.isOpen(rpc.path("", ""))) {
+            return next.startCall(call, headers);
+        }
+        Object admission = apiKeys.identify(headers.get(AUTHORIZATION));
+        if (admission instanceof ApiError refusal) {
+            call.close(Status.UNAUTHENTICATED.withDescription(refusal.message()), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
+        return Contexts.interceptCall(Context.current().withValue(CALLER, (ApiKeys.Caller) admission), call, headers,
+                next);
+    }
+}

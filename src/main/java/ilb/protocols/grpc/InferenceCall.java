@@ -1,0 +1,164 @@
+package ilb.protocols.grpc;
+
+import java.util.concurrent.TimeUnit;
+
+import ilb.admission.ApiKeys;
+import ilb.inference.Api;
+import ilb.inference.ApiError;
+import ilb.inference.ExchangeProperties;
+import ilb.inference.InferenceMessage;
+import ilb.inference.InferenceRequest;
+import ilb.protocols.InferenceHttpBinding;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One unary call of {@code inference.GRPCInferenceService}: its request message in, one exchange through the route
+ * ({@link GrpcCall} its body; the caller, {@link Api#KSERVE} and the call's deadline as properties), its answer
+ * ({@link GrpcAnswer}) out. The call is only touched on its connection's event loop, where gRPC calls its listener
+ * (the server runs callbacks directly, nothing on the path blocks).
+ */
+final class InferenceCall extends ServerCall.Listener<byte[]> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceCall.class);
+
+    private final KServeGrpcConsumer consumer;
+    private final KServeRpc rpc;
+    private final ServerCall<byte[], byte[]> call;
+    private final Metadata metadata;
+    private final EventExecutor loop;
+    private final Promise<Void> cancelled;
+    private byte[] message;
+    private boolean answered;
+
+    private InferenceCall(KServeGrpcConsumer consumer, KServeRpc rpc, ServerCall<byte[], byte[]> call,
+            Metadata metadata, EventExecutor loop) {
+        this.consumer = consumer;
+        this.rpc = rpc;
+        this.call = call;
+        this.metadata = metadata;
+        this.loop = loop;
+        this.cancelled = loop.newPromise();
+    }
+
+    /** Takes a call that has just started, on its connection's event loop (one of {@code eventLoops}). */
+    static ServerCall.Listener<byte[]> start(KServeGrpcConsumer consumer, KServeRpc rpc,
+            ServerCall<byte[], byte[]> call, Metadata metadata, EventLoopGroup eventLoops) {
+        InferenceCall listener = new InferenceCall(consumer, rpc, call, metadata, current(eventLoops));
+        // one message, and a second to tell a client that sends two
+        call.request(2);
+        return listener;
+    }
+
+    @Override
+    public void onMessage(byte[] request) {
+        if (message != null) {
+            close(Status.INVALID_ARGUMENT.withDescription("a unary call takes one request message, not more"));
+            return;
+        }
+        message = request;
+    }
+
+    @Override
+    public void onHalfClose() {
+        if (answered) {
+            return;
+        }
+        if (message == null) {
+            close(Status.INVALID_ARGUMENT.withDescription("the call ended without a request message"));
+            return;
+        }
+        route();
+    }
+
+    @Override
+    public void onCancel() {
+        // the client cancelled, went away, or its deadline passed: a backend call still running is stopped
+        cancelled.trySuccess(null);
+    }
+
+    private void route() {
+        Exchange exchange = consumer.createExchange(false);
+        exchange.setProperty(ExchangeProperties.API, Api.KSERVE);
+        ApiKeys.Caller caller = ApiKeyInterceptor.CALLER.get();
+        if (caller != null) {
+            caller.setOn(exchange);
+        }
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline != null) {
+            // the backend call ends by the call's deadline
+            exchange.setProperty(ExchangeProperties.DEADLINE_NANOS,
+                    System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS));
+        }
+        exchange.getMessage().setBody(new GrpcCall(rpc, message, metadata, cancelled));
+        message = null;
+        try {
+            consumer.createUoW(exchange);
+        } catch (Exception e) {
+            LOG.warn("cannot start a unit of work for a gRPC call on route {}", consumer.getRouteId(), e);
+            consumer.releaseExchange(exchange, false);
+            close(Status.INTERNAL.withDescription("ilb failed to handle the request; see its log"));
+            return;
+        }
+        consumer.getAsyncProcessor().process(exchange, doneSync -> {
+            GrpcAnswer answer = GrpcAnswer.of(rpc, ended(exchange), InferenceHttpBinding.served(exchange));
+            consumer.doneUoW(exchange);
+            consumer.releaseExchange(exchange, false);
+            if (loop.inEventLoop()) {
+                answer(answer);
+            } else {
+                loop.execute(() -> answer(answer));
+            }
+        });
+    }
+
+    /** What the route ended with: its answer, or the error for a route that failed or left none. */
+    private static InferenceMessage ended(Exchange exchange) {
+        if (exchange.getException() != null) {
+            return InferenceHttpBinding.fromException(exchange);
+        }
+        Object body = exchange.getMessage().getBody();
+        if (body instanceof InferenceMessage message && !(body instanceof InferenceRequest)) {
+            return message;
+        }
+        LOG.warn("route {} ended without an inference response (body: {})", exchange.getFromRouteId(),
+                body == null ? null : body.getClass().getName());
+        return ApiError.internal("the route ended without a response");
+    }
+
+    private void answer(GrpcAnswer answer) {
+        if (answered || call.isCancelled()) {
+            // nobody to answer any more
+            return;
+        }
+        answered = true;
+        if (answer.message() != null) {
+            call.sendHeaders(answer.headers());
+            call.sendMessage(answer.message());
+        }
+        call.close(answer.status(), answer.trailers());
+    }
+
+    private void close(Status status) {
+        answer(new GrpcAnswer(null, status, new Metadata(), new Metadata()));
+    }
+
+    /** The event loop this thread is, else any of the group's. */
+    private static EventExecutor current(EventLoopGroup eventLoops) {
+        for (EventExecutor executor : eventLoops) {
+            if (executor.inEventLoop()) {
+                return executor;
+            }
+        }
+        return eventLoops.next();
+    }
+}

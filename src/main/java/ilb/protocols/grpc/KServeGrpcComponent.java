@@ -1,0 +1,72 @@
+package ilb.protocols.grpc;
+
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+import ilb.admission.ApiKeys;
+import ilb.routing.ModelCatalog;
+import io.netty.channel.EventLoopGroup;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * The {@code kserve-grpc:} component: {@code from: kserve-grpc:<host>:<port>} is ilb's gRPC entry, a grpc-java
+ * server on ilb's event loops serving KServe v2's {@code inference.GRPCInferenceService}, each call an exchange of
+ * the route, beside {@code grpc.health.v1.Health} and server reflection.
+ * <p>
+ * Not camel-grpc's consumer: it binds exactly one service per server, so no health or reflection beside it, and it
+ * blocks a thread per call, where ilb's path from client to backend is asynchronous throughout.
+ */
+public class KServeGrpcComponent extends DefaultComponent {
+
+    private final ApiKeys apiKeys;
+    private final EventLoopGroup eventLoops;
+    private final ScheduledExecutorService timer;
+    private final ModelCatalog catalog;
+    private final ServingModels serving;
+
+    /**
+     * @param eventLoops the I/O threads of the server (NIO), best the backends' too: a call is served on one thread
+     * @param timer      runs the health service's refresh
+     */
+    public KServeGrpcComponent(ApiKeys apiKeys, EventLoopGroup eventLoops, ScheduledExecutorService timer,
+            ModelCatalog catalog, ServingModels serving) {
+        this.apiKeys = apiKeys;
+        this.eventLoops = eventLoops;
+        this.timer = timer;
+        this.catalog = catalog;
+        this.serving = serving;
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        int colon = remaining.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("kserve-grpc: needs <host>:<port>, not " + remaining);
+        }
+        KServeGrpcEndpoint endpoint = new KServeGrpcEndpoint(uri, this, remaining.substring(0, colon),
+                Integer.parseInt(remaining.substring(colon + 1)));
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    ApiKeys apiKeys() {
+        return apiKeys;
+    }
+
+    EventLoopGroup eventLoops() {
+        return eventLoops;
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    ModelCatalog catalog() {
+        return catalog;
+    }
+
+    ServingModels serving() {
+        return serving;
+    }
+}

@@ -1,0 +1,146 @@
+package ilb.protocols.grpc;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC entry while its route runs: a grpc-java Netty server on ilb's event loops with
+ * {@code inference.GRPCInferenceService} (each call an {@link InferenceCall}, behind {@link ApiKeyInterceptor}),
+ * {@code grpc.health.v1.Health} ({@link GrpcHealth}, refreshed every second) and server reflection (v1, and v1alpha
+ * for older tools such as grpcurl).
+ */
+final class KServeGrpcConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KServeGrpcConsumer.class);
+    private static final long HEALTH_REFRESH_MILLIS = 1000;
+    /**
+     * grpc-java logs (java.util.logging) a WARNING with a stack trace for each request message it cannot take, such
+     * as one over maxMessageBytes: the client's fault, which its status tells it. Held here, as java.util.logging
+     * forgets the level of a logger nobody holds.
+     */
+    private static final java.util.logging.Logger REFUSED_MESSAGES = java.util.logging.Logger.getLogger(
+            "io.grpc.netty.NettyServerStream");
+
+    static {
+        REFUSED_MESSAGES.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    private Server server;
+    private GrpcHealth health;
+    private ScheduledFuture<?> refreshing;
+
+    KServeGrpcConsumer(KServeGrpcEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+    }
+
+    @Override
+    public KServeGrpcEndpoint getEndpoint() {
+        return (KServeGrpcEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, which older clients still ask
+    protected void doStart() throws Exception {
+        super.doStart();
+        KServeGrpcEndpoint endpoint = getEndpoint();
+        KServeGrpcComponent component = endpoint.getComponent();
+        EventLoopGroup eventLoops = component.eventLoops();
+        health = new GrpcHealth(component.catalog(), component.serving(), endpoint.getCamelContext());
+        health.refresh();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(endpoint.host(),
+                        endpoint.port()))
+                .bossEventLoopGroup(eventLoops)
+                .workerEventLoopGroup(eventLoops)
+                .channelType(NioServerSocketChannel.class)
+                // nothing on the path blocks: calls run on the connection's event loop, with no hand-off
+                .directExecutor()
+                .maxInboundMessageSize(endpoint.maxMessageBytes())
+                .maxConcurrentCallsPerConnection(endpoint.maxConcurrentCallsPerConnection())
+                .addService(ServerInterceptors.intercept(inferenceService(eventLoops),
+                        new ApiKeyInterceptor(component.apiKeys())))
+                .addService(health.service())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(ProtoReflectionService.newInstance());
+        if (endpoint.maxConnectionIdleMillis() > 0) {
+            builder.maxConnectionIdle(endpoint.maxConnectionIdleMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            server = builder.build().start();
+        } catch (IOException e) {
+            throw new IOException("the gRPC entry cannot listen on " + endpoint.host() + ":" + endpoint.port(), e);
+        }
+        refreshing = component.timer().scheduleWithFixedDelay(this::refreshHealth, HEALTH_REFRESH_MILLIS,
+                HEALTH_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.info("KServe v2 gRPC on {}:{}", endpoint.host(), server.getPort());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (refreshing != null) {
+            refreshing.cancel(false);
+        }
+        if (health != null) {
+            health.stop();
+        }
+        if (server != null) {
+            // calls under way finish (within Camel's shutdown timeout), new ones are refused
+            server.shutdown();
+            var shutdown = getEndpoint().getCamelContext().getShutdownStrategy();
+            if (!server.awaitTermination(shutdown.getTimeout(), shutdown.getTimeUnit())) {
+                server.shutdownNow();
+            }
+        }
+        super.doStop();
+    }
+
+    private void refreshHealth() {
+        try {
+            health.refresh();
+        } catch (RuntimeException e) {
+            // the timer would not run it again
+            LOG.warn("the gRPC health statuses could not be refreshed", e);
+        }
+    }
+
+    /**
+     * {@code inference.GRPCInferenceService} with each message as its bytes ({@link RawMessage}), described by the
+     * generated descriptor's schema, so that reflection still describes it.
+     */
+    private ServerServiceDefinition inferenceService(EventLoopGroup eventLoops) {
+        ServiceDescriptor generated = GRPCInferenceServiceGrpc.getServiceDescriptor();
+        ServiceDescriptor.Builder service = ServiceDescriptor.newBuilder(generated.getName())
+                .setSchemaDescriptor(generated.getSchemaDescriptor());
+        KServeRpc[] rpcs = KServeRpc.values();
+        @SuppressWarnings("unchecked")
+        MethodDescriptor<byte[], byte[]>[] methods = new MethodDescriptor[rpcs.length];
+        for (int i = 0; i < rpcs.length; i++) {
+            methods[i] = rpcs[i].method().toBuilder(RawMessage.MARSHALLER, RawMessage.MARSHALLER).build();
+            service.addMethod(methods[i]);
+        }
+        ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(service.build());
+        for (int i = 0; i < rpcs.length; i++) {
+            KServeRpc rpc = rpcs[i];
+            definition.addMethod(methods[i], (call, metadata) -> InferenceCall.start(this, rpc, call, metadata,
+                    eventLoops));
+        }
+        return definition.build();
+    }
+}

@@ -1,0 +1,46 @@
+package ilb.protocols.grpc;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import ilb.balancer.InferenceLoadBalancer;
+import ilb.balancer.PoolListener;
+import ilb.routing.ModelEndpoint;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+
+/**
+ * Which models have a backend in rotation now ({@link InferenceLoadBalancer#backendsInRotation}), by the pools whose
+ * routes run: what the gRPC health service says of each model.
+ */
+public final class ServingModels implements PoolListener {
+
+    private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
+
+    @Override
+    public void started(String pool, InferenceLoadBalancer balancer) {
+        pools.put(pool, balancer);
+    }
+
+    @Override
+    public void stopped(String pool, InferenceLoadBalancer balancer) {
+        // a reloaded route's new balancer may have started first
+        pools.remove(pool, balancer);
+    }
+
+    /** The models (own names) of which a running pool has a backend in rotation. */
+    Set<String> inRotation(CamelContext context) {
+        Set<String> models = new HashSet<>();
+        pools.forEach((pool, balancer) -> {
+            // read at each call: a pool is not yet among the context's routes while it starts
+            Route route = context.getRoute(pool);
+            if (route != null && route.getEndpoint() instanceof ModelEndpoint endpoint
+                    && balancer.backendsInRotation() > 0) {
+                models.add(endpoint.model());
+            }
+        });
+        return models;
+    }
+}
