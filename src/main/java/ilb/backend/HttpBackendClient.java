@@ -64,7 +64,8 @@ public final class HttpBackendClient implements AutoCloseable {
     private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(4);
     private static final Logger LOG = LoggerFactory.getLogger(HttpBackendClient.class);
     /** Response headers worth passing on to the client; hop-by-hop and framing headers are not. */
-    private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id"};
+    private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id",
+        "inference-header-content-length"};
 
     /** Connections are pooled per backend and per event loop. */
     private record Address(String host, int port, long connectTimeoutMillis, EventLoop loop) {
