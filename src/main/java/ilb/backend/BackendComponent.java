@@ -23,7 +23,7 @@ public class BackendComponent extends DefaultComponent {
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops;
-    private HttpBackendClient client;
+    private BackendClients clients;
     private Consumer<Backend> newBackendListener = backend -> { };
 
     private int maxResponseBytes = 64 << 20;
@@ -65,18 +65,18 @@ public class BackendComponent extends DefaultComponent {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        client = new HttpBackendClient(eventLoops, maxResponseBytes);
+        clients = new BackendClients(eventLoops, maxResponseBytes);
     }
 
     @Override
     protected void doStop() throws Exception {
         mbeans.unregisterAll();
-        client.close();
+        clients.close();
         super.doStop();
     }
 
-    HttpBackendClient client() {
-        return client;
+    BackendClients clients() {
+        return clients;
     }
 
     /** Called with each backend as it is first known, e.g. to make meters of its state. */
@@ -119,7 +119,10 @@ public class BackendComponent extends DefaultComponent {
                 .build();
     }
 
-    /** The largest response ilb takes from a backend (not a stream); a larger one is answered 502. */
+    /**
+     * The largest response ilb takes from a backend (not a stream), or response message from a gRPC backend; a
+     * larger one is answered 502.
+     */
     public void setMaxResponseBytes(int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
     }
