@@ -74,7 +74,8 @@ final class BackendClients implements AutoCloseable {
      * Sends a request to the backend in the backend's protocol. {@code done} gets exactly one {@link HttpReply},
      * {@link BackendStream} or {@link BackendFailure}, as from {@link HttpBackendClient#send}: a request over gRPC
      * gets its response message as {@code HttpReply(200, content-type application/grpc, <message>)}. A request that
-     * cannot be written in the backend's wire is answered 400 in KServe's shape ({@code {"error": ...}}).
+     * cannot be written in the backend's wire ({@link KServeGrpcCodec.Unconvertible}) is answered 400 in KServe's
+     * shape ({@code {"error": ...}}), not held against the backend.
      */
     void send(BackendSettings backend, InferenceRequest request, TimeLimits limits, Consumer<InferenceMessage> done) {
         Passage passage = Passage.of(backend.protocol(), request);
@@ -96,16 +97,15 @@ final class BackendClients implements AutoCloseable {
                 return;
             }
             KServeRpc rpc = KServeRpc.of(request.method(), request.path());
-            if (rpc == null) {
-                done.accept(GrpcStatuses.reply(Status.UNIMPLEMENTED.withDescription(request.method() + " "
-                        + request.path() + " stands for no call of KServe v2's gRPC service, which backend "
-                        + backend.id() + " speaks")));
-            } else if (passage == Passage.GRPC) {
+            if (passage == Passage.GRPC) {
+                // the gRPC entry wrote the path of the call it was asked
                 grpc.call(backend, CALLS.get(rpc), namesModel(rpc) ? KServeGrpcCodec.withModel(request)
                         : request.body(), request.headers(), limits, request.clientGone(), done);
             } else {
-                grpc.call(backend, CALLS.get(rpc), KServeGrpcCodec.toGrpc(request), request.headers(), limits,
-                        request.clientGone(), answer -> done.accept(fromGrpc(request, answer)));
+                // Unconvertible, too, for a path that stands for no call
+                byte[] message = KServeGrpcCodec.toGrpc(request);
+                grpc.call(backend, CALLS.get(rpc), message, request.headers(), limits, request.clientGone(),
+                        answer -> done.accept(fromGrpc(request, answer)));
             }
         } catch (KServeGrpcCodec.Unconvertible e) {
             done.accept(GrpcStatuses.reply(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
@@ -158,37 +158,22 @@ final class BackendClients implements AutoCloseable {
         };
     }
 
-    /** An HTTP backend's answer to a request over gRPC, in gRPC; the backend's fault if it cannot be. */
+    /** An HTTP backend's answer to a request over gRPC, in gRPC. */
     private static InferenceMessage fromRest(InferenceRequest request, InferenceMessage answer) {
         if (answer instanceof BackendStream stream) {
             stream.cancel();
             return new BackendFailure(BackendFailure.Kind.PROTOCOL, "the backend answered a KServe v2 call with a"
                     + " stream");
         }
-        if (!(answer instanceof HttpReply reply)) {
-            return answer;
-        }
-        try {
-            return KServeGrpcCodec.replyFromRest(request, reply);
-        } catch (RuntimeException e) {
-            return unconvertibleReply(e);
-        }
+        // a reply the codec cannot read is the backend's failure, in its answer
+        return answer instanceof HttpReply reply ? KServeGrpcCodec.replyFromRest(request, reply) : answer;
     }
 
-    /** A gRPC backend's answer to a REST request, in REST; the backend's fault if it cannot be. */
+    /** A gRPC backend's answer to a REST request, in REST. */
     private static InferenceMessage fromGrpc(InferenceRequest request, InferenceMessage answer) {
-        if (!(answer instanceof HttpReply reply) || reply.status() != 200) {
-            // an error reply is in KServe's REST shape already (GrpcStatuses.reply)
-            return answer;
-        }
-        try {
-            return KServeGrpcCodec.replyFromGrpc(request, reply.body());
-        } catch (RuntimeException e) {
-            return unconvertibleReply(e);
-        }
-    }
-
-    private static BackendFailure unconvertibleReply(RuntimeException e) {
-        return new BackendFailure(BackendFailure.Kind.PROTOCOL, "the backend's answer could not be converted: " + e);
+        // an error status is in KServe's REST shape already (GrpcStatuses.reply); a response message the codec
+        // cannot write in REST, a 502 in its answer
+        return answer instanceof HttpReply reply && reply.status() == 200
+                ? KServeGrpcCodec.replyFromGrpc(request, reply.body()) : answer;
     }
 }

@@ -16,6 +16,7 @@ import org.apache.camel.support.DefaultComponent;
  * The {@code backend:} component: each endpoint is one model server, written in the route file with its settings
  * ({@code backend:gpu-0?url=http://10.0.0.7:8000&tier=0&weight=2&capacity=16}). The component keeps every
  * backend's live state by name, so a route reload changes settings without forgetting breaker, latency or health.
+ * A server that speaks KServe v2 over gRPC is written with a {@code grpc://host:port} url, or {@code protocol=grpc}.
  * <p>
  * Defaults for all backends, and the circuit-breaker policy, are set as {@code camel.component.backend.*}.
  */

@@ -46,9 +46,9 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcBackendClient.class);
     /** Request metadata passed on to the backend: tracing, never the client's credentials. */
-    private static final List<String> PASSED_HEADERS = List.of("x-request-id", "traceparent", "tracestate");
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+    private static final List<Metadata.Key<String>> PASSED_HEADERS = List.of(ascii("x-request-id"),
+            ascii("traceparent"), ascii("tracestate"));
+    private static final Metadata.Key<String> AUTHORIZATION = ascii("authorization");
     /**
      * Pings on a connection with calls that has been quiet this long, to find a server gone without a word. Not
      * sooner: gRPC servers by default cut off a client that pings more often than every five minutes.
@@ -178,16 +178,20 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     private static Metadata metadata(BackendSettings backend, Map<String, String> headers) {
         Metadata metadata = new Metadata();
-        for (String name : PASSED_HEADERS) {
-            String value = headers.get(name);
+        for (Metadata.Key<String> key : PASSED_HEADERS) {
+            String value = headers.get(key.name());
             if (value != null) {
-                metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+                metadata.put(key, value);
             }
         }
         if (backend.apiKey() != null && !backend.apiKey().isEmpty()) {
             metadata.put(AUTHORIZATION, "Bearer " + backend.apiKey());
         }
         return metadata;
+    }
+
+    private static Metadata.Key<String> ascii(String name) {
+        return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     }
 
     /** Shuts every channel down at once (ilb stops), and waits a little for them to be gone. */
