@@ -56,8 +56,8 @@ final class GrpcOverhead implements Scenario {
                 + "`CPU µs/call` is the CPU time of the proxy's own process (all threads) per call. A call that "
                 + "ends in any gRPC status but OK, or whose answer is not the echo, is an error.");
 
-        ProxyCost cost = new ProxyCost("S9", BASELINE, "call", CALLS, CALLS + " calls in flight over " + CHANNELS
-                + " HTTP/2 channels");
+        ProxyCost cost = new ProxyCost("S9", BASELINE, "call", "calls/s", CALLS,
+                CALLS + " calls in flight over " + CHANNELS + " HTTP/2 channels");
         Map<String, GrpcLoadClient> clients = new LinkedHashMap<>();
         try (SideBySide systems = SideBySide.start(Lineups.GRPC_OVERHEAD, fleetSpecs, TIMEOUT, settings)) {
             Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();

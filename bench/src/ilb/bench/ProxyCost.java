@@ -28,6 +28,7 @@ final class ProxyCost {
     private final String scenario;
     private final String baseline;
     private final String unit;
+    private final String rateUnit;
     private final int concurrency;
     private final String concurrent;
     private final Map<String, Measured<ClosedLoopLoad.Result>> saturated = new LinkedHashMap<>();
@@ -39,13 +40,15 @@ final class ProxyCost {
      * @param scenario    names the chart ({@code S1})
      * @param baseline    the system the ratios are to
      * @param unit        what one request is called in the tables ({@code req}, {@code call})
+     * @param rateUnit    and a rate of them ({@code req/s}, {@code calls/s})
      * @param concurrency requests in flight in the closed loop
      * @param concurrent  what they are, for a table's title ({@code 64 users})
      */
-    ProxyCost(String scenario, String baseline, String unit, int concurrency, String concurrent) {
+    ProxyCost(String scenario, String baseline, String unit, String rateUnit, int concurrency, String concurrent) {
         this.scenario = scenario;
         this.baseline = baseline;
         this.unit = unit;
+        this.rateUnit = rateUnit;
         this.concurrency = concurrency;
         this.concurrent = concurrent;
     }
@@ -99,7 +102,7 @@ final class ProxyCost {
 
     private void saturationTable(Report report, Map<String, String> unavailable) {
         Table table = new Table("(a) saturation throughput, closed loop, " + concurrent)
-                .column("system").column(unit + "/s", "%.0f").column("errors", "%d").column("vs " + baseline, "%.2f")
+                .column("system").column(rateUnit, "%.0f").column("errors", "%d").column("vs " + baseline, "%.2f")
                 .column("CPU µs/" + unit, "%.1f");
         double base = saturated.containsKey(baseline) ? saturated.get(baseline).result().throughput() : Double.NaN;
         saturated.forEach((system, m) -> table.row(system, m.result().throughput(), m.result().errors(),
@@ -139,7 +142,7 @@ final class ProxyCost {
                             Scenario.ratio(added99, added(base, direct, 99)));
                 }
                 if (!proxy && m.result().sendLagMillis(99) > 1) {
-                    laggingRates.add(rate + " " + unit + "/s");
+                    laggingRates.add(rate + " " + rateUnit);
                 }
             }
         }
@@ -155,8 +158,8 @@ final class ProxyCost {
         report.table(versus);
         if (!addedP99.isEmpty()) {
             var png = report.chartFile("added-p99");
-            Charts.lines(png, scenario + ": p99 latency added to direct, by offered rate", "offered rate (" + unit
-                    + "/s)", "added p99 (ms)", false, addedP99);
+            Charts.lines(png, scenario + ": p99 latency added to direct, by offered rate",
+                    "offered rate (" + rateUnit + ")", "added p99 (ms)", false, addedP99);
             report.chart(png, "added p99 vs rate");
         }
     }

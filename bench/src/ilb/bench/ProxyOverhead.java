@@ -49,7 +49,7 @@ final class ProxyOverhead implements Scenario {
                 + " req/s, the systems taking turns at each rate. ilb: `least-request`, capacity 4096. `CPU µs/req` "
                 + "is the CPU time of the proxy's own process (all threads) per request.");
 
-        ProxyCost cost = new ProxyCost("S1", BASELINE, "req", USERS, USERS + " users");
+        ProxyCost cost = new ProxyCost("S1", BASELINE, "req", "req/s", USERS, USERS + " users");
         try (SideBySide systems = SideBySide.start(Lineups.PROXY_OVERHEAD, fleetSpecs, Duration.ofSeconds(10),
                 settings)) {
             Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();
