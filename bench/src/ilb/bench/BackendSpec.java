@@ -1,5 +1,10 @@
 package ilb.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import ilb.inference.Protocol;
+
 /**
  * One simulated model server of a fleet: how fast it is (simulator flags) and how the balancers are told to treat it.
  *
@@ -11,38 +16,48 @@ package ilb.bench;
  * @param prefillMsPerToken prefill of each uncached prompt token
  * @param itlMs             time between two output tokens
  * @param kvCacheTokens     size of its prefix cache, in tokens
+ * @param protocol          what it serves: OpenAI and KServe v2 over HTTP, or KServe v2 over gRPC (its url is then
+ *                          {@code grpc://host:port}, and the systems in front of it serve gRPC too)
  */
 record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, double ttftMs, double prefillMsPerToken,
-        double itlMs, int kvCacheTokens) {
+        double itlMs, int kvCacheTokens, Protocol protocol) {
 
     private static final int DEFAULT_KV_CACHE_TOKENS = 65_536;
 
     /** A GPU-like server: 16 sequences at a time, 40 ms to the first token, 12 ms a token after it. */
     static BackendSpec gpu() {
-        return new BackendSpec("gpu", 0, 16, 16, 40, 0.05, 12, DEFAULT_KV_CACHE_TOKENS);
+        return new BackendSpec("gpu", 0, 16, 16, 40, 0.05, 12, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
     }
 
     /** A CPU-like server: 4 sequences, slow prefill and decode, in tier 1. */
     static BackendSpec cpu() {
-        return new BackendSpec("cpu", 1, 4, 4, 200, 0.5, 45, DEFAULT_KV_CACHE_TOKENS);
+        return new BackendSpec("cpu", 1, 4, 4, 200, 0.5, 45, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
     }
 
     /** A server that answers at once: only the proxies' own cost is left to measure. */
     static BackendSpec instant() {
-        return new BackendSpec("gpu", 0, 4096, 4096, 0, 0, 0, DEFAULT_KV_CACHE_TOKENS);
+        return new BackendSpec("gpu", 0, 4096, 4096, 0, 0, 0, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
     }
 
     BackendSpec withLatency(double ttftMs, double prefillMsPerToken, double itlMs) {
-        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens);
+        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens,
+                protocol);
     }
 
     /** The same server decoding {@code seqs} sequences at once, and given as many by the balancers. */
     BackendSpec withBatch(int seqs) {
-        return new BackendSpec(hardware, tier, seqs, seqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens);
+        return new BackendSpec(hardware, tier, seqs, seqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens, protocol);
     }
 
     BackendSpec withKvCacheTokens(int tokens) {
-        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, tokens);
+        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, tokens,
+                protocol);
+    }
+
+    /** The same server serving KServe v2 over gRPC instead of HTTP. */
+    BackendSpec overGrpc() {
+        return new BackendSpec(hardware, tier, capacity, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs, kvCacheTokens,
+                Protocol.GRPC);
     }
 
     /** How long one request holds a sequence slot when nothing of its prompt is cached. */
@@ -56,15 +71,21 @@ record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, doub
     }
 
     String[] simulatorFlags() {
-        return new String[] {"--port", "0", "--model", ChatRequest.MODEL, "--max-num-seqs", String.valueOf(maxNumSeqs),
-            "--ttft-ms", String.valueOf(ttftMs), "--prefill-ms-per-token", String.valueOf(prefillMsPerToken),
-            "--itl-ms", String.valueOf(itlMs), "--block-tokens", "16", "--kv-cache-tokens", String.valueOf(kvCacheTokens)};
+        List<String> flags = new ArrayList<>(List.of("--port", "0", "--model", ChatRequest.MODEL, "--max-num-seqs",
+                String.valueOf(maxNumSeqs), "--ttft-ms", String.valueOf(ttftMs), "--prefill-ms-per-token",
+                String.valueOf(prefillMsPerToken), "--itl-ms", String.valueOf(itlMs), "--block-tokens", "16",
+                "--kv-cache-tokens", String.valueOf(kvCacheTokens)));
+        // HTTP is the simulator's default
+        if (protocol == Protocol.GRPC) {
+            flags.addAll(List.of("--protocol", protocol.label()));
+        }
+        return flags.toArray(String[]::new);
     }
 
     @Override
     public String toString() {
         return String.format("%s tier %d: max-num-seqs %d, ttft %.0f ms + %.2f ms/prompt token, itl %.0f ms, "
                 + "kv cache %d tokens; capacity %d", hardware, tier, maxNumSeqs, ttftMs, prefillMsPerToken, itlMs,
-                kvCacheTokens, capacity);
+                kvCacheTokens, capacity) + (protocol == Protocol.GRPC ? "; KServe v2 over gRPC" : "");
     }
 }

@@ -18,7 +18,7 @@ public final class Bench {
 
     private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), new HeterogeneousFleet(),
             new SharedPrefixes(), new BackendFaults(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
-            new SharedLimits());
+            new SharedLimits(), new GrpcOverhead());
 
     private Bench() {
     }

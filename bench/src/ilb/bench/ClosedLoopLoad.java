@@ -18,12 +18,15 @@ final class ClosedLoopLoad {
         }
     }
 
-    private final LoadClient client;
-    private final ChatRequest request;
+    private final Sender sender;
 
     ClosedLoopLoad(LoadClient client, ChatRequest request) {
-        this.client = client;
-        this.request = request;
+        this((intendedNanos, done) -> client.send(request, intendedNanos, done));
+    }
+
+    /** Every user sends what {@code sender} does. */
+    ClosedLoopLoad(Sender sender) {
+        this.sender = sender;
     }
 
     Result run(int users, Duration duration) throws InterruptedException {
@@ -56,7 +59,7 @@ final class ClosedLoopLoad {
         }
 
         void next() {
-            client.send(request, System.nanoTime(), sample -> {
+            sender.send(System.nanoTime(), sample -> {
                 // only answers that arrive within the run count
                 if (System.nanoTime() <= end) {
                     (sample.ok() ? ok : errors).incrementAndGet();

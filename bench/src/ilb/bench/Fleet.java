@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ilb.inference.Protocol;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 
@@ -42,6 +43,11 @@ final class Fleet implements AutoCloseable {
 
     List<Member> members() {
         return members;
+    }
+
+    /** What its servers serve: HTTP, or KServe v2 over gRPC (then the systems in front of it serve gRPC too). */
+    Protocol protocol() {
+        return members.get(0).spec().protocol();
     }
 
     Member member(int index) {

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import ilb.inference.Protocol;
+
 /**
  * HAProxy (the Debian package) in front of the same fleet, the peer ilb is compared with, configured as one would in
  * production: keep-alive and connection reuse to the servers, health checks every second like ilb's, retries on
@@ -17,6 +19,11 @@ import java.util.List;
  * <p>
  * HAProxy has no spill tier: its {@code backup} servers take traffic only when every other server is down, so
  * servers of every tier are plain servers here.
+ * <p>
+ * In front of servers that speak gRPC it is a gRPC proxy as HAProxy documents one: still {@code mode http}, so that
+ * it balances each call (not each connection), with HTTP/2 on both sides ({@code proto h2} on the bind and on the
+ * servers). Its health checks are then connection checks: an HTTP check cannot ask a gRPC server anything (a gRPC
+ * request's body is a binary frame), and a gRPC server refuses a plain {@code GET}.
  */
 final class HaProxy {
 
@@ -38,7 +45,8 @@ final class HaProxy {
         // -db: stay in the foreground, so that the bench owns the process
         ChildProcess process = ChildProcess.start(List.of(BINARY, "-db", "-f", config.toString()), dir,
                 dir.resolve("haproxy.log"));
-        return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(20), "[ALERT]");
+        String scheme = fleet.protocol() == Protocol.GRPC ? "grpc" : "http";
+        return SystemUnderTest.started(process, scheme + "://127.0.0.1:" + port, Duration.ofSeconds(20), "[ALERT]");
     }
 
     static String config(String system, int port, Fleet fleet) {
@@ -48,6 +56,7 @@ final class HaProxy {
             default -> throw new IllegalArgumentException("unknown HAProxy system: " + system);
         };
         boolean maxconn = system.endsWith("-maxconn");
+        boolean grpc = fleet.protocol() == Protocol.GRPC;
         StringBuilder cfg = new StringBuilder("""
                 global
                     nbthread 2
@@ -71,18 +80,23 @@ final class HaProxy {
                     retry-on conn-failure empty-response response-timeout 503
 
                 frontend bench
-                    bind 127.0.0.1:%d
+                    bind 127.0.0.1:%d%s
                     maxconn 8000
                     default_backend fleet
 
                 backend fleet
                     balance %s
-                    option httpchk GET /health
-                    default-server check inter 1s fall 2 rise 1
-                """.formatted(port, balance));
+                """.formatted(port, grpc ? " proto h2" : "", balance));
+        if (!grpc) {
+            cfg.append("    option httpchk GET /health\n");
+        }
+        cfg.append("    default-server check inter 1s fall 2 rise 1\n");
         for (Fleet.Member member : fleet.members()) {
             URI url = URI.create(member.server().url());
             cfg.append("    server ").append(member.id()).append(' ').append(url.getHost()).append(':').append(url.getPort());
+            if (grpc) {
+                cfg.append(" proto h2");
+            }
             if (maxconn) {
                 cfg.append(" maxconn ").append(member.spec().capacity());
             }

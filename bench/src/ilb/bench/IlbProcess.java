@@ -14,11 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import ilb.inference.Protocol;
+
 /**
  * ilb in its own JVM, as it runs in production (Camel Main, routes/api.yaml), with one pool route over the fleet:
  * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's.
  * Batch inference over Kafka is off (it would start a Kafka broker in ilb's JVM, on the same fixed port for every
- * ilb), except in {@link #startWithBatch}. Authentication is off unless the ilb is started with tenants.
+ * ilb), except in {@link #startWithBatch}. Authentication is off unless the ilb is started with tenants. In front of
+ * a fleet that serves gRPC, ilb also runs its gRPC entry (routes/api-grpc.yaml) on a port of its own, the bench's
+ * clients talk to that, and the servers are gRPC backends (their {@code grpc://} urls).
  */
 final class IlbProcess {
 
@@ -41,7 +45,7 @@ final class IlbProcess {
     static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         Path dir = settings.work().resolve(dirName(policy, capacity));
         return start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of("-Dilb.batch.enabled=false"),
-                false);
+                false, fleet.protocol());
     }
 
     /**
@@ -53,7 +57,7 @@ final class IlbProcess {
             BenchSettings settings) throws SystemUnavailable {
         List<String> all = new ArrayList<>(List.of("-Dilb.batch.enabled=false"));
         all.addAll(properties);
-        return start(poolRoutes, tenants, settings, settings.work().resolve(fileName(name)), all, false);
+        return start(poolRoutes, tenants, settings, settings.work().resolve(fileName(name)), all, false, Protocol.HTTP);
     }
 
     /**
@@ -69,20 +73,27 @@ final class IlbProcess {
         SystemUnderTest ilb = start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of(
                 "-Dilb.batch.enabled=true", "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
                 "-Dilb.kafka.embedded.controllerPort=" + ports[1],
-                "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true);
+                "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true, Protocol.HTTP);
         return new WithBatch(ilb, "127.0.0.1:" + ports[0]);
     }
 
+    /** @param clients the wire the bench's clients speak to it: HTTP, or gRPC to its gRPC entry */
     private static SystemUnderTest start(String poolRoutes, List<TenantSpec> tenants, BenchSettings settings, Path dir,
-            List<String> properties, boolean batchRoutes) throws SystemUnavailable {
+            List<String> properties, boolean batchRoutes, Protocol clients) throws SystemUnavailable {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
+        int grpcPort = clients == Protocol.GRPC ? SystemUnderTest.freePort() : 0;
         try {
             Files.createDirectories(routes);
-            Files.copy(settings.repo().resolve("routes/api.yaml"), routes.resolve("api.yaml"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            List<String> productionRoutes = new ArrayList<>(List.of("api.yaml"));
             if (batchRoutes) {
-                Files.copy(settings.repo().resolve("routes/batch.yaml"), routes.resolve("batch.yaml"),
+                productionRoutes.add("batch.yaml");
+            }
+            if (clients == Protocol.GRPC) {
+                productionRoutes.add("api-grpc.yaml");
+            }
+            for (String file : productionRoutes) {
+                Files.copy(settings.repo().resolve("routes").resolve(file), routes.resolve(file),
                         StandardCopyOption.REPLACE_EXISTING);
             }
             Files.writeString(routes.resolve("pool-bench.yaml"), poolRoutes);
@@ -103,10 +114,14 @@ final class IlbProcess {
                 // the console would take the same port 8888 in every ilb; benchmarks do not need it
                 "-Dilb.console.enabled=false"));
         command.addAll(tenants.isEmpty() ? List.of("-Dilb.auth.enabled=false") : TenantSpec.properties(tenants));
+        if (clients == Protocol.GRPC) {
+            command.addAll(List.of("-Dilb.grpc.host=127.0.0.1", "-Dilb.grpc.port=" + grpcPort));
+        }
         command.addAll(properties);
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
-        return SystemUnderTest.started(process, "http://127.0.0.1:" + port, Duration.ofSeconds(60), FAILURES);
+        String baseUrl = clients == Protocol.GRPC ? "grpc://127.0.0.1:" + grpcPort : "http://127.0.0.1:" + port;
+        return SystemUnderTest.started(process, baseUrl, Duration.ofSeconds(60), FAILURES);
     }
 
     /** The pool route file, as an operator would write it (see routes/pool-llama.yaml). */

@@ -14,6 +14,9 @@ final class Lineups {
             "ilb least-request",
             "haproxy-leastconn");
 
+    /** S1's systems in front of a server that serves gRPC: each of them serves gRPC too. */
+    static final List<String> GRPC_OVERHEAD = PROXY_OVERHEAD;
+
     static final List<String> HETEROGENEOUS_FLEET = List.of(
             "ilb least-request",
             "ilb peak-ewma",

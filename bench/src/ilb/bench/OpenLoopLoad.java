@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
 
 /**
  * Open-loop Poisson load: requests arrive at exponentially distributed intervals and are sent when due, whether or
@@ -19,12 +20,18 @@ final class OpenLoopLoad {
     record Stream(LoadClient client, Workload workload, double rate, long seed, LatencyRecorder recorder) {
     }
 
-    private final LoadClient client;
-    private final Workload workload;
+    private final LongFunction<Sender> requests;
 
     OpenLoopLoad(LoadClient client, Workload workload) {
-        this.client = client;
-        this.workload = workload;
+        this(index -> {
+            ChatRequest request = workload.request(index);
+            return (intendedNanos, done) -> client.send(request, intendedNanos, done);
+        });
+    }
+
+    /** A load of the requests {@code requests} makes ready, by their index in it. */
+    OpenLoopLoad(LongFunction<Sender> requests) {
+        this.requests = requests;
     }
 
     /**
@@ -42,12 +49,12 @@ final class OpenLoopLoad {
             if (due >= endNanos) {
                 break;
             }
-            ChatRequest request = workload.request(index);
+            Sender request = requests.apply(index);
             for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
             recorder.sent(due, System.nanoTime());
-            client.send(request, due, recorder::completed);
+            request.send(due, recorder::completed);
         }
         recorder.awaitCompletion(Duration.ofMinutes(2));
     }

@@ -35,37 +35,42 @@ interface SystemUnderTest extends AutoCloseable {
     }
 
     /**
-     * Waits until a freshly started proxy is live ({@code /v2/health/live}: ilb answers it itself, HAProxy passes it
-     * to a server) and a chat completion through it succeeds; unavailable if the process dies, its log names a
-     * failure, or the time runs out.
+     * Waits until a freshly started proxy answers: over HTTP, it is live ({@code /v2/health/live}: ilb answers it
+     * itself, HAProxy passes it to a server) and a chat completion through it succeeds; over gRPC (a
+     * {@code grpc://} base URL), a ModelInfer call through it succeeds. Unavailable if the process dies, its log
+     * names a failure, or the time runs out.
      */
     static void awaitReady(ChildProcess process, String baseUrl, Duration atMost, String... failuresInLog)
             throws SystemUnavailable {
         long deadline = System.nanoTime() + atMost.toNanos();
         String last = "no answer";
-        ChatRequest probe = ChatRequest.user("are you there", 1, false);
         while (System.nanoTime() < deadline) {
             String failure = process.failure(failuresInLog);
             if (failure != null || !process.alive()) {
                 throw new SystemUnavailable(failure != null ? failure : "exited; see " + process.log());
             }
-            try {
-                var live = Http.get(baseUrl + "/v2/health/live");
-                if (live.statusCode() != 200) {
-                    last = "/v2/health/live: HTTP " + live.statusCode();
-                } else {
-                    var answer = Http.post(baseUrl, probe);
-                    if (answer.statusCode() == 200) {
-                        return;
-                    }
-                    last = "HTTP " + answer.statusCode() + " " + answer.body();
-                }
-            } catch (RuntimeException e) {
-                last = e.toString();
+            last = baseUrl.startsWith("grpc://") ? GrpcLoadClient.notReady(baseUrl, Duration.ofSeconds(2))
+                    : httpNotReady(baseUrl);
+            if (last == null) {
+                return;
             }
             sleep(Duration.ofMillis(200));
         }
         throw new SystemUnavailable("not ready after " + atMost.toSeconds() + " s: " + last + "; see " + process.log());
+    }
+
+    /** Null when an HTTP proxy is live and a chat completion through it succeeds, else what it answered. */
+    private static String httpNotReady(String baseUrl) {
+        try {
+            var live = Http.get(baseUrl + "/v2/health/live");
+            if (live.statusCode() != 200) {
+                return "/v2/health/live: HTTP " + live.statusCode();
+            }
+            var answer = Http.post(baseUrl, ChatRequest.user("are you there", 1, false));
+            return answer.statusCode() == 200 ? null : "HTTP " + answer.statusCode() + " " + answer.body();
+        } catch (RuntimeException e) {
+            return e.toString();
+        }
     }
 
     static int freePort() {

@@ -8,7 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** One system under test in front of a fleet (its own, or one it shares), and a load client pointed at it. */
+/**
+ * One system under test in front of a fleet (its own, or one it shares), and an HTTP load client pointed at it, made
+ * when first asked for (a system that serves gRPC has its clients of {@link GrpcLoadClient} instead).
+ */
 final class Testbed implements AutoCloseable {
 
     /** Something done to the fleet during a load phase, {@code at} after its start (a crash, a slowdown). */
@@ -22,13 +25,16 @@ final class Testbed implements AutoCloseable {
     private final Fleet fleet;
     private final boolean ownsFleet;
     private final SystemUnderTest system;
-    private final LoadClient client;
+    private final Duration timeout;
+    private final String[] keptHeaders;
+    private LoadClient client;
 
-    private Testbed(Fleet fleet, boolean ownsFleet, SystemUnderTest system, LoadClient client) {
+    private Testbed(Fleet fleet, boolean ownsFleet, SystemUnderTest system, Duration timeout, String... keptHeaders) {
         this.fleet = fleet;
         this.ownsFleet = ownsFleet;
         this.system = system;
-        this.client = client;
+        this.timeout = timeout;
+        this.keptHeaders = keptHeaders;
     }
 
     /**
@@ -56,7 +62,7 @@ final class Testbed implements AutoCloseable {
         long begin = System.nanoTime();
         SystemUnderTest started = SystemUnderTest.start(system, fleet, settings);
         System.out.printf("  %s: ready in %.1f s%n", system, (System.nanoTime() - begin) / 1e9);
-        return new Testbed(fleet, ownsFleet, started, new LoadClient(started.baseUrl(), timeout));
+        return new Testbed(fleet, ownsFleet, started, timeout);
     }
 
     /**
@@ -64,7 +70,7 @@ final class Testbed implements AutoCloseable {
      * with the testbed. The client keeps the response headers named.
      */
     static Testbed around(Fleet fleet, SystemUnderTest system, Duration timeout, String... keptHeaders) {
-        return new Testbed(fleet, false, system, new LoadClient(system.baseUrl(), timeout, keptHeaders));
+        return new Testbed(fleet, false, system, timeout, keptHeaders);
     }
 
     Fleet fleet() {
@@ -72,6 +78,9 @@ final class Testbed implements AutoCloseable {
     }
 
     LoadClient client() {
+        if (client == null) {
+            client = new LoadClient(system.baseUrl(), timeout, keptHeaders);
+        }
         return client;
     }
 
@@ -95,7 +104,7 @@ final class Testbed implements AutoCloseable {
                 timer.schedule(event.action(), measuredStart + event.at().toNanos() - System.nanoTime(),
                         TimeUnit.NANOSECONDS);
             }
-            new OpenLoopLoad(client, workload).run(rate, start, measuredStart + measured.toNanos(), seed, recorder);
+            new OpenLoopLoad(client(), workload).run(rate, start, measuredStart + measured.toNanos(), seed, recorder);
             return recorder;
         } finally {
             timer.shutdownNow();
@@ -111,7 +120,7 @@ final class Testbed implements AutoCloseable {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
         long measuredStart = start + warmUp.toNanos();
         Map<String, LatencyRecorder> recorders = new LinkedHashMap<>();
-        List<OpenLoopLoad.Stream> streams = parts.stream().map(part -> new OpenLoopLoad.Stream(client, part.workload(),
+        List<OpenLoopLoad.Stream> streams = parts.stream().map(part -> new OpenLoopLoad.Stream(client(), part.workload(),
                 part.rate(), part.seed(),
                 recorders.computeIfAbsent(part.name(), n -> new LatencyRecorder(measuredStart)))).toList();
         OpenLoopLoad.together(streams, start, measuredStart + measured.toNanos());
@@ -122,7 +131,9 @@ final class Testbed implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
         system.close();
         if (ownsFleet) {
             fleet.close();

@@ -16,6 +16,7 @@ import org.apache.camel.support.DefaultComponent;
  * The {@code backend:} component: each endpoint is one model server, written in the route file with its settings
  * ({@code backend:gpu-0?url=http://10.0.0.7:8000&tier=0&weight=2&capacity=16}). The component keeps every
  * backend's live state by name, so a route reload changes settings without forgetting breaker, latency or health.
+ * A server that speaks KServe v2 over gRPC is written with a {@code grpc://host:port} url, or {@code protocol=grpc}.
  * <p>
  * Defaults for all backends, and the circuit-breaker policy, are set as {@code camel.component.backend.*}.
  */
@@ -23,7 +24,7 @@ public class BackendComponent extends DefaultComponent {
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops;
-    private HttpBackendClient client;
+    private BackendClients clients;
     private Consumer<Backend> newBackendListener = backend -> { };
 
     private int maxResponseBytes = 64 << 20;
@@ -65,18 +66,18 @@ public class BackendComponent extends DefaultComponent {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        client = new HttpBackendClient(eventLoops, maxResponseBytes);
+        clients = new BackendClients(eventLoops, maxResponseBytes);
     }
 
     @Override
     protected void doStop() throws Exception {
         mbeans.unregisterAll();
-        client.close();
+        clients.close();
         super.doStop();
     }
 
-    HttpBackendClient client() {
-        return client;
+    BackendClients clients() {
+        return clients;
     }
 
     /** Called with each backend as it is first known, e.g. to make meters of its state. */
@@ -119,7 +120,10 @@ public class BackendComponent extends DefaultComponent {
                 .build();
     }
 
-    /** The largest response ilb takes from a backend (not a stream); a larger one is answered 502. */
+    /**
+     * The largest response ilb takes from a backend (not a stream), or response message from a gRPC backend; a
+     * larger one is answered 502.
+     */
     public void setMaxResponseBytes(int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
     }

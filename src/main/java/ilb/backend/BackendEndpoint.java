@@ -2,6 +2,7 @@ package ilb.backend;
 
 import java.net.URI;
 
+import ilb.inference.Protocol;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -10,7 +11,8 @@ import org.apache.camel.support.DefaultEndpoint;
 /**
  * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}). Sending
  * an {@link ilb.inference.InferenceRequest} to it sends the request to the server; the reply replaces the body.
- * While the endpoint runs, the server's health path is polled.
+ * While the endpoint runs, the server's health path is polled, and its metrics path scraped if it speaks HTTP (the
+ * metrics of a server that speaks gRPC are not scraped: they are HTTP).
  */
 public class BackendEndpoint extends DefaultEndpoint {
 
@@ -20,7 +22,8 @@ public class BackendEndpoint extends DefaultEndpoint {
     /** 0: the hardware's weight (BackendComponent#setHardwareWeights) */
     private int weight;
     private int capacity;
-    private String healthPath = "/health";
+    /** null: the protocol's default ({@link BackendSettings#defaultHealthPath}) */
+    private String healthPath;
     private String metricsPath = "/metrics";
     private String zone = "";
     private String hardware = "";
@@ -30,6 +33,8 @@ public class BackendEndpoint extends DefaultEndpoint {
     private String healthInterval;
     private String metricsInterval;
     private String apiKey;
+    private String protocol;
+    private BackendSettings settings;
     private Backend backend;
     private HealthCheck healthCheck;
     private MetricsScrape metricsScrape;
@@ -55,18 +60,22 @@ public class BackendEndpoint extends DefaultEndpoint {
         if (url == null) {
             throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
         }
-        BackendSettings settings = new BackendSettings(id, URI.create(url), tier,
-                weight > 0 ? weight : getComponent().weightOf(hardware), capacity, healthPath, metricsPath, zone,
+        URI uri = URI.create(url);
+        Protocol speaks = BackendSettings.protocolOf(id, uri, protocol);
+        settings = new BackendSettings(id, uri, speaks, tier,
+                weight > 0 ? weight : getComponent().weightOf(hardware), capacity,
+                healthPath != null ? healthPath : BackendSettings.defaultHealthPath(speaks), metricsPath, zone,
                 hardware, Durations.millis(timeout), Durations.millis(deadline), Durations.millis(connectTimeout),
                 Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey);
         backend = getComponent().backend(settings);
-        if (!healthPath.isEmpty()) {
-            healthCheck = new HealthCheck(backend, getComponent().client());
+        getComponent().clients().hold(settings);
+        if (!settings.healthPath().isEmpty()) {
+            healthCheck = new HealthCheck(backend, getComponent().clients());
             healthCheck.start(settings.healthIntervalMillis());
             backend.healthCheck(healthCheck);
         }
-        if (!metricsPath.isEmpty() && settings.metricsIntervalMillis() > 0) {
-            metricsScrape = new MetricsScrape(backend, getComponent().client());
+        if (settings.scrapesMetrics()) {
+            metricsScrape = new MetricsScrape(backend, getComponent().clients());
             metricsScrape.start(settings.metricsIntervalMillis());
         }
     }
@@ -79,6 +88,10 @@ public class BackendEndpoint extends DefaultEndpoint {
         }
         if (metricsScrape != null) {
             metricsScrape.stop();
+        }
+        if (settings != null) {
+            // what this endpoint held: the backend's settings may be a newer endpoint's by now
+            getComponent().clients().release(settings);
         }
         super.doStop();
     }
@@ -153,5 +166,10 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     public void setApiKey(String apiKey) {
         this.apiKey = apiKey;
+    }
+
+    /** {@code http} or {@code grpc}; without it, a {@code grpc://} url speaks gRPC and any other HTTP. */
+    public void setProtocol(String protocol) {
+        this.protocol = protocol;
     }
 }

@@ -126,6 +126,11 @@ final class BackendMBeans {
         }
 
         @Override
+        public String getProtocol() {
+            return backend.settings().protocol().label();
+        }
+
+        @Override
         public String getZone() {
             return backend.settings().zone();
         }

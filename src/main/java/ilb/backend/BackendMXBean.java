@@ -30,6 +30,9 @@ public interface BackendMXBean {
 
     String getUrl();
 
+    /** The wire it speaks: http, or grpc (KServe v2's gRPC service). */
+    String getProtocol();
+
     String getZone();
 
     String getHardware();

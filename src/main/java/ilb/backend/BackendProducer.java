@@ -7,7 +7,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
- * Sends the exchange's {@link InferenceRequest} to the backend and puts what came back in its place: a
+ * Sends the exchange's {@link InferenceRequest} to the backend, in the backend's protocol ({@link BackendClients}),
+ * and puts what came back in its place: a
  * {@link ilb.inference.HttpReply}, a {@link ilb.inference.BackendStream} or a
  * {@link ilb.inference.BackendFailure}. Failures are data, not exceptions: the balancer decides what they mean.
  */
@@ -33,11 +34,10 @@ final class BackendProducer extends DefaultAsyncProducer {
         BackendSettings settings = getEndpoint().backend().settings();
         TimeLimits limits = TimeLimits.of(settings, exchange.getProperty(ExchangeProperties.DEADLINE_NANOS, Long.class),
                 System.nanoTime());
-        getEndpoint().getComponent().client().send(settings, request.method(), request.path(), request.headers(),
-                request.body(), limits, request.clientGone(), response -> {
-                    exchange.getMessage().setBody(response);
-                    callback.done(false);
-                });
+        getEndpoint().getComponent().clients().send(settings, request, limits, response -> {
+            exchange.getMessage().setBody(response);
+            callback.done(false);
+        });
         return false;
     }
 }

@@ -22,8 +22,8 @@ final class HealthCheck extends Poller {
     /** Those the poll under way answers: sent after they asked. */
     private volatile List<CompletableFuture<String>> answering = List.of();
 
-    HealthCheck(Backend backend, HttpBackendClient client) {
-        super(backend, client);
+    HealthCheck(Backend backend, BackendClients clients) {
+        super(backend, clients);
     }
 
     @Override

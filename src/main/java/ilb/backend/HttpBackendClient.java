@@ -64,7 +64,8 @@ public final class HttpBackendClient implements AutoCloseable {
     private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(4);
     private static final Logger LOG = LoggerFactory.getLogger(HttpBackendClient.class);
     /** Response headers worth passing on to the client; hop-by-hop and framing headers are not. */
-    private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id"};
+    private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id",
+        "inference-header-content-length"};
 
     /** Connections are pooled per backend and per event loop. */
     private record Address(String host, int port, long connectTimeoutMillis, EventLoop loop) {
@@ -377,18 +378,13 @@ public final class HttpBackendClient implements AutoCloseable {
             long now = System.nanoTime();
             // a client that reads slowly pauses the backend: that silence is not the backend's
             long left = limits.leftNanos(now, paused ? now : lastActivity, streaming);
-            long timeoutMillis = TimeUnit.NANOSECONDS.toMillis(limits.timeoutNanos());
             if (left > 0) {
                 timer = channel.eventLoop().schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
-            } else if (!completed && limits.pastDeadline(now, streaming)) {
-                abandon(new BackendFailure(limits.requestsOwn() ? BackendFailure.Kind.EXPIRED
-                        : BackendFailure.Kind.TIMEOUT, "the response was not complete by "
-                        + (limits.requestsOwn() ? "the request's" : "its") + " deadline, "
-                        + TimeUnit.NANOSECONDS.toMillis(now - sentNanos) + " ms after sending"));
             } else if (!completed) {
-                abandon(new BackendFailure(BackendFailure.Kind.TIMEOUT, "no response within " + timeoutMillis + " ms"));
+                abandon(limits.outOfTime(now, sentNanos, streaming));
             } else if (stream != null) {
-                stream.fail("backend silent for " + timeoutMillis + " ms mid-stream");
+                stream.fail("backend silent for " + TimeUnit.NANOSECONDS.toMillis(limits.timeoutNanos())
+                        + " ms mid-stream");
                 finish(false);
             }
         }

@@ -14,8 +14,8 @@ final class MetricsScrape extends Poller {
 
     private final MetricsReader reader = new MetricsReader();
 
-    MetricsScrape(Backend backend, HttpBackendClient client) {
-        super(backend, client);
+    MetricsScrape(Backend backend, BackendClients clients) {
+        super(backend, clients);
     }
 
     @Override

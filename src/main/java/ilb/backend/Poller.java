@@ -1,6 +1,5 @@
 package ilb.backend;
 
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -8,23 +7,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import ilb.inference.InferenceMessage;
 
 /**
- * GETs one path of a backend at a fixed interval, on the client's event loops and without waiting on any thread;
- * a poll whose answer has not come yet is not started twice.
+ * GETs one path of a backend at a fixed interval (of a gRPC backend, makes the call the path names:
+ * {@link BackendClients#poll}), on the client's event loops and without waiting on any thread; a poll whose answer
+ * has not come yet is not started twice.
  */
 abstract class Poller {
 
     protected final Backend backend;
-    private final HttpBackendClient client;
+    private final BackendClients clients;
     private final AtomicBoolean running = new AtomicBoolean();
     private ScheduledFuture<?> task;
 
-    Poller(Backend backend, HttpBackendClient client) {
+    Poller(Backend backend, BackendClients clients) {
         this.backend = backend;
-        this.client = client;
+        this.clients = clients;
     }
 
     void start(long intervalMillis) {
-        task = client.scheduler().scheduleWithFixedDelay(this::poll, 0, intervalMillis, TimeUnit.MILLISECONDS);
+        task = clients.scheduler().scheduleWithFixedDelay(this::poll, 0, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
     void stop() {
@@ -42,8 +42,7 @@ abstract class Poller {
         BackendSettings settings = backend.settings();
         try {
             // a poll is over within its timeout, whatever the server does
-            client.send(settings, "GET", path(settings), Map.of(), new byte[0],
-                    TimeLimits.within(timeoutMillis(settings), System.nanoTime()), null,
+            clients.poll(settings, path(settings), TimeLimits.within(timeoutMillis(settings), System.nanoTime()),
                     result -> {
                         try {
                             answered(result);

@@ -2,6 +2,8 @@ package ilb.backend;
 
 import java.util.concurrent.TimeUnit;
 
+import ilb.inference.BackendFailure;
+
 /**
  * How long a backend call may take: the server may stay silent for {@code timeoutNanos} (before its response, or
  * between streamed chunks), and a response that is not a stream must be all in by {@code deadlineNanos} (a
@@ -45,5 +47,22 @@ public record TimeLimits(long timeoutNanos, long deadlineNanos, boolean requests
     /** Whether what ran out was the deadline, rather than the server's silence. */
     public boolean pastDeadline(long nowNanos, boolean streaming) {
         return !streaming && deadlineNanos - nowNanos <= 0;
+    }
+
+    /**
+     * What a call with no response yet comes to when it runs out of time at {@code nowNanos}, sent at
+     * {@code sentNanos}: past the request's own deadline, {@link BackendFailure.Kind#EXPIRED} (the request's lot);
+     * past the backend's deadline or timeout, {@link BackendFailure.Kind#TIMEOUT}.
+     *
+     * @param streaming whether the response is known to be a stream
+     */
+    public BackendFailure outOfTime(long nowNanos, long sentNanos, boolean streaming) {
+        if (!pastDeadline(nowNanos, streaming)) {
+            return new BackendFailure(BackendFailure.Kind.TIMEOUT, "no response within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+        }
+        return new BackendFailure(requestsOwn ? BackendFailure.Kind.EXPIRED : BackendFailure.Kind.TIMEOUT,
+                "the response was not complete by " + (requestsOwn ? "the request's" : "its") + " deadline, "
+                + TimeUnit.NANOSECONDS.toMillis(nowNanos - sentNanos) + " ms after sending");
     }
 }

@@ -69,15 +69,19 @@ final class BatchingEngine {
         admit();
     }
 
-    /** The client went away: free its place in the queue or the batch. */
-    void cancel(Sequence sequence) {
+    /** The client went away: free its place in the queue or the batch; false when it had none (any more). */
+    boolean cancel(Sequence sequence) {
         if (waiting.remove(sequence)) {
             sequence.done = true;
             publishLoad();
-        } else if (sequence.running && !sequence.done) {
+            return true;
+        }
+        if (sequence.running && !sequence.done) {
             sequence.pending.run();
             finish(sequence);
+            return true;
         }
+        return false;
     }
 
     private void admit() {

@@ -1,13 +1,17 @@
 package ilb.simulator;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import ilb.protocols.grpc.v2.InferTensorContents;
+import ilb.protocols.grpc.v2.ModelInferRequest;
 
 /**
  * The checks vLLM (its request schemas) and Triton make on a body before any work, so that tests and benchmarks get
- * the 400s real servers give. Each method takes a parsed JSON object and returns what is wrong with it, or null.
+ * the 400s (or gRPC's INVALID_ARGUMENT) real servers give. Each method takes a parsed JSON object or gRPC message
+ * and returns what is wrong with it, or null.
  */
 final class RequestValidation {
 
@@ -116,6 +120,68 @@ final class RequestValidation {
         return null;
     }
 
+    /**
+     * KServe v2 infer over gRPC, as Triton checks it: each input has a name, a datatype and a shape of non-negative
+     * dimensions; its data comes either as typed contents of its datatype, as many values as its shape holds, or as
+     * one of {@code raw_input_contents} (one per input, none with contents), of the shape's size in bytes for a
+     * fixed-size datatype.
+     */
+    static String infer(ModelInferRequest request) {
+        if (request.getInputsCount() == 0) {
+            return "the request has no inputs";
+        }
+        boolean raw = request.getRawInputContentsCount() > 0;
+        if (raw && request.getRawInputContentsCount() != request.getInputsCount()) {
+            return "expected " + request.getInputsCount() + " raw_input_contents, one per input, got "
+                    + request.getRawInputContentsCount();
+        }
+        for (int i = 0; i < request.getInputsCount(); i++) {
+            ModelInferRequest.InferInputTensor input = request.getInputs(i);
+            String name = input.getName();
+            if (name.isEmpty()) {
+                return "input " + i + " has no name";
+            }
+            if (input.getDatatype().isEmpty()) {
+                return "input '" + name + "' has no datatype";
+            }
+            Datatype datatype = Datatype.of(input.getDatatype());
+            if (datatype == null) {
+                return "invalid datatype '" + input.getDatatype() + "' for input '" + name + "'";
+            }
+            if (input.getShapeCount() == 0) {
+                return "input '" + name + "' has no shape";
+            }
+            long elements = elements(input.getShapeList());
+            if (elements < 0) {
+                return "input '" + name + "' has a negative dimension in its shape " + input.getShapeList();
+            }
+            if (raw) {
+                if (input.hasContents()) {
+                    return "input '" + name + "' has contents as well as raw_input_contents: send its data one way";
+                }
+                long bytes = request.getRawInputContents(i).size();
+                if (datatype.bytes > 0 && bytes != elements * datatype.bytes) {
+                    return "unexpected total byte size " + bytes + " for input '" + name + "', expecting "
+                            + elements * datatype.bytes;
+                }
+                continue;
+            }
+            long count = datatype.count(input.getContents());
+            if (count < 0) {
+                return "input '" + name + "' of datatype " + datatype + " has no typed contents: send it in "
+                        + "raw_input_contents";
+            }
+            if (count != total(input.getContents())) {
+                return "the contents of input '" + name + "' hold values of another datatype than " + datatype;
+            }
+            if (count != elements) {
+                return "unexpected number of elements " + count + " for input '" + name + "', expecting " + elements
+                        + " from its shape";
+            }
+        }
+        return null;
+    }
+
     /** What chat and completion requests share. */
     private static String generation(JsonNode body) {
         String problem = model(body);
@@ -202,6 +268,33 @@ final class RequestValidation {
         return id.isIntegralNumber() && id.canConvertToInt() && id.intValue() >= 0;
     }
 
+    /**
+     * The number of elements a shape holds, or -1 when a dimension is negative. More than any message could carry
+     * counts as {@code Integer.MAX_VALUE}.
+     */
+    static long elements(List<Long> shape) {
+        long elements = 1;
+        for (long dim : shape) {
+            if (dim < 0) {
+                return -1;
+            }
+            elements = times(elements, dim);
+        }
+        return elements;
+    }
+
+    /** Elements times a dimension, up to {@code Integer.MAX_VALUE}: more than any body could carry. */
+    private static long times(long elements, long dim) {
+        return dim == 0 ? 0 : elements > Integer.MAX_VALUE / dim ? Integer.MAX_VALUE : elements * dim;
+    }
+
+    /** The values of all datatypes in typed contents. */
+    private static long total(InferTensorContents contents) {
+        return contents.getBoolContentsCount() + contents.getIntContentsCount() + contents.getInt64ContentsCount()
+                + contents.getUintContentsCount() + contents.getUint64ContentsCount() + contents.getFp32ContentsCount()
+                + contents.getFp64ContentsCount() + contents.getBytesContentsCount();
+    }
+
     /** The number of elements a shape holds, or -1 when it is not a list of non-negative integers. */
     private static long elements(JsonNode shape) {
         if (!shape.isArray()) {
@@ -212,8 +305,7 @@ final class RequestValidation {
             if (!dim.isIntegralNumber() || !dim.canConvertToInt() || dim.intValue() < 0) {
                 return -1;
             }
-            // more elements than any body could carry: no need to count further
-            elements = Math.min(elements * dim.intValue(), Integer.MAX_VALUE);
+            elements = times(elements, dim.intValue());
         }
         return elements;
     }
@@ -254,7 +346,26 @@ final class RequestValidation {
         }
 
         static Datatype of(JsonNode name) {
-            return name.isTextual() ? BY_NAME.get(name.textValue()) : null;
+            return name.isTextual() ? of(name.textValue()) : null;
+        }
+
+        static Datatype of(String name) {
+            return BY_NAME.get(name);
+        }
+
+        /** The values typed contents hold in this datatype's field (as Triton reads them), or -1 if it has none. */
+        long count(InferTensorContents contents) {
+            return switch (this) {
+                case BOOL -> contents.getBoolContentsCount();
+                case INT8, INT16, INT32 -> contents.getIntContentsCount();
+                case INT64 -> contents.getInt64ContentsCount();
+                case UINT8, UINT16, UINT32 -> contents.getUintContentsCount();
+                case UINT64 -> contents.getUint64ContentsCount();
+                case FP32 -> contents.getFp32ContentsCount();
+                case FP64 -> contents.getFp64ContentsCount();
+                case BYTES -> contents.getBytesContentsCount();
+                case FP16 -> -1;
+            };
         }
 
         boolean holds(JsonNode value) {

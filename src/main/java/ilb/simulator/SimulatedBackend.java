@@ -4,22 +4,31 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ilb.inference.Protocol;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -27,11 +36,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -39,11 +45,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * A vLLM-like model server on loopback: OpenAI and KServe v2 REST, SSE streaming, continuous batching, a prefix
  * cache, vLLM metrics and fault injection. It stands in for a GPU or CPU node; ilb cannot tell it from vLLM.
+ * With {@code protocol} gRPC it serves instead KServe v2's {@code inference.GRPCInferenceService} and
+ * {@code grpc.health.v1.Health} on its port, the same models on the same engine ({@link KServeGrpcService}).
  * <p>
  * Run it alone with {@code mvn -q exec:java@simulator -Dexec.args="--port 9101 --model llama"}, or in-process with
  * {@link #start(SimulatorOptions)}.
@@ -54,61 +61,108 @@ public final class SimulatedBackend implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** KServe's binary extension: the body is a JSON header of this many bytes, then the tensors' raw bytes. */
     private static final String INFERENCE_HEADER = "inference-header-content-length";
+    /** The largest gRPC message taken in: a 32 MiB tensor and more fit. */
+    private static final int MAX_GRPC_MESSAGE = 64 << 20;
 
     private final SimulatorOptions options;
+    private final KServeModels kserveModels;
     private final EventLoopGroup group = new NioEventLoopGroup(2);
     private final DefaultEventLoop engineLoop = new DefaultEventLoop();
     private final Scheduler scheduler = Scheduler.of(engineLoop);
     private final SimulatorMetrics metrics;
     private final BatchingEngine engine;
-    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicLong ids = new AtomicLong();
     private final LongAdder inferenceRequests = new LongAdder();
     private final LongAdder streamedTokens = new LongAdder();
-    private Channel server;
+    private final LongAdder cancelledCalls = new LongAdder();
+    /** What the gRPC health service says (the server's and each model's status), when the protocol is gRPC. */
+    private final HealthStatusManager health = new HealthStatusManager();
+    /** The listening socket, whichever protocol it serves. */
+    private CrashableServerChannel server;
+    /** The gRPC server on it, when the protocol is gRPC. */
+    private Server grpcServer;
 
     private SimulatedBackend(SimulatorOptions options) {
         this.options = options;
+        this.kserveModels = new KServeModels(options.models, options.versions);
         this.metrics = new SimulatorMetrics(options.models.get(0));
         this.engine = new BatchingEngine(scheduler, options, metrics);
     }
 
     public static SimulatedBackend start(SimulatorOptions options) {
         SimulatedBackend backend = new SimulatedBackend(options);
-        backend.bind();
+        if (options.protocol == Protocol.GRPC) {
+            backend.bindGrpc();
+        } else {
+            backend.bind();
+        }
         return backend;
     }
 
     private void bind() {
-        server = new ServerBootstrap()
+        server = (CrashableServerChannel) new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channelFactory((ChannelFactory<CrashableServerChannel>) CrashableServerChannel::new)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20), new Handler());
                     }
                 })
                 .bind(options.host, options.port).syncUninterruptibly().channel();
     }
 
+    private void bindGrpc() {
+        options.models.forEach(model -> health.setStatus(model, HealthCheckResponse.ServingStatus.SERVING));
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(options.host, options.port))
+                .channelFactory(() -> {
+                    server = new CrashableServerChannel();
+                    return server;
+                })
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                // calls run on the event loop: they never block, and answers come from the engine's thread
+                .directExecutor()
+                .maxInboundMessageSize(MAX_GRPC_MESSAGE)
+                .addService(new KServeGrpcService(this))
+                .addService(health.getHealthService())
+                .build();
+        try {
+            grpcServer.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serve gRPC on " + options.host + ":" + options.port, e);
+        }
+    }
+
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** {@code http://host:port}, or {@code grpc://host:port} for a gRPC backend. */
     public String url() {
-        return "http://" + options.host + ":" + port();
+        return (options.protocol == Protocol.GRPC ? "grpc://" : "http://") + options.host + ":" + port();
     }
 
     public Faults faults() {
         return options.faults;
     }
 
-    /** Inference requests received (chat, completions, embeddings, KServe infer), whatever their fate. */
+    /**
+     * Inference requests received (chat, completions, embeddings, KServe infer over REST or gRPC), whatever their
+     * fate.
+     */
     public long inferenceRequests() {
         return inferenceRequests.sum();
+    }
+
+    /**
+     * Requests taken out of the engine (queue or batch) because their client went away before the answer: a gRPC
+     * call cancelled or past its deadline, an HTTP connection closed. A request hung by a fault never entered it.
+     */
+    public long cancelledCalls() {
+        return cancelledCalls.sum();
     }
 
     /** Tokens sent as stream events so far. */
@@ -128,25 +182,25 @@ public final class SimulatedBackend implements AutoCloseable {
 
     /** Dies like {@code kill -9}: the listening socket goes away and every connection is reset, mid-response or not. */
     public void crash() {
-        server.close().syncUninterruptibly();
-        for (Channel ch : connections) {
-            // on the channel's own thread, so that it cannot close in between
-            ch.eventLoop().execute(() -> {
-                if (ch.isOpen()) {
-                    // linger 0: the peer gets a reset, as when a process dies
-                    ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                }
-                ch.close();
-            });
+        server.crash();
+        // once: close() crashes a backend that may have crashed already
+        if (grpcServer != null && !grpcServer.isShutdown()) {
+            // its connections are gone already, so it has no one left to say goodbye to: this frees what it holds
+            health.enterTerminalState();
+            grpcServer.shutdownNow();
+            try {
+                grpcServer.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        connections.newCloseFuture().awaitUninterruptibly();
     }
 
     @Override
     public void close() {
         crash();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
-        engineLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        engineLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -162,7 +216,7 @@ public final class SimulatedBackend implements AutoCloseable {
                 if (path.equals("/v1/chat/completions") || path.equals("/v1/completions")
                         || path.equals("/v1/embeddings")) {
                     requirePost(post);
-                    inferenceRequests.increment();
+                    countInferenceRequest();
                     if (faulted(reply, false)) {
                         return;
                     }
@@ -176,8 +230,8 @@ public final class SimulatedBackend implements AutoCloseable {
                 } else if (path.equals("/v1/models")) {
                     reply.json(HttpResponseStatus.OK, models());
                 } else if (path.equals("/v2")) {
-                    reply.json(HttpResponseStatus.OK, JSON.createObjectNode().put("name", "ilb-simulator")
-                            .put("version", "1"));
+                    reply.json(HttpResponseStatus.OK, JSON.createObjectNode().put("name", KServeModels.SERVER)
+                            .put("version", KServeModels.SERVER_VERSION));
                 } else if (path.equals("/sim/faults")) {
                     Map<String, String> settings = new LinkedHashMap<>();
                     uri.parameters().forEach((k, v) -> settings.put(k, v.get(0)));
@@ -286,7 +340,7 @@ public final class SimulatedBackend implements AutoCloseable {
         Completion generation = new Completion(chat, id, model, created, prompt.size(), outputTokens, finishReason);
         if (stream) {
             reply.startStream();
-            submit(reply, prompt, outputTokens, true, new BatchingEngine.Listener() {
+            submit(reply, sequence(prompt, outputTokens, true, new BatchingEngine.Listener() {
                 @Override
                 public void started(long queuedNanos, int cachedTokens) {
                 }
@@ -306,10 +360,10 @@ public final class SimulatedBackend implements AutoCloseable {
                     reply.event("[DONE]");
                     reply.endStream();
                 }
-            });
+            }));
         } else {
-            submit(reply, prompt, outputTokens, false, new OnFinish(() -> reply.json(HttpResponseStatus.OK,
-                    generation.complete())));
+            submit(reply, sequence(prompt, outputTokens, false, new OnFinish(() -> reply.json(HttpResponseStatus.OK,
+                    generation.complete()))));
         }
     }
 
@@ -344,8 +398,8 @@ public final class SimulatedBackend implements AutoCloseable {
             tokens += words(inputs.get(i)).size();
         }
         result.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
-        submit(reply, words(String.join(" ", inputs)), 1, false,
-                new OnFinish(() -> reply.json(HttpResponseStatus.OK, result)));
+        submit(reply, sequence(words(String.join(" ", inputs)), 1, false,
+                new OnFinish(() -> reply.json(HttpResponseStatus.OK, result))));
     }
 
     private float[] embedding(String text) {
@@ -364,19 +418,17 @@ public final class SimulatedBackend implements AutoCloseable {
         String version = parts.length >= 3 && parts[1].equals("versions") ? parts[2] : null;
         int next = version == null ? 1 : 3;
         String action = parts.length > next ? parts[next] : "";
-        if (!options.models.contains(model) || (version != null && !options.versions.contains(version))) {
-            reply.json(HttpResponseStatus.NOT_FOUND, JSON.createObjectNode()
-                    .put("error", "model " + model + (version == null ? "" : " version " + version) + " not found"));
+        String notFound = kserveModels.notFound(model, version);
+        if (notFound != null) {
+            reply.json(HttpResponseStatus.NOT_FOUND, JSON.createObjectNode().put("error", notFound));
             return;
         }
         switch (action) {
             case "" -> {
-                ObjectNode meta = JSON.createObjectNode().put("name", model).put("platform", "ilb-simulator");
-                options.versions.forEach(meta.putArray("versions")::add);
-                meta.putArray("inputs").addObject().put("name", "INPUT0").put("datatype", "FP32")
-                        .putArray("shape").add(-1).add(-1);
-                meta.putArray("outputs").addObject().put("name", "OUTPUT0").put("datatype", "FP32")
-                        .putArray("shape").add(-1).add(-1);
+                ObjectNode meta = JSON.createObjectNode().put("name", model).put("platform", KServeModels.SERVER);
+                kserveModels.versions().forEach(meta.putArray("versions")::add);
+                tensorMetadata(meta.putArray("inputs"), KServeModels.INPUT);
+                tensorMetadata(meta.putArray("outputs"), KServeModels.OUTPUT);
                 reply.json(HttpResponseStatus.OK, meta);
             }
             case "ready" -> reply.send(HttpResponseStatus.OK, "application/json", "");
@@ -385,7 +437,7 @@ public final class SimulatedBackend implements AutoCloseable {
                     reply.json(HttpResponseStatus.METHOD_NOT_ALLOWED, JSON.createObjectNode().put("error", "use POST"));
                     return;
                 }
-                inferenceRequests.increment();
+                countInferenceRequest();
                 if (faulted(reply, true)) {
                     return;
                 }
@@ -412,7 +464,7 @@ public final class SimulatedBackend implements AutoCloseable {
                         : ByteBufUtil.getBytes(content, content.readerIndex() + headerLength,
                                 content.readableBytes() - headerLength);
                 ObjectNode result = JSON.createObjectNode().put("model_name", model)
-                        .put("model_version", version == null ? options.versions.get(options.versions.size() - 1) : version);
+                        .put("model_version", kserveModels.answering(version));
                 if (body.has("id")) {
                     result.set("id", body.get("id"));
                 }
@@ -420,7 +472,7 @@ public final class SimulatedBackend implements AutoCloseable {
                 int elements = 0;
                 for (JsonNode input : body.get("inputs")) {
                     ObjectNode output = outputs.addObject()
-                            .put("name", input.get("name").textValue().replace("INPUT", "OUTPUT"))
+                            .put("name", KServeModels.outputName(input.get("name").textValue()))
                             .put("datatype", input.get("datatype").textValue());
                     output.set("shape", input.get("shape"));
                     JsonNode binarySize = input.path("parameters").path("binary_data_size");
@@ -432,7 +484,7 @@ public final class SimulatedBackend implements AutoCloseable {
                         elements += input.get("data").size();
                     }
                 }
-                submit(reply, words("x ".repeat(Math.max(1, elements))), 1, false, new OnFinish(() -> {
+                submit(reply, inferSequence(elements, () -> {
                     if (tensors == null) {
                         reply.json(HttpResponseStatus.OK, result);
                     } else {
@@ -442,6 +494,11 @@ public final class SimulatedBackend implements AutoCloseable {
             }
             default -> reply.json(HttpResponseStatus.NOT_FOUND, JSON.createObjectNode().put("error", "unknown path"));
         }
+    }
+
+    private static void tensorMetadata(ArrayNode tensors, String name) {
+        ObjectNode tensor = tensors.addObject().put("name", name).put("datatype", KServeModels.DATATYPE);
+        KServeModels.SHAPE.forEach(tensor.putArray("shape")::add);
     }
 
     private ObjectNode models() {
@@ -454,15 +511,44 @@ public final class SimulatedBackend implements AutoCloseable {
         return list;
     }
 
-    private void submit(Reply reply, List<String> prompt, int outputTokens, boolean streaming,
+    private BatchingEngine.Sequence sequence(List<String> prompt, int outputTokens, boolean streaming,
             BatchingEngine.Listener listener) {
-        BatchingEngine.Sequence sequence = new BatchingEngine.Sequence(engine.cache().blockHashes(prompt), prompt.size(),
-                outputTokens, streaming, listener);
-        // a client that goes away frees its place in the batch, as vLLM aborts the request
-        ChannelFutureListener abort = f -> scheduler.execute(() -> engine.cancel(sequence));
+        return new BatchingEngine.Sequence(engine.cache().blockHashes(prompt), prompt.size(), outputTokens, streaming,
+                listener);
+    }
+
+    /** A KServe infer, over REST or gRPC: a prompt of one token per data element, one output token. */
+    BatchingEngine.Sequence inferSequence(int elements, Runnable onFinish) {
+        return sequence(Collections.nCopies(Math.max(1, elements), "x"), 1, false, new OnFinish(onFinish));
+    }
+
+    /** Queues the sequence in the engine; its listener hears from the engine's thread. */
+    void submit(BatchingEngine.Sequence sequence) {
+        scheduler.execute(() -> engine.submit(sequence));
+    }
+
+    /** Frees the sequence's place in the engine, as vLLM aborts a request whose client went away. */
+    void cancel(BatchingEngine.Sequence sequence) {
+        scheduler.execute(() -> {
+            if (engine.cancel(sequence)) {
+                cancelledCalls.increment();
+            }
+        });
+    }
+
+    private void submit(Reply reply, BatchingEngine.Sequence sequence) {
+        ChannelFutureListener abort = f -> cancel(sequence);
         reply.channel.closeFuture().addListener(abort);
         reply.onDone = () -> reply.channel.closeFuture().removeListener(abort);
-        scheduler.execute(() -> engine.submit(sequence));
+        submit(sequence);
+    }
+
+    void countInferenceRequest() {
+        inferenceRequests.increment();
+    }
+
+    KServeModels kserveModels() {
+        return kserveModels;
     }
 
     private static List<String> chatPrompt(JsonNode body) {

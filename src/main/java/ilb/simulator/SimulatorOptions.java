@@ -2,7 +2,10 @@ package ilb.simulator;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+
+import ilb.inference.Protocol;
 
 /**
  * How a simulated backend behaves. Every option is a command-line flag of the same name
@@ -12,6 +15,8 @@ public final class SimulatorOptions {
 
     String host = "127.0.0.1";
     int port;
+    /** The wire it serves on its port: HTTP (OpenAI and KServe v2 REST) or gRPC (KServe v2's service and health). */
+    Protocol protocol = Protocol.HTTP;
     List<String> models = List.of("sim-model");
     List<String> versions = List.of("1");
     /** Sequences decoded together (vLLM {@code --max-num-seqs}); more wait in a FIFO queue. */
@@ -51,6 +56,7 @@ public final class SimulatorOptions {
         switch (name) {
             case "host" -> host = value;
             case "port" -> port = Integer.parseInt(value);
+            case "protocol" -> protocol = protocol(value);
             case "model", "models" -> models = List.of(value.split(","));
             case "versions" -> versions = List.of(value.split(","));
             case "max-num-seqs" -> maxNumSeqs = Integer.parseInt(value);
@@ -68,8 +74,22 @@ public final class SimulatorOptions {
         return true;
     }
 
+    private static Protocol protocol(String name) {
+        for (Protocol protocol : Protocol.values()) {
+            if (protocol.label().equals(name.toLowerCase(Locale.ROOT))) {
+                return protocol;
+            }
+        }
+        throw new IllegalArgumentException("--protocol is http or grpc, not " + name);
+    }
+
     public SimulatorOptions port(int port) {
         this.port = port;
+        return this;
+    }
+
+    public SimulatorOptions protocol(Protocol protocol) {
+        this.protocol = protocol;
         return this;
     }
 

@@ -41,6 +41,7 @@ class BackendOperationsTest {
             assertThat(jmx.getAttribute(name, "Breaker")).isEqualTo("CLOSED");
             assertThat(jmx.getAttribute(name, "Health")).isEqualTo("UP");
             assertThat(jmx.getAttribute(name, "Url")).isEqualTo(server.url());
+            assertThat(jmx.getAttribute(name, "Protocol")).isEqualTo("http");
             assertThat(jmx.getAttribute(name, "Zone")).isEqualTo("z1");
             assertThat(jmx.getAttribute(name, "Hardware")).isEqualTo("l4");
             assertThat(jmx.getAttribute(name, "Drained")).isEqualTo(false);

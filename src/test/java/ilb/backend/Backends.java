@@ -2,6 +2,7 @@ package ilb.backend;
 
 import java.net.URI;
 
+import ilb.inference.Protocol;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 
 /** Backends for unit tests: live state without a server behind it. */
@@ -11,9 +12,9 @@ public final class Backends {
     }
 
     public static Backend backend(String id, int weight, int capacity) {
-        return new Backend(new BackendSettings(id, URI.create("http://127.0.0.1:1"), 0, weight, capacity, "/health",
-                "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null), CircuitBreakerConfig.ofDefaults(),
-                new OutlierEjection(0, 0, 0));
+        return new Backend(new BackendSettings(id, URI.create("http://127.0.0.1:1"), Protocol.HTTP, 0, weight,
+                capacity, "/health", "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null),
+                CircuitBreakerConfig.ofDefaults(), new OutlierEjection(0, 0, 0));
     }
 
     /** Sets what the backend's metrics said, as a scrape just now would. */

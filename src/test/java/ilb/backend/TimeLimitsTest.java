@@ -2,6 +2,7 @@ package ilb.backend;
 
 import java.util.concurrent.TimeUnit;
 
+import ilb.inference.BackendFailure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,5 +62,20 @@ class TimeLimitsTest {
         // the backend's deadline, a second on, has wrapped to a negative value: still the later of the two
         assertThat(TimeLimits.of(settings, nearWrap + SECOND / 4, nearWrap).deadlineNanos())
                 .isEqualTo(nearWrap + SECOND / 4);
+    }
+
+    @Test
+    void outOfTimeIsTheRequestsLotOnlyPastItsOwnDeadline() {
+        TimeLimits own = new TimeLimits(30 * SECOND, NOW + 10 * SECOND, true);
+        long sent = NOW - SECOND;
+
+        assertThat(own.outOfTime(NOW + 10 * SECOND, sent, false)).isEqualTo(new BackendFailure(
+                BackendFailure.Kind.EXPIRED, "the response was not complete by the request's deadline, 11000 ms after"
+                + " sending"));
+        assertThat(limits.outOfTime(NOW + 10 * SECOND, sent, false).kind()).isEqualTo(BackendFailure.Kind.TIMEOUT);
+        // silence ran out first, or the response is a stream: the backend's timeout
+        assertThat(own.outOfTime(NOW + 5 * SECOND, sent, false)).isEqualTo(new BackendFailure(
+                BackendFailure.Kind.TIMEOUT, "no response within 30000 ms"));
+        assertThat(own.outOfTime(NOW + 20 * SECOND, sent, true).kind()).isEqualTo(BackendFailure.Kind.TIMEOUT);
     }
 }

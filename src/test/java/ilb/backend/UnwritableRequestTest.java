@@ -10,6 +10,7 @@ import ilb.RawBackend;
 import ilb.inference.BackendFailure;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
+import ilb.inference.Protocol;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,8 @@ class UnwritableRequestTest {
     private final HttpBackendClient client = new HttpBackendClient(loops, 1 << 20);
     private final RawBackend server = RawBackend.start(out ->
             out.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII)));
-    private final BackendSettings settings = new BackendSettings("raw", URI.create(server.url()), 0, 1, 4, "", "",
-            "", "", 600_000, 600_000, 1000, 1000, 0, null);
+    private final BackendSettings settings = new BackendSettings("raw", URI.create(server.url()), Protocol.HTTP, 0,
+            1, 4, "", "", "", "", 600_000, 600_000, 1000, 1000, 0, null);
 
     @AfterEach
     void stop() throws Exception {

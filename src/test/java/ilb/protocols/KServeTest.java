@@ -96,4 +96,27 @@ class KServeTest {
         assertThat(server.statusCode()).isEqualTo(200);
         assertThat(server.body()).contains("\"name\":\"ilb\"");
     }
+
+    @Test
+    void aBinaryTensorComesBackWithTheHeaderThatSaysWhereItsJsonEnds() {
+        byte[] json = ("{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,4],\"datatype\":\"UINT8\","
+                + "\"parameters\":{\"binary_data_size\":4}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tensor = {7, 0, (byte) 0xff, 42};
+        byte[] body = java.util.Arrays.copyOf(json, json.length + tensor.length);
+        System.arraycopy(tensor, 0, body, json.length, tensor.length);
+
+        HttpResponse<byte[]> response = ilb.sendBytes(ilb.request("/v2/models/resnet/versions/1/infer")
+                .header("content-type", "application/octet-stream")
+                .header("inference-header-content-length", Integer.toString(json.length))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        // without the header a client cannot tell the reply's JSON from its tensors
+        int headerLength = Integer.parseInt(
+                response.headers().firstValue("inference-header-content-length").orElseThrow());
+        byte[] reply = response.body();
+        assertThat(new String(reply, 0, headerLength, java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"name\":\"OUTPUT0\"").contains("\"binary_data_size\":4");
+        assertThat(java.util.Arrays.copyOfRange(reply, headerLength, reply.length)).isEqualTo(tensor);
+    }
 }

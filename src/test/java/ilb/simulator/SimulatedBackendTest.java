@@ -1,6 +1,7 @@
 package ilb.simulator;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The simulator over HTTP, as ilb (or vLLM's clients) see it. */
 class SimulatedBackendTest {
@@ -146,6 +148,21 @@ class SimulatedBackendTest {
         int length = Integer.parseInt(binary.headers().firstValue("inference-header-content-length").orElseThrow());
         assertThat(new String(binary.body(), 0, length, UTF_8)).contains("\"binary_data_size\":12");
         assertThat(Arrays.copyOfRange(binary.body(), length, binary.body().length)).isEqualTo(tensor);
+    }
+
+    @Test
+    void aClientThatGoesAwayLeavesTheEngineAndIsCounted() throws Exception {
+        backend = SimulatedBackend.start(new SimulatorOptions().models("m").ttftMs(600_000));
+        try (Socket client = new Socket("127.0.0.1", backend.port())) {
+            client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nhost: sim\r\n"
+                    + "content-type: application/json\r\ncontent-length: " + CHAT.length() + "\r\n\r\n" + CHAT)
+                    .getBytes(UTF_8));
+            await().until(() -> backend.running() == 1);
+        }
+
+        await().until(() -> backend.cancelledCalls() == 1);
+        assertThat(backend.running()).isZero();
+        assertThat(backend.inferenceRequests()).isEqualTo(1);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package ilb.simulator;
 
+import ilb.inference.Protocol;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +17,10 @@ class SimulatorOptionsTest {
         assertThat(options.itlMs).isEqualTo(25.0);
         assertThat(options.faults().errorRate).isEqualTo(0.5);
         assertThat(options.faults().retryAfterSeconds).isEqualTo(3);
+        assertThat(options.protocol).isEqualTo(Protocol.HTTP);
+        assertThat(SimulatorOptions.parse("--protocol", "grpc").protocol).isEqualTo(Protocol.GRPC);
+        assertThatThrownBy(() -> SimulatorOptions.parse("--protocol", "http3"))
+                .hasMessage("--protocol is http or grpc, not http3");
         assertThatThrownBy(() -> SimulatorOptions.parse("--no-such-flag", "1"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
