@@ -238,14 +238,14 @@ public class IlbConfiguration implements CamelConfiguration {
         }
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
-        ServingModels serving = new ServingModels();
+        ServingModels serving = new ServingModels(running);
         context.addComponent("kserve-grpc", new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving));
         registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
                 PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
-                        running, serving),
+                        running),
                 new RequestMeters(ilbMeters, catalog::servingRoute), new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging

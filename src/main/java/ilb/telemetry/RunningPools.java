@@ -23,7 +23,7 @@ public final class RunningPools implements PoolListener {
     }
 
     /** Each running pool's balancer, by the pool's route id. */
-    Map<String, InferenceLoadBalancer> byId() {
+    public Map<String, InferenceLoadBalancer> byId() {
         return pools;
     }
 }

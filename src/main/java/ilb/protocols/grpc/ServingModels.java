@@ -1,13 +1,11 @@
 package ilb.protocols.grpc;
 
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import ilb.balancer.InferenceLoadBalancer;
-import ilb.balancer.PoolListener;
 import ilb.routing.ModelEndpoint;
+import ilb.telemetry.RunningPools;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 
@@ -15,25 +13,18 @@ import org.apache.camel.Route;
  * Which models have a backend in rotation now ({@link InferenceLoadBalancer#backendsInRotation}), by the pools whose
  * routes run: what the gRPC health service says of each model.
  */
-public final class ServingModels implements PoolListener {
+public final class ServingModels {
 
-    private final Map<String, InferenceLoadBalancer> pools = new ConcurrentHashMap<>();
+    private final RunningPools pools;
 
-    @Override
-    public void started(String pool, InferenceLoadBalancer balancer) {
-        pools.put(pool, balancer);
-    }
-
-    @Override
-    public void stopped(String pool, InferenceLoadBalancer balancer) {
-        // a reloaded route's new balancer may have started first
-        pools.remove(pool, balancer);
+    public ServingModels(RunningPools pools) {
+        this.pools = pools;
     }
 
     /** The models (own names) of which a running pool has a backend in rotation. */
     Set<String> inRotation(CamelContext context) {
         Set<String> models = new HashSet<>();
-        pools.forEach((pool, balancer) -> {
+        pools.byId().forEach((pool, balancer) -> {
             // read at each call: a pool is not yet among the context's routes while it starts
             Route route = context.getRoute(pool);
             if (route != null && route.getEndpoint() instanceof ModelEndpoint endpoint
