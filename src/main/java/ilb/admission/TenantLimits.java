@@ -2,12 +2,11 @@ package ilb.admission;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 
 import ilb.inference.ApiError;
+import ilb.inference.ClientGone;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceRequest;
-import io.netty.channel.ChannelFuture;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
@@ -57,12 +56,10 @@ public final class TenantLimits extends AsyncProcessorSupport {
         }
         // answered by Redis, on its connection's thread: the route goes on on its client's I/O thread, so that one
         // thread does not carry every limited tenant's requests (a batch job, with no client, goes on there)
-        Executor resume = request.clientGone() instanceof ChannelFuture client ? client.channel().eventLoop()
-                : Runnable::run;
         verdict.whenCompleteAsync((v, f) -> {
             decideOrFail(exchange, tenant, estimate, verdict);
             callback.done(false);
-        }, resume);
+        }, ClientGone.loopOf(request));
         return false;
     }
 

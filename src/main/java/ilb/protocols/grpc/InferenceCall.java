@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import ilb.admission.ApiKeys;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
+import ilb.inference.ClientGone;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
@@ -16,7 +17,6 @@ import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Promise;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +36,7 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     private final ServerCall<byte[], byte[]> call;
     private final Metadata metadata;
     private final EventExecutor loop;
-    private final Promise<Void> cancelled;
+    private final ClientGone cancelled;
     private byte[] message;
     private boolean answered;
 
@@ -47,7 +47,7 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
         this.call = call;
         this.metadata = metadata;
         this.loop = loop;
-        this.cancelled = loop.newPromise();
+        this.cancelled = new ClientGone(loop);
     }
 
     /** Takes a call that has just started, on its connection's event loop (one of {@code eventLoops}). */
