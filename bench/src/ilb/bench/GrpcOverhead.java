@@ -33,10 +33,8 @@ final class GrpcOverhead implements Scenario {
 
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
-        List<Integer> rates = settings.pick(List.of(500, 2000), List.of(500, 1000, 2000));
-        Duration warmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
-        Duration saturation = settings.pick(Duration.ofSeconds(2), Duration.ofSeconds(10));
-        Duration phase = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(10));
+        ProxyCost cost = new ProxyCost("S9", BASELINE, "call", "calls/s", CALLS,
+                CALLS + " calls in flight over " + CHANNELS + " HTTP/2 channels", settings);
         List<BackendSpec> fleetSpecs = List.of(BackendSpec.instant().overGrpc());
         report.note("One simulated server that serves KServe v2 over gRPC and answers at once (" + fleetSpecs.get(0)
                 + "); every call is a `ModelInfer` of one FP32 input of shape [1, " + GrpcLoadClient.ELEMENTS + "] as "
@@ -49,15 +47,10 @@ final class GrpcOverhead implements Scenario {
                 + "the server, so that it balances each call, as HAProxy documents gRPC, not `mode tcp`, which "
                 + "would pin each client connection to one server; otherwise S1's production-style config, health "
                 + "checks connection-only since an HTTP check cannot make a gRPC call). Client, server, ilb and "
-                + "HAProxy share the machine's " + Runtime.getRuntime().availableProcessors() + " CPUs. Each system "
-                + "gets " + warmUp.toSeconds() + " s of warm-up (closed loop), then (a) " + saturation.toSeconds()
-                + " s closed loop with " + CALLS + " calls in flight, then (b) " + phase.toSeconds() + " s of "
-                + "open-loop Poisson load at each rate " + rates + " calls/s, the systems taking turns at each rate. "
-                + "`CPU µs/call` is the CPU time of the proxy's own process (all threads) per call. A call that "
-                + "ends in any gRPC status but OK, or whose answer is not the echo, is an error.");
+                + "HAProxy share the machine's " + Runtime.getRuntime().availableProcessors() + " CPUs. "
+                + cost.method() + " A call that ends in any gRPC status but OK, or whose answer is not the echo, is "
+                + "an error.");
 
-        ProxyCost cost = new ProxyCost("S9", BASELINE, "call", "calls/s", CALLS,
-                CALLS + " calls in flight over " + CHANNELS + " HTTP/2 channels");
         Map<String, GrpcLoadClient> clients = new LinkedHashMap<>();
         try (SideBySide systems = SideBySide.start(Lineups.GRPC_OVERHEAD, fleetSpecs, TIMEOUT, settings)) {
             Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();
@@ -66,7 +59,7 @@ final class GrpcOverhead implements Scenario {
                 clients.put(system, client);
                 targets.put(system, new ProxyCost.Target(testbed.system(), client::send));
             });
-            cost.measure(targets, warmUp, saturation, rates, phase);
+            cost.measure(targets);
             cost.report(report, systems.unavailable());
         } finally {
             clients.values().forEach(GrpcLoadClient::close);

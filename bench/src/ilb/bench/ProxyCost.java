@@ -33,8 +33,10 @@ final class ProxyCost {
     private final String concurrent;
     private final Map<String, Measured<ClosedLoopLoad.Result>> saturated = new LinkedHashMap<>();
     private final Map<String, Map<Integer, Measured<LatencyRecorder>>> byRate = new LinkedHashMap<>();
-    private List<Integer> rates = List.of();
-    private Duration phase = Duration.ZERO;
+    private final Duration warmUp;
+    private final Duration saturation;
+    private final List<Integer> rates;
+    private final Duration phase;
 
     /**
      * @param scenario    names the chart ({@code S1})
@@ -43,26 +45,38 @@ final class ProxyCost {
      * @param rateUnit    and a rate of them ({@code req/s}, {@code calls/s})
      * @param concurrency requests in flight in the closed loop
      * @param concurrent  what they are, for a table's title ({@code 64 users})
+     * @param settings    a quick run's phases, or a full one's
      */
-    ProxyCost(String scenario, String baseline, String unit, String rateUnit, int concurrency, String concurrent) {
+    ProxyCost(String scenario, String baseline, String unit, String rateUnit, int concurrency, String concurrent,
+            BenchSettings settings) {
         this.scenario = scenario;
         this.baseline = baseline;
         this.unit = unit;
         this.rateUnit = rateUnit;
         this.concurrency = concurrency;
         this.concurrent = concurrent;
+        this.warmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
+        this.saturation = settings.pick(Duration.ofSeconds(2), Duration.ofSeconds(10));
+        this.rates = settings.pick(List.of(500, 2000), List.of(500, 1000, 2000));
+        this.phase = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    }
+
+    /** How {@link #measure} runs, and what the CPU column means: sentences for the report's note. */
+    String method() {
+        return "Each system gets " + warmUp.toSeconds() + " s of warm-up (closed loop), then (a) "
+                + saturation.toSeconds() + " s closed loop with " + concurrent + ", then (b) " + phase.toSeconds()
+                + " s of open-loop Poisson load at each rate " + rates + " " + rateUnit + ", the systems taking turns "
+                + "at each rate. `CPU µs/" + unit + "` is the CPU time of the proxy's own process (all threads) per "
+                + unit + ".";
     }
 
     /**
-     * Each system in turn: {@code warmUp} closed loop (not recorded), then {@code saturation} closed loop; then at each
-     * rate, each system in turn for {@code phase} of open-loop load.
+     * Each system in turn: a warm-up closed loop (not recorded), then a closed loop at saturation; then at each rate,
+     * each system in turn for a phase of open-loop load.
      */
-    void measure(Map<String, Target> targets, Duration warmUp, Duration saturation, List<Integer> openLoopRates,
-            Duration openLoopPhase) throws InterruptedException {
-        this.rates = openLoopRates;
-        this.phase = openLoopPhase;
+    void measure(Map<String, Target> targets) throws InterruptedException {
         for (var entry : targets.entrySet()) {
-            saturated.put(entry.getKey(), saturate(entry.getValue(), warmUp, saturation));
+            saturated.put(entry.getKey(), saturate(entry.getValue()));
         }
         for (int rate : rates) {
             for (var entry : targets.entrySet()) {
@@ -78,7 +92,7 @@ final class ProxyCost {
         latencyTables(report, unavailable);
     }
 
-    private Measured<ClosedLoopLoad.Result> saturate(Target target, Duration warmUp, Duration saturation)
+    private Measured<ClosedLoopLoad.Result> saturate(Target target)
             throws InterruptedException {
         ClosedLoopLoad closedLoop = new ClosedLoopLoad(target.request());
         closedLoop.run(concurrency, warmUp);

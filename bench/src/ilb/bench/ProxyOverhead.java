@@ -36,26 +36,19 @@ final class ProxyOverhead implements Scenario {
 
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
-        List<Integer> rates = settings.pick(List.of(500, 2000), List.of(500, 1000, 2000));
-        Duration warmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
-        Duration saturation = settings.pick(Duration.ofSeconds(2), Duration.ofSeconds(10));
-        Duration phase = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(10));
+        ProxyCost cost = new ProxyCost("S1", BASELINE, "req", "req/s", USERS, USERS + " users", settings);
         List<BackendSpec> fleetSpecs = List.of(BackendSpec.instant());
         report.note("One simulated server that answers at once (" + fleetSpecs.get(0) + "), non-streamed chat "
                 + "completions with `max_tokens` 1. Client, server, ilb and HAProxy share the machine's "
-                + Runtime.getRuntime().availableProcessors() + " CPUs. Each system gets " + warmUp.toSeconds()
-                + " s of warm-up (closed loop), then (a) " + saturation.toSeconds() + " s closed loop with " + USERS
-                + " users, then (b) " + phase.toSeconds() + " s of open-loop Poisson load at each rate " + rates
-                + " req/s, the systems taking turns at each rate. ilb: `least-request`, capacity 4096. `CPU µs/req` "
-                + "is the CPU time of the proxy's own process (all threads) per request.");
+                + Runtime.getRuntime().availableProcessors() + " CPUs. ilb: `least-request`, capacity 4096. "
+                + cost.method());
 
-        ProxyCost cost = new ProxyCost("S1", BASELINE, "req", "req/s", USERS, USERS + " users");
         try (SideBySide systems = SideBySide.start(Lineups.PROXY_OVERHEAD, fleetSpecs, Duration.ofSeconds(10),
                 settings)) {
             Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();
             systems.testbeds().forEach((system, testbed) -> targets.put(system, new ProxyCost.Target(testbed.system(),
                     (intendedNanos, done) -> testbed.client().send(REQUEST, intendedNanos, done))));
-            cost.measure(targets, warmUp, saturation, rates, phase);
+            cost.measure(targets);
             cost.report(report, systems.unavailable());
         }
 
