@@ -17,16 +17,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ilb.Appliance;
 import ilb.PoolRoute;
 import ilb.Servers;
+import ilb.inference.Protocol;
 import ilb.simulator.SimulatedBackend;
+import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The console as an operator uses it: ilb with two backends and the console on, a real headless Chromium that logs
- * in, sees the routes and the backends and drains one (src/test/browser/console.mjs); then no request reaches the
- * drained backend. And what the console's Jolokia refuses: anyone not logged in, the JVM's own operations even to an
+ * The console as an operator uses it: ilb with three backends (one over gRPC) and the console on, a real headless
+ * Chromium that logs in, sees the routes and the backends and drains one (src/test/browser/console.mjs); then no
+ * request reaches the drained backend. And what the console's Jolokia refuses: anyone not logged in, the JVM's own operations even to an
  * admin, any change to a viewer, connections to other hosts (its JSR-160 proxy) to anyone, and other sites' pages.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -55,7 +57,9 @@ class ConsoleBrowserTest {
         a = servers.fastBackend();
         SimulatedBackend b = servers.fastBackend();
         int port = Appliance.freePort();
-        ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", a), PoolRoute.backend("b", b)),
+        SimulatedBackend g = servers.backend(new SimulatorOptions().protocol(Protocol.GRPC).models("r"));
+        ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", a), PoolRoute.backend("b", b))
+                        + PoolRoute.pool("r", "round-robin", PoolRoute.backend("g", g)),
                 "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + port,
                 "ilb.console.users=" + users.path());
         consoleUrl = "http://127.0.0.1:" + port + "/hawtio/";
@@ -79,7 +83,7 @@ class ConsoleBrowserTest {
                 "CONSOLE_USER", ADMIN,
                 "CONSOLE_PASSWORD", ADMIN_PASSWORD,
                 "ROUTES", "pool-m,http-api",
-                "BACKENDS", "a,b",
+                "BACKENDS", "a,b,g",
                 "DRAIN", "a",
                 "SCREENSHOT", screenshot.toAbsolutePath().toString(),
                 "PROFILE", DIR.resolve("chromium-profile").toAbsolutePath().toString()),
@@ -134,6 +138,8 @@ class ConsoleBrowserTest {
         JolokiaClient viewer = JolokiaClient.as(consoleUrl + "jolokia", VIEWER, VIEWER_PASSWORD).from(origin);
 
         assertThat(viewer.read("ilb:type=Backend,name=b", "State").path("status").asInt()).isEqualTo(200);
+        assertThat(viewer.read("ilb:type=Backend,name=b", "Protocol").path("value").asText()).isEqualTo("http");
+        assertThat(viewer.read("ilb:type=Backend,name=g", "Protocol").path("value").asText()).isEqualTo("grpc");
         assertThat(viewer.exec("ilb:type=Backend,name=b", "drain()").path("status").asInt()).isEqualTo(403);
         assertThat(viewer.exec("ilb:type=Backend,name=b", "changeWeight(int)", 5).path("status").asInt()).isEqualTo(403);
         assertThat(ilb.backend("b").isDrained()).isFalse();
