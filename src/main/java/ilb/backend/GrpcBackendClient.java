@@ -138,6 +138,9 @@ public final class GrpcBackendClient implements AutoCloseable {
                 // callbacks run on the connection's event loop: they never block
                 .directExecutor()
                 .maxInboundMessageSize(maxResponseBytes)
+                // the balancer retries, on another backend; grpc-java's own retries would keep a copy of each request
+                // message (up to a MiB) and ask the same server again
+                .disableRetry()
                 // no compression offered, so responses come as they are: passed on so, their size known from a
                 // message's first bytes
                 .decompressorRegistry(DecompressorRegistry.emptyInstance().with(Codec.Identity.NONE, false))

@@ -203,6 +203,12 @@ class GrpcBackendClientTest {
     void theRequestsOwnEarlierDeadlineExpiresTheCall() throws Exception {
         server = KServeGrpcServer.start(KServeGrpcServer::neverAnswer);
         BackendSettings settings = held(server.url());
+        // connected first, so that the request's 300 ms are the call's alone, not a cold channel's connecting
+        CompletableFuture<InferenceMessage> ready = new CompletableFuture<>();
+        client.call(settings, GrpcBackendClient.onBytes(KServeRpc.SERVER_READY.method()), new byte[0], Map.of(),
+                TimeLimits.of(settings, null, System.nanoTime()), null, ready::complete);
+        assertThat(ready.get(30, TimeUnit.SECONDS)).isInstanceOf(HttpReply.class);
+        server.nextCall();
         long now = System.nanoTime();
         TimeLimits limits = TimeLimits.of(settings, now + TimeUnit.MILLISECONDS.toNanos(300), now);
 
