@@ -58,6 +58,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.DefaultRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Wires ilb into Camel: the {@code model:} and {@code kserve-grpc:} components, the beans the route files name
@@ -135,6 +136,7 @@ public class IlbConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        routeJavaUtilLogging();
         // queue deadlines, parked requests, shadow copies: a timer per waiting request, so its queue must be
         // unbounded (Camel's default pool holds 1000 tasks and refuses the next, losing its request)
         ScheduledExecutorService timer = context.getExecutorServiceManager().newScheduledThreadPool(this, "ilb-timer",
@@ -277,6 +279,17 @@ public class IlbConfiguration implements CamelConfiguration {
         // the Hawtio console on a port of its own (ilb.console.*): routes, backends and their operations
         if (consoleEnabled) {
             context.addService(new HawtioConsole(ConsoleSettings.from(context.getPropertiesComponent())));
+        }
+    }
+
+    /**
+     * grpc-java logs through java.util.logging: to SLF4J (logback) instead, once per JVM, at the levels logback.xml
+     * sets (its LevelChangePropagator gives them to java.util.logging, so a disabled level costs nothing).
+     */
+    private static synchronized void routeJavaUtilLogging() {
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
         }
     }
 

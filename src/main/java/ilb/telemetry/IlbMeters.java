@@ -30,7 +30,18 @@ public final class IlbMeters {
     private IlbMeters() {
     }
 
-    /** A backend's live state, labelled {@code backend}. */
+    /**
+     * The labels of a backend's meters: {@code backend} (its id) and {@code protocol}, the wire it speaks
+     * ({@link ilb.inference.Protocol#label()}).
+     */
+    static Tags tags(Backend backend) {
+        return Tags.of("backend", backend.id(), "protocol", backend.settings().protocol().label());
+    }
+
+    /**
+     * A backend's live state, labelled as {@link #tags(Backend)} says when the backend is first known (a reload that
+     * changes its protocol leaves these labels as they were).
+     */
     public static void backend(MeterRegistry registry, Backend backend) {
         gauge(registry, "ilb.backend.in.flight", "requests sent to the backend and not yet answered", backend,
                 b -> b.inFlight());
@@ -52,7 +63,7 @@ public final class IlbMeters {
             CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.OPEN}) {
             Gauge.builder("ilb.backend.breaker.state", backend, b -> b.breaker().getState() == state ? 1 : 0)
                     .description("1 for the state the backend's circuit breaker is in")
-                    .tag("backend", backend.id()).tag("state", state.name().toLowerCase())
+                    .tags(tags(backend)).tag("state", state.name().toLowerCase())
                     .register(registry);
         }
     }
@@ -139,7 +150,7 @@ public final class IlbMeters {
 
     private static void gauge(MeterRegistry registry, String name, String description, Backend backend,
             ToDoubleFunction<Backend> value) {
-        Gauge.builder(name, backend, value).description(description).tag("backend", backend.id()).register(registry);
+        Gauge.builder(name, backend, value).description(description).tags(tags(backend)).register(registry);
     }
 
     private static void counter(MeterRegistry registry, String name, String description, BatchIntake intake,

@@ -22,10 +22,10 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 
 /**
- * What requests came to, as Prometheus meters: per backend, each attempt's outcome, latency, time to first token,
- * time between tokens and tokens; per model, version, stage and tenant, each request's outcome and tokens (a shadow
- * copy's under its shadow version, as sheddable). Meters are made once per backend or label set and then only
- * counted, on the thread that has the response.
+ * What requests came to, as Prometheus meters: per backend (and the protocol it speaks), each attempt's outcome,
+ * latency, time to first token, time between tokens and tokens; per model, version, stage, protocol (the client's)
+ * and tenant, each request's outcome and tokens (a shadow copy's under its shadow version, as sheddable). Meters are
+ * made once per backend or label set and then only counted, on the thread that has the response.
  */
 public final class RequestMeters implements RequestObserver {
 
@@ -34,10 +34,10 @@ public final class RequestMeters implements RequestObserver {
     private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
 
     private final MeterRegistry registry;
-    private final Map<String, BackendMeters> backends = new ConcurrentHashMap<>();
+    private final Map<Tags, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
-    private final Map<ModelVersion, ModelMeters> models = new ConcurrentHashMap<>();
+    private final Map<ModelRequest, ModelMeters> models = new ConcurrentHashMap<>();
     private final BiFunction<String, String, VersionSettings> routeOf;
 
     /**
@@ -49,18 +49,21 @@ public final class RequestMeters implements RequestObserver {
         this.routeOf = routeOf;
     }
 
-    /** A model's version ("" for none) and the stage of the pool that serves it. */
-    private record ModelVersion(String model, String version, String stage) {
+    /**
+     * What the per-model meters tell requests apart by: the model's version ("" for none), the stage of the pool
+     * that serves it, and the protocol the client spoke ({@link ilb.inference.Protocol#label()}).
+     */
+    private record ModelRequest(String model, String version, String stage, String protocol) {
     }
 
-    /** A label set of the per-model meters: {@code kind} is the outcome of a request or the kind of a token. */
-    private record Labels(ModelVersion model, String tenant, String priority, String kind) {
+    /** A label set of the per-model counters: {@code kind} is the outcome of a request or the kind of a token. */
+    private record Labels(ModelRequest model, String tenant, String priority, String kind) {
     }
 
     @Override
     public void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos,
             InferenceMessage response) {
-        BackendMeters meters = backends.computeIfAbsent(backend.id(), BackendMeters::new);
+        BackendMeters meters = backends.computeIfAbsent(IlbMeters.tags(backend), BackendMeters::new);
         long now = System.nanoTime();
         if (response instanceof BackendStream stream) {
             meters.ttft.record(now - sentNanos, TimeUnit.NANOSECONDS);
@@ -86,18 +89,18 @@ public final class RequestMeters implements RequestObserver {
 
     @Override
     public void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response) {
-        ModelVersion version = modelVersion(request);
-        ModelMeters model = models.computeIfAbsent(version, ModelMeters::new);
+        ModelRequest model = modelRequest(request);
+        ModelMeters meters = models.computeIfAbsent(model, ModelMeters::new);
         long waited = System.nanoTime() - arrivedNanos;
         if (response instanceof BackendStream stream) {
-            model.ttft.record(waited, TimeUnit.NANOSECONDS);
-            stream.whenDone(normally -> model.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS));
+            meters.ttft.record(waited, TimeUnit.NANOSECONDS);
+            stream.whenDone(normally -> meters.duration.record(System.nanoTime() - arrivedNanos, TimeUnit.NANOSECONDS));
         } else {
-            model.duration.record(waited, TimeUnit.NANOSECONDS);
+            meters.duration.record(waited, TimeUnit.NANOSECONDS);
         }
-        requests.computeIfAbsent(new Labels(version, tenant, priority(request), outcome(response)),
-                labels -> counter("ilb.requests", "requests answered, by model, version, stage, tenant, priority"
-                        + " and outcome", "outcome", labels)).increment();
+        requests.computeIfAbsent(new Labels(model, tenant, priority(request), outcome(response)),
+                labels -> counter("ilb.requests", "requests answered, by model, version, stage, protocol, tenant,"
+                        + " priority and outcome", "outcome", labels)).increment();
     }
 
     private void countTokens(BackendMeters meters, InferenceRequest request, String tenant, TokenUsage usage) {
@@ -106,19 +109,19 @@ public final class RequestMeters implements RequestObserver {
         meters.promptTokens.increment(prompt);
         meters.completionTokens.increment(completion);
         String priority = priority(request);
-        ModelVersion version = modelVersion(request);
-        tokenCounter(new Labels(version, tenant, priority, "prompt")).increment(prompt);
-        tokenCounter(new Labels(version, tenant, priority, "completion")).increment(completion);
+        ModelRequest model = modelRequest(request);
+        tokenCounter(new Labels(model, tenant, priority, "prompt")).increment(prompt);
+        tokenCounter(new Labels(model, tenant, priority, "completion")).increment(completion);
     }
 
-    private ModelVersion modelVersion(InferenceRequest request) {
+    private ModelRequest modelRequest(InferenceRequest request) {
         VersionSettings route = routeOf.apply(request.model(), request.version());
-        return new ModelVersion(request.model(), route.version(), route.stage());
+        return new ModelRequest(request.model(), route.version(), route.stage(), request.protocol().label());
     }
 
     private Counter tokenCounter(Labels labels) {
         return tokens.computeIfAbsent(labels, l -> counter("ilb.tokens",
-                "prompt and completion tokens, by model, version, stage, tenant and priority", "kind", l));
+                "prompt and completion tokens, by model, version, stage, protocol, tenant and priority", "kind", l));
     }
 
     /** A per-model counter; {@code kindTag} names what the labels' kind is (an outcome, a kind of token). */
@@ -128,8 +131,9 @@ public final class RequestMeters implements RequestObserver {
                 .register(registry);
     }
 
-    private static Tags tags(ModelVersion model) {
-        return Tags.of("model", model.model(), "version", model.version(), "stage", model.stage());
+    private static Tags tags(ModelRequest model) {
+        return Tags.of("model", model.model(), "version", model.version(), "stage", model.stage(), "protocol",
+                model.protocol());
     }
 
     private Timer timer(String name, String description, Tags tags, Duration[] buckets) {
@@ -183,7 +187,7 @@ public final class RequestMeters implements RequestObserver {
         private final Timer duration;
         private final Timer ttft;
 
-        ModelMeters(ModelVersion model) {
+        ModelMeters(ModelRequest model) {
             duration = timer("ilb.request.duration", "time from a request's arrival at its model's pool to the end "
                     + "of its response, waits and retries included", tags(model), REQUEST_BUCKETS);
             ttft = timer("ilb.time.to.first.token", "time from a streamed request's arrival at its model's pool to "
@@ -191,9 +195,9 @@ public final class RequestMeters implements RequestObserver {
         }
     }
 
-    /** One backend's meters, made when it first answers. */
+    /** One backend's meters, made when it first answers (and again should a reload change its protocol). */
     private final class BackendMeters {
-        private final String backend;
+        private final Tags backend;
         private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
         private final Timer duration;
         private final Timer ttft;
@@ -201,27 +205,28 @@ public final class RequestMeters implements RequestObserver {
         private final Counter promptTokens;
         private final Counter completionTokens;
 
-        BackendMeters(String backend) {
+        /** @param backend the backend's labels ({@link IlbMeters#tags(Backend)}) */
+        BackendMeters(Tags backend) {
             this.backend = backend;
             duration = timer("ilb.backend.request.duration", "time from sending a request to the backend to the "
-                    + "end of its response", Tags.of("backend", backend), REQUEST_BUCKETS);
+                    + "end of its response", backend, REQUEST_BUCKETS);
             ttft = timer("ilb.backend.time.to.first.token", "time from sending a streamed request to the backend "
-                    + "to its first token", Tags.of("backend", backend), TTFT_BUCKETS);
+                    + "to its first token", backend, TTFT_BUCKETS);
             interToken = timer("ilb.backend.inter.token.latency", "time between two chunks (tokens) of a stream "
-                    + "from the backend", Tags.of("backend", backend), ITL_BUCKETS);
+                    + "from the backend", backend, ITL_BUCKETS);
             promptTokens = tokens("prompt");
             completionTokens = tokens("completion");
         }
 
         Counter outcome(String outcome) {
             return outcomes.computeIfAbsent(outcome, o -> Counter.builder("ilb.backend.requests")
-                    .description("attempts at the backend, by outcome").tag("backend", backend).tag("outcome", o)
+                    .description("attempts at the backend, by outcome").tags(backend).tag("outcome", o)
                     .register(registry));
         }
 
         private Counter tokens(String kind) {
             return Counter.builder("ilb.backend.tokens").description("prompt and completion tokens the backend "
-                    + "processed").tag("backend", backend).tag("kind", kind).register(registry);
+                    + "processed").tags(backend).tag("kind", kind).register(registry);
         }
     }
 

@@ -35,11 +35,11 @@ class ManagementServerTest {
             assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
             assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge")
                     .contains("process_cpu_usage")
-                    .contains("ilb_backend_in_flight{backend=\"a\"} 0.0")
-                    .contains("ilb_backend_capacity{backend=\"a\"} 64.0")
-                    .contains("ilb_backend_up{backend=\"a\"} 1.0")
-                    .contains("ilb_backend_breaker_state{backend=\"a\",state=\"closed\"} 1.0")
-                    .contains("ilb_backend_breaker_state{backend=\"a\",state=\"open\"} 0.0")
+                    .contains("ilb_backend_in_flight{backend=\"a\",protocol=\"http\"} 0.0")
+                    .contains("ilb_backend_capacity{backend=\"a\",protocol=\"http\"} 64.0")
+                    .contains("ilb_backend_up{backend=\"a\",protocol=\"http\"} 1.0")
+                    .contains("ilb_backend_breaker_state{backend=\"a\",protocol=\"http\",state=\"closed\"} 1.0")
+                    .contains("ilb_backend_breaker_state{backend=\"a\",protocol=\"http\",state=\"open\"} 0.0")
                     .contains("# TYPE ilb_batch_results_total counter")
                     .contains("ilb_pool_queued{pool=\"pool-m\",stage=\"production\"} 0.0")
                     .contains("ilb_pool_saturation{pool=\"pool-m\",stage=\"production\"} 0.0")
@@ -49,7 +49,7 @@ class ManagementServerTest {
             try (var stream = ilb.openStream("m", 10_000).body()) {
                 HttpResponse<String> during = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                         + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\"} 1.0")
+                assertThat(during.body()).contains("ilb_backend_in_flight{backend=\"a\",protocol=\"http\"} 1.0")
                         // one of 64 places
                         .contains("ilb_pool_saturation{pool=\"pool-m\",stage=\"production\"} 0.015625");
             }

@@ -74,6 +74,9 @@ class RequestMetersTest {
                         "outcome=success")).isEqualTo(6);
                 // a model without versions: in production, with no version
                 assertThat(scrape.sum("ilb_requests_total", "model=m", "version=", "stage=production")).isEqualTo(6);
+                // REST clients, HTTP backends
+                assertThat(scrape.sum("ilb_requests_total", "protocol=http")).isEqualTo(7);
+                assertThat(scrape.sum("ilb_backend_requests_total", "protocol=http")).isEqualTo(7);
                 assertThat(scrape.sum("ilb_requests_total", "model=bad", "outcome=server_error")).isEqualTo(1);
                 // every reply and stream timed; only streams have a first token and tokens between
                 assertThat(scrape.sum("ilb_backend_request_duration_seconds_count")).isEqualTo(7);

@@ -31,18 +31,6 @@ final class KServeGrpcConsumer extends DefaultConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(KServeGrpcConsumer.class);
     private static final long HEALTH_REFRESH_MILLIS = 1000;
-    /**
-     * grpc-java logs (java.util.logging) a WARNING with a stack trace for each request message it cannot take, such
-     * as one over maxMessageBytes: the client's fault, which its status tells it. Held here, as java.util.logging
-     * forgets the level of a logger nobody holds.
-     */
-    private static final java.util.logging.Logger REFUSED_MESSAGES = java.util.logging.Logger.getLogger(
-            "io.grpc.netty.NettyServerStream");
-
-    static {
-        REFUSED_MESSAGES.setLevel(java.util.logging.Level.SEVERE);
-    }
-
     private Server server;
     private GrpcHealth health;
     private ScheduledFuture<?> refreshing;
