@@ -18,7 +18,6 @@ import ilb.RawBackend;
 import ilb.Servers;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
-import ilb.protocols.grpc.v2.InferTensorContents;
 import ilb.protocols.grpc.v2.ModelInferRequest;
 import ilb.protocols.grpc.v2.ModelInferRequest.InferInputTensor;
 import ilb.protocols.grpc.v2.ModelMetadataRequest;
@@ -33,17 +32,14 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -53,13 +49,19 @@ import org.junit.jupiter.api.Test;
 import static ilb.PoolRoute.backend;
 import static ilb.PoolRoute.pool;
 import static ilb.PoolRoute.route;
+import static ilb.protocols.grpc.GrpcClients.channel;
+import static ilb.protocols.grpc.GrpcClients.failure;
+import static ilb.protocols.grpc.GrpcClients.headers;
+import static ilb.protocols.grpc.GrpcClients.infer;
+import static ilb.protocols.grpc.GrpcClients.key;
+import static ilb.protocols.grpc.GrpcClients.service;
+import static ilb.protocols.grpc.GrpcClients.stub;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
  * ilb's gRPC entry through a real grpc-java client: health, reflection, admission before the message, and every
- * error ilb answers itself as its gRPC status. (A ModelInfer served by a backend needs the REST<->gRPC codec.)
+ * error ilb answers itself as its gRPC status. (Calls that backends serve: {@link GrpcFleetTest}.)
  */
 class GrpcEntryTest {
 
@@ -88,7 +90,7 @@ class GrpcEntryTest {
                 "ilb.tenants=test,narrow,limited",
                 "ilb.tenant.narrow.apiKeys=" + NARROW_KEY, "ilb.tenant.narrow.models=m",
                 "ilb.tenant.limited.apiKeys=" + LIMITED_KEY, "ilb.tenant.limited.requestsPerMinute=1");
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", ilb.grpcPort()).usePlaintext().build();
+        channel = channel(ilb.grpcPort(), MAX_MESSAGE_BYTES);
     }
 
     @AfterAll
@@ -109,7 +111,7 @@ class GrpcEntryTest {
 
     @Test
     void serverMetadataIsIlbs() {
-        var metadata = stub(Appliance.API_KEY).serverMetadata(ServerMetadataRequest.getDefaultInstance());
+        var metadata = stub(channel, Appliance.API_KEY).serverMetadata(ServerMetadataRequest.getDefaultInstance());
 
         assertThat(metadata.getName()).isEqualTo("ilb");
         assertThat(metadata.getVersion()).isEqualTo("1");
@@ -172,7 +174,7 @@ class GrpcEntryTest {
     void withoutAKeyOrWithAWrongOneACallIsUnauthenticated() {
         StatusRuntimeException none = failure(() -> GRPCInferenceServiceGrpc.newBlockingStub(channel)
                 .modelMetadata(ModelMetadataRequest.newBuilder().setName("m").build()));
-        StatusRuntimeException wrong = failure(() -> stub("sk-wrong").modelInfer(infer("m")));
+        StatusRuntimeException wrong = failure(() -> stub(channel, "sk-wrong").modelInfer(infer("m")));
 
         assertThat(none.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(none.getStatus().getDescription()).contains("Authorization: Bearer <key>");
@@ -197,7 +199,7 @@ class GrpcEntryTest {
 
     @Test
     void aModelNotTheTenantsIsPermissionDenied() {
-        StatusRuntimeException denied = failure(() -> stub(NARROW_KEY).modelInfer(infer("resnet")));
+        StatusRuntimeException denied = failure(() -> stub(channel, NARROW_KEY).modelInfer(infer("resnet")));
 
         assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(denied.getStatus().getDescription()).contains("resnet");
@@ -205,9 +207,9 @@ class GrpcEntryTest {
 
     @Test
     void aPriorityAboveTheTenantsIsRefused() {
-        StatusRuntimeException above = failure(() -> stub(Appliance.API_KEY, "x-ilb-priority", "critical")
+        StatusRuntimeException above = failure(() -> stub(channel, Appliance.API_KEY, "x-ilb-priority", "critical")
                 .modelInfer(infer("dead")));
-        StatusRuntimeException notAClass = failure(() -> stub(Appliance.API_KEY, "x-ilb-priority", "urgent")
+        StatusRuntimeException notAClass = failure(() -> stub(channel, Appliance.API_KEY, "x-ilb-priority", "urgent")
                 .modelInfer(infer("dead")));
 
         assertThat(above.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -219,12 +221,13 @@ class GrpcEntryTest {
 
     @Test
     void anUnknownModelOrVersionIsNotFound() {
-        StatusRuntimeException model = failure(() -> stub(Appliance.API_KEY).modelInfer(infer("no-such-model")));
-        StatusRuntimeException ready = failure(() -> stub(Appliance.API_KEY)
+        StatusRuntimeException model = failure(() -> stub(channel, Appliance.API_KEY)
+                .modelInfer(infer("no-such-model")));
+        StatusRuntimeException ready = failure(() -> stub(channel, Appliance.API_KEY)
                 .modelReady(ModelReadyRequest.newBuilder().setName("no-such-model").build()));
-        StatusRuntimeException version = failure(() -> stub(Appliance.API_KEY)
+        StatusRuntimeException version = failure(() -> stub(channel, Appliance.API_KEY)
                 .modelInfer(infer("resnet").toBuilder().setModelVersion("3").build()));
-        StatusRuntimeException pinned = failure(() -> stub(Appliance.API_KEY, "x-ilb-model-version", "3")
+        StatusRuntimeException pinned = failure(() -> stub(channel, Appliance.API_KEY, "x-ilb-model-version", "3")
                 .modelInfer(infer("resnet")));
 
         assertThat(model.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
@@ -249,7 +252,7 @@ class GrpcEntryTest {
                 infer(""));
 
         for (ModelInferRequest request : malformed) {
-            StatusRuntimeException refused = failure(() -> stub(Appliance.API_KEY).modelInfer(request));
+            StatusRuntimeException refused = failure(() -> stub(channel, Appliance.API_KEY).modelInfer(request));
             assertThat(refused.getStatus().getCode()).as(request.toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         }
         // not a message at all: a field cut short
@@ -260,8 +263,8 @@ class GrpcEntryTest {
 
     @Test
     void aTenantAtItsRequestsPerMinuteIsResourceExhaustedWithWhenToRetry() {
-        StatusRuntimeException first = failure(() -> stub(LIMITED_KEY).modelInfer(infer("dead")));
-        StatusRuntimeException second = failure(() -> stub(LIMITED_KEY).modelInfer(infer("dead")));
+        StatusRuntimeException first = failure(() -> stub(channel, LIMITED_KEY).modelInfer(infer("dead")));
+        StatusRuntimeException second = failure(() -> stub(channel, LIMITED_KEY).modelInfer(infer("dead")));
 
         // the first was admitted (and found no backend)
         assertThat(first.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -275,7 +278,8 @@ class GrpcEntryTest {
     @Test
     void aPoolWithoutAReachableBackendIsUnavailableWithWhenToRetry() {
         // a pool no other test sends to: its backend is tried, not yet ejected by earlier failures
-        StatusRuntimeException unavailable = failure(() -> stub(Appliance.API_KEY).modelInfer(infer("unreached")));
+        StatusRuntimeException unavailable = failure(() -> stub(channel, Appliance.API_KEY)
+                .modelInfer(infer("unreached")));
 
         assertThat(unavailable.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(retryDelaySeconds(unavailable)).isPositive();
@@ -285,8 +289,8 @@ class GrpcEntryTest {
 
     @Test
     void theCallsDeadlineStopsTheBackendCall() {
-        StatusRuntimeException late = failure(() -> stub(Appliance.API_KEY).withDeadlineAfter(1, TimeUnit.SECONDS)
-                .modelInfer(infer("slow")));
+        StatusRuntimeException late = failure(() -> stub(channel, Appliance.API_KEY)
+                .withDeadlineAfter(1, TimeUnit.SECONDS).modelInfer(infer("slow")));
 
         assertThat(late.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         // ilb hung up on the backend, whose trickle would otherwise last until the backend's deadline (10 min)
@@ -308,27 +312,6 @@ class GrpcEntryTest {
         }
     }
 
-    /** A stub whose calls carry the key (if any) and the metadata pairs given. */
-    private static GRPCInferenceServiceBlockingStub stub(String key, String... metadata) {
-        Metadata headers = new Metadata();
-        if (key != null) {
-            headers.put(key("authorization"), "Bearer " + key);
-        }
-        for (int i = 0; i < metadata.length; i += 2) {
-            headers.put(key(metadata[i]), metadata[i + 1]);
-        }
-        return GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-
-    private static ModelInferRequest infer(String model) {
-        return ModelInferRequest.newBuilder().setModelName(model).setId("r1")
-                .addInputs(InferInputTensor.newBuilder().setName("INPUT0").setDatatype("FP32").addShape(1).addShape(3)
-                        .setContents(InferTensorContents.newBuilder().addFp32Contents(1).addFp32Contents(2)
-                                .addFp32Contents(3)))
-                .build();
-    }
-
     /**
      * A ModelInfer call with {@code message} as its bytes, or with no message and no end at all (null): the status
      * it ends with.
@@ -341,16 +324,12 @@ class GrpcEntryTest {
         ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(10,
                 TimeUnit.SECONDS));
         CompletableFuture<Status> closed = new CompletableFuture<>();
-        Metadata headers = new Metadata();
-        if (key != null) {
-            headers.put(key("authorization"), "Bearer " + key);
-        }
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onClose(Status status, Metadata trailers) {
                 closed.complete(status);
             }
-        }, headers);
+        }, headers(key));
         call.request(1);
         if (message != null) {
             call.sendMessage(message);
@@ -393,19 +372,5 @@ class GrpcEntryTest {
                     }
                 })
                 .findFirst().orElseThrow(() -> new AssertionError("no RetryInfo in " + e.getStatus()));
-    }
-
-    private static HealthCheckRequest service(String name) {
-        return HealthCheckRequest.newBuilder().setService(name).build();
-    }
-
-    private static StatusRuntimeException failure(Runnable call) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
-        assertThat(e).as("the call failed").isNotNull();
-        return e;
-    }
-
-    private static Metadata.Key<String> key(String name) {
-        return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     }
 }
