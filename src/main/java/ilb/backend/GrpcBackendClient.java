@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 import ilb.inference.BackendFailure;
@@ -28,8 +30,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import org.slf4j.Logger;
@@ -37,10 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An asynchronous gRPC client for model servers that speak KServe v2 over gRPC, on grpc-java and the same Netty event
- * loops as {@link HttpBackendClient}: one long-lived HTTP/2 channel per backend address, made when the first endpoint
- * of the backend starts ({@link #hold}) and shut down when the last one stops ({@link #release}). It connects on its
- * first call. Messages pass as bytes, never parsed here: a tensor of many megabytes is not decoded and encoded again.
- * A call ends as a {@link #call} says; nothing waits on any thread.
+ * loops as {@link HttpBackendClient}: long-lived HTTP/2 channels per backend address (one per event loop, see
+ * {@link Held}), kept while an endpoint of the backend runs ({@link #hold}) and shut down when the last one stops
+ * ({@link #release}). Each connects on its first call. Messages pass as bytes, never parsed here: a tensor of many
+ * megabytes is not decoded and encoded again. A call ends as a {@link #call} says; nothing waits on any thread.
  */
 public final class GrpcBackendClient implements AutoCloseable {
 
@@ -84,17 +88,53 @@ public final class GrpcBackendClient implements AutoCloseable {
         }
     }
 
-    /** A channel and the number of running endpoints that use it. */
-    private static final class Held {
-        private final ManagedChannel channel;
+    /**
+     * A backend address's channels, one per event loop, each made on its loop's first call; and the number of running
+     * endpoints that use them. A call goes on the channel of the loop it is made on, so that it is served on one thread
+     * from client to backend and back, as an HTTP request is.
+     */
+    private final class Held {
+        private final Address address;
+        private final AtomicReferenceArray<ManagedChannel> byLoop = new AtomicReferenceArray<>(loops.size());
         private int holders;
+        /** Set once its last endpoint has stopped: a channel made by a call racing that is shut down at once. */
+        private volatile boolean released;
 
-        Held(ManagedChannel channel) {
-            this.channel = channel;
+        Held(Address address) {
+            this.address = address;
+        }
+
+        /** The channel of the calling thread's event loop; any loop's for another thread. */
+        ManagedChannel channel() {
+            int index = currentLoop();
+            ManagedChannel channel = byLoop.get(index);
+            if (channel == null) {
+                ManagedChannel made = GrpcBackendClient.this.channel(address, (EventLoop) loops.get(index));
+                channel = byLoop.compareAndExchange(index, null, made);
+                if (channel == null) {
+                    channel = made;
+                    if (released) {
+                        made.shutdown();
+                    }
+                } else {
+                    made.shutdownNow();
+                }
+            }
+            return channel;
+        }
+
+        List<ManagedChannel> made() {
+            List<ManagedChannel> made = new ArrayList<>();
+            for (int i = 0; i < byLoop.length(); i++) {
+                if (byLoop.get(i) != null) {
+                    made.add(byLoop.get(i));
+                }
+            }
+            return made;
         }
     }
 
-    private final EventLoopGroup group;
+    private final List<EventExecutor> loops = new ArrayList<>();
     private final int maxResponseBytes;
     private final Map<Address, Held> channels = new ConcurrentHashMap<>();
 
@@ -105,8 +145,18 @@ public final class GrpcBackendClient implements AutoCloseable {
      *                         {@link BackendFailure.Kind#RESPONSE_TOO_LARGE}, before any of it is gathered
      */
     public GrpcBackendClient(EventLoopGroup group, int maxResponseBytes) {
-        this.group = group;
+        group.forEach(loops::add);
         this.maxResponseBytes = maxResponseBytes;
+    }
+
+    /** The index of the event loop this thread is; a random one's for another thread. */
+    private int currentLoop() {
+        for (int i = 0; i < loops.size(); i++) {
+            if (loops.get(i).inEventLoop()) {
+                return i;
+            }
+        }
+        return ThreadLocalRandom.current().nextInt(loops.size());
     }
 
     /** A call's descriptor (its full name, its kind) with its messages as bytes. */
@@ -116,7 +166,7 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     /** An endpoint of the backend has started: its channel is made if it has none. */
     public synchronized void hold(BackendSettings backend) {
-        channels.computeIfAbsent(Address.of(backend), address -> new Held(channel(address))).holders++;
+        channels.computeIfAbsent(Address.of(backend), Held::new).holders++;
     }
 
     /** An endpoint of the backend has stopped: its channel is shut down if none is left (calls under way finish). */
@@ -125,14 +175,15 @@ public final class GrpcBackendClient implements AutoCloseable {
         Held held = channels.get(address);
         if (held != null && --held.holders == 0) {
             channels.remove(address);
-            held.channel.shutdown();
+            held.released = true;
+            held.made().forEach(ManagedChannel::shutdown);
         }
     }
 
-    private ManagedChannel channel(Address address) {
+    private ManagedChannel channel(Address address, EventLoop loop) {
         return NettyChannelBuilder.forAddress(address.host(), address.port())
                 .usePlaintext()
-                .eventLoopGroup(group)
+                .eventLoopGroup(loop)
                 .channelType(NioSocketChannel.class)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) address.connectTimeoutMillis())
                 // callbacks run on the connection's event loop: they never block
@@ -167,16 +218,17 @@ public final class GrpcBackendClient implements AutoCloseable {
                     + ": none of its endpoints runs"));
             return;
         }
-        if (held.channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        ManagedChannel channel = held.channel();
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             // try to connect again now, as HTTP does for every request, not after gRPC's backoff (up to 2 minutes)
-            held.channel.resetConnectBackoff();
+            channel.resetConnectBackoff();
         }
         Call call = new Call(limits, clientGone, done);
         if (clientGone != null && clientGone.isDone()) {
             call.complete(new BackendFailure(BackendFailure.Kind.CLIENT_GONE, "the client went away"));
             return;
         }
-        call.start(held.channel, method, message, metadata(backend, headers));
+        call.start(channel, method, message, metadata(backend, headers));
     }
 
     private static Metadata metadata(BackendSettings backend, Map<String, String> headers) {
@@ -201,7 +253,7 @@ public final class GrpcBackendClient implements AutoCloseable {
     @Override
     public synchronized void close() {
         List<ManagedChannel> closing = new ArrayList<>();
-        channels.values().forEach(held -> closing.add(held.channel.shutdownNow()));
+        channels.values().forEach(held -> held.made().forEach(channel -> closing.add(channel.shutdownNow())));
         channels.clear();
         try {
             for (ManagedChannel channel : closing) {

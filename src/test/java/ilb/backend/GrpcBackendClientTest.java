@@ -20,6 +20,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -292,5 +293,25 @@ class GrpcBackendClientTest {
         assertThat(outcome(infer(settings, request("m")))).isInstanceOfSatisfying(BackendFailure.class,
                 failure -> assertThat(failure.kind()).isEqualTo(BackendFailure.Kind.CONNECT));
         assertThat(server.inferRequests).hasSize(2);
+    }
+
+    @Test
+    void aCallIsAnsweredOnTheEventLoopItWasMadeOnOverThatLoopsOwnConnection() throws Exception {
+        server = KServeGrpcServer.start(KServeGrpcServer::answerEmpty);
+        NioEventLoopGroup two = new NioEventLoopGroup(2);
+        try (GrpcBackendClient perLoop = new GrpcBackendClient(two, MAX_RESPONSE_BYTES)) {
+            BackendSettings settings = held(server.url());
+            perLoop.hold(settings);
+            for (EventExecutor loop : two) {
+                CompletableFuture<Boolean> answeredOnIt = new CompletableFuture<>();
+                loop.execute(() -> perLoop.call(settings, INFER, request("m"), Map.of(),
+                        TimeLimits.of(settings, null, System.nanoTime()), null,
+                        outcome -> answeredOnIt.complete(outcome instanceof HttpReply && loop.inEventLoop())));
+                assertThat(answeredOnIt.get(30, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(server.connectionsOpened).hasValue(2);
+        } finally {
+            two.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 }
