@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import ilb.inference.Api;
 import ilb.inference.BackendFailure;
@@ -18,6 +19,8 @@ import ilb.protocols.grpc.KServeRpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Talks to each backend in its own protocol: everything ilb sends a backend (requests, health checks, metrics
@@ -58,6 +61,8 @@ final class BackendClients implements AutoCloseable {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(BackendClients.class);
+
     private final HttpBackendClient http;
     private final GrpcBackendClient grpc;
 
@@ -93,7 +98,7 @@ final class BackendClients implements AutoCloseable {
             if (passage == Passage.GRPC_AS_REST) {
                 KServeGrpcCodec.RestCall rest = KServeGrpcCodec.toRest(request);
                 http.send(backend, rest.method(), rest.path(), rest.headers(), rest.body(), limits,
-                        request.clientGone(), answer -> done.accept(fromRest(request, answer)));
+                        request.clientGone(), answer -> done.accept(converted(backend, () -> fromRest(request, answer))));
                 return;
             }
             KServeRpc rpc = KServeRpc.of(request.method(), request.path());
@@ -105,10 +110,26 @@ final class BackendClients implements AutoCloseable {
                 // Unconvertible, too, for a path that stands for no call
                 byte[] message = KServeGrpcCodec.toGrpc(request);
                 grpc.call(backend, CALLS.get(rpc), message, request.headers(), limits, request.clientGone(),
-                        answer -> done.accept(fromGrpc(request, answer)));
+                        answer -> done.accept(converted(backend, () -> fromGrpc(request, answer))));
             }
         } catch (KServeGrpcCodec.Unconvertible e) {
             done.accept(GrpcStatuses.reply(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
+        } catch (RuntimeException e) {
+            // a fault of the codec's, not of the request's: it fails (never hangs), and says so
+            LOG.warn("could not write a request for backend {} in its wire", backend.id(), e);
+            done.accept(new BackendFailure(BackendFailure.Kind.REQUEST, "ilb could not write the request for backend "
+                    + backend.id() + ": " + e));
+        }
+    }
+
+    /** {@code convert}'s answer; a failure of ilb's codec, never thrown at the client's connection, as a failure. */
+    private static InferenceMessage converted(BackendSettings backend, Supplier<InferenceMessage> convert) {
+        try {
+            return convert.get();
+        } catch (RuntimeException e) {
+            LOG.warn("could not read backend {}'s answer in the client's wire", backend.id(), e);
+            return new BackendFailure(BackendFailure.Kind.PROTOCOL, "ilb could not convert backend " + backend.id()
+                    + "'s answer: " + e);
         }
     }
 

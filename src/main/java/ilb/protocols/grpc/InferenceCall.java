@@ -110,13 +110,23 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
             return;
         }
         consumer.getAsyncProcessor().process(exchange, doneSync -> {
-            GrpcAnswer answer = GrpcAnswer.of(rpc, ended(exchange), InferenceHttpBinding.served(exchange));
-            consumer.doneUoW(exchange);
-            consumer.releaseExchange(exchange, false);
+            GrpcAnswer answer;
+            try {
+                answer = GrpcAnswer.of(rpc, ended(exchange), InferenceHttpBinding.served(exchange));
+            } catch (RuntimeException e) {
+                // a fault of ilb's in writing the answer: the call still ends, never hangs
+                LOG.warn("could not answer a gRPC call on route {}", consumer.getRouteId(), e);
+                answer = new GrpcAnswer(null, Status.INTERNAL.withDescription("ilb failed to write the answer; see its"
+                        + " log"), new Metadata(), new Metadata());
+            } finally {
+                consumer.doneUoW(exchange);
+                consumer.releaseExchange(exchange, false);
+            }
+            GrpcAnswer ending = answer;
             if (loop.inEventLoop()) {
-                answer(answer);
+                answer(ending);
             } else {
-                loop.execute(() -> answer(answer));
+                loop.execute(() -> answer(ending));
             }
         });
     }

@@ -59,14 +59,18 @@ record RestInference(String modelName, String modelVersion, String id, Map<Strin
         return read(body, headerLength, false, true);
     }
 
-    /** Whether the client of this request wants an output in binary: as it asks for it, else as its inputs came. */
+    /**
+     * Whether the client of this request wants an output in binary: as it asks for it (the output's
+     * {@code binary_data}, else the request's {@code binary_data_output}), else not, as Triton answers: the same
+     * request gets the same shape of answer from a REST server and from a gRPC one.
+     */
     boolean wantsBinary(String output) {
         for (Requested asked : requested) {
             if (asked.name().equals(output) && asked.binary() != null) {
                 return asked.binary();
             }
         }
-        return binaryOutput != null ? binaryOutput : binary;
+        return binaryOutput != null && binaryOutput;
     }
 
     private static RestInference read(byte[] body, String headerLength, boolean request, boolean withData) {

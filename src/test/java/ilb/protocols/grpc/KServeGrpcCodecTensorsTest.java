@@ -175,10 +175,10 @@ class KServeGrpcCodecTensorsTest {
 
     @ParameterizedTest
     @MethodSource("samples")
-    void aBinaryRestTensorGoesToGrpcRawAndComesBackInBinary(Sample sample) throws Exception {
+    void aBinaryRestTensorGoesToGrpcRawAndComesBackInBinaryAsAsked(Sample sample) throws Exception {
         InferenceRequest restRequest = restInfer("{\"inputs\":[{\"name\":\"x\",\"shape\":[" + sample.count()
                 + "],\"datatype\":\"" + sample.datatype() + "\",\"parameters\":{\"binary_data_size\":"
-                + sample.raw().length + "}}]}", sample.raw());
+                + sample.raw().length + "}}],\"parameters\":{\"binary_data_output\":true}}", sample.raw());
 
         byte[] message = KServeGrpcCodec.toGrpc(restRequest);
 
@@ -327,13 +327,22 @@ class KServeGrpcCodecTensorsTest {
         assertThat(outputs.get(0).get("data").get(0).intValue()).isEqualTo(1);
         assertThat(binaryPart(one.body(), one.headers())).containsExactly(2, 0, 0, 0);
 
-        // binary inputs, but an output asked for as JSON
+        // binary inputs, all outputs asked for in binary but one
         HttpReply json = KServeGrpcCodec.replyFromGrpc(restInfer("{\"inputs\":[{\"name\":\"x\",\"shape\":[1],"
                 + "\"datatype\":\"INT32\",\"parameters\":{\"binary_data_size\":4}}],\"outputs\":[{\"name\":\"a\","
-                + "\"parameters\":{\"binary_data\":false}},{\"name\":\"b\"}]}", new byte[4]), response);
+                + "\"parameters\":{\"binary_data\":false}},{\"name\":\"b\"}],"
+                + "\"parameters\":{\"binary_data_output\":true}}", new byte[4]), response);
         outputs = jsonHeader(json.body(), json.headers()).get("outputs");
         assertThat(outputs.get(0).get("data").get(0).intValue()).isEqualTo(1);
         assertThat(binaryPart(json.body(), json.headers())).containsExactly(2, 0, 0, 0);
+
+        // binary inputs, nothing asked: JSON, as Triton answers
+        HttpReply asked = KServeGrpcCodec.replyFromGrpc(restInfer("{\"inputs\":[{\"name\":\"x\",\"shape\":[1],"
+                + "\"datatype\":\"INT32\",\"parameters\":{\"binary_data_size\":4}}]}", new byte[4]), response);
+        assertThat(asked.headers()).containsEntry("content-type", "application/json");
+        outputs = JSON.readTree(asked.body()).get("outputs");
+        assertThat(outputs.get(0).get("data").get(0).intValue()).isEqualTo(1);
+        assertThat(outputs.get(1).get("data").get(0).intValue()).isEqualTo(2);
     }
 
     @Test
