@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
+import ilb.inference.InferenceRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.slf4j.Logger;
@@ -47,6 +48,11 @@ public final class Backend {
 
     public String id() {
         return settings.id();
+    }
+
+    /** Whether it can serve the request at all: a backend over gRPC speaks KServe v2 only, not OpenAI. */
+    public boolean serves(InferenceRequest request) {
+        return BackendClients.Passage.of(settings.protocol(), request) != BackendClients.Passage.NONE;
     }
 
     public BackendSettings settings() {

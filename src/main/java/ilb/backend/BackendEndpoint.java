@@ -67,8 +67,9 @@ public class BackendEndpoint extends DefaultEndpoint {
                 healthPath != null ? healthPath : BackendSettings.defaultHealthPath(speaks), metricsPath, zone,
                 hardware, Durations.millis(timeout), Durations.millis(deadline), Durations.millis(connectTimeout),
                 Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey);
-        backend = getComponent().backend(settings);
+        // its channel first: requests see the new settings (a new address) as soon as backend() publishes them
         getComponent().clients().hold(settings);
+        backend = getComponent().backend(settings);
         if (!settings.healthPath().isEmpty()) {
             healthCheck = new HealthCheck(backend, getComponent().clients());
             healthCheck.start(settings.healthIntervalMillis());

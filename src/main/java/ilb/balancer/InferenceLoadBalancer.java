@@ -13,7 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 import ilb.admission.Tenant;
 import ilb.backend.Backend;
@@ -232,10 +231,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         long cooling = Long.MAX_VALUE;
         Backend offTarget = null;
         Map<Backend.Availability, Integer> unavailable = new TreeMap<>();
+        int otherWire = 0;
         for (Tier tier : tiers) {
             List<Backend> candidates = new ArrayList<>(tier.backends().size());
             for (Backend backend : tier.backends()) {
                 if (dispatch.tried.contains(backend)) {
+                    continue;
+                }
+                if (!backend.serves(dispatch.request)) {
+                    // an OpenAI request and a backend over gRPC: not a candidate, nor a failure of the backend's
+                    otherWire++;
                     continue;
                 }
                 Backend.Availability availability = backend.availability(now, evenEjected);
@@ -287,9 +292,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             }
             busy = true;
         }
-        String reason = unavailable.isEmpty() ? "no backend left to try" : unavailable.entrySet().stream()
-                .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase().replace('_', ' '))
-                .collect(Collectors.joining(", "));
+        List<String> reasons = new ArrayList<>();
+        unavailable.forEach((availability, count) -> reasons.add(count + " "
+                + availability.name().toLowerCase().replace('_', ' ')));
+        if (otherWire > 0) {
+            reasons.add(otherWire + " speaking KServe v2 over gRPC only");
+        }
+        String reason = reasons.isEmpty() ? "no backend left to try" : String.join(", ", reasons);
         return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason,
                 unavailable.containsKey(Backend.Availability.EJECTED));
     }
