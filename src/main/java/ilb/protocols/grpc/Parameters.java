@@ -1,19 +1,26 @@
 package ilb.protocols.grpc;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.UnknownFieldSet;
 import ilb.protocols.grpc.KServeGrpcCodec.Unconvertible;
 import ilb.protocols.grpc.v2.InferParameter;
 
 /**
  * KServe v2 parameters (of a request, a response or a tensor) between REST's JSON object and gRPC's
- * {@code map<string, InferParameter>}: a boolean, a 64-bit integer or a string, both ways.
+ * {@code map<string, InferParameter>}: a boolean, a 64-bit integer or a string, both ways; and from gRPC, Triton's
+ * double and unsigned 64-bit parameters too (its clients send them).
  */
 final class Parameters {
+
+    /** The field numbers of Triton's parameter kinds that KServe's proto lacks. */
+    private static final int TRITON_DOUBLE_PARAM = 4;
+    private static final int TRITON_UINT64_PARAM = 5;
 
     private Parameters() {
     }
@@ -57,8 +64,24 @@ final class Parameters {
                 case BOOL_PARAM -> json.writeBoolean(parameter.getBoolParam());
                 case INT64_PARAM -> json.writeNumber(parameter.getInt64Param());
                 case STRING_PARAM -> json.writeString(parameter.getStringParam());
-                case PARAMETERCHOICE_NOT_SET -> json.writeNull();
+                case PARAMETERCHOICE_NOT_SET -> writeTritons(json, parameter.getUnknownFields());
             }
+        }
+    }
+
+    /**
+     * A parameter this proto (KServe's) does not name but Triton's does: {@code double_param = 4},
+     * {@code uint64_param = 5}; else null.
+     */
+    private static void writeTritons(JsonGenerator json, UnknownFieldSet fields) throws IOException {
+        UnknownFieldSet.Field asDouble = fields.getField(TRITON_DOUBLE_PARAM);
+        UnknownFieldSet.Field asUnsigned = fields.getField(TRITON_UINT64_PARAM);
+        if (!asDouble.getFixed64List().isEmpty()) {
+            json.writeNumber(Double.longBitsToDouble(asDouble.getFixed64List().get(0)));
+        } else if (!asUnsigned.getVarintList().isEmpty()) {
+            json.writeNumber(new BigInteger(Long.toUnsignedString(asUnsigned.getVarintList().get(0))));
+        } else {
+            json.writeNull();
         }
     }
 }

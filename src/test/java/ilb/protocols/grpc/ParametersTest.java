@@ -7,6 +7,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.UnknownFieldSet;
 import ilb.protocols.grpc.KServeGrpcCodec.Unconvertible;
 import ilb.protocols.grpc.v2.InferParameter;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,23 @@ class ParametersTest {
 
         assertThat(parameters.values()).extracting(InferParameter::getStringParam)
                 .containsExactly("0.5", "18446744073709551615", "[1]");
+    }
+
+    @Test
+    void tritonsDoubleAndUnsignedParametersReachRestAsNumbers() throws Exception {
+        // tritonclient's InferParameter has double_param = 4 and uint64_param = 5, which KServe's proto lacks
+        InferParameter temperature = InferParameter.newBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(4, UnknownFieldSet.Field.newBuilder().addFixed64(Double.doubleToLongBits(0.7)).build())
+                .build()).build();
+        InferParameter seed = InferParameter.parseFrom(InferParameter.newBuilder().setUnknownFields(UnknownFieldSet
+                .newBuilder().addField(5, UnknownFieldSet.Field.newBuilder().addVarint(-1L).build()).build()).build()
+                .toByteArray());
+        Map<String, InferParameter> parameters = new LinkedHashMap<>();
+        parameters.put("temperature", temperature);
+        parameters.put("seed", seed);
+        parameters.put("nothing", InferParameter.getDefaultInstance());
+
+        assertThat(write(parameters)).isEqualTo("{\"temperature\":0.7,\"seed\":18446744073709551615,\"nothing\":null}");
     }
 
     private static String write(Map<String, InferParameter> parameters) throws Exception {
