@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 
 import ilb.inference.BackendFailure;
 import ilb.inference.InferenceMessage;
+import ilb.protocols.grpc.KServeGrpcCodec;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -50,8 +51,8 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcBackendClient.class);
     /** Request metadata passed on to the backend: tracing, never the client's credentials. */
-    private static final List<Metadata.Key<String>> PASSED_HEADERS = List.of(ascii("x-request-id"),
-            ascii("traceparent"), ascii("tracestate"));
+    private static final List<Metadata.Key<String>> PASSED_HEADERS = KServeGrpcCodec.FORWARDED_HEADERS.stream()
+            .map(GrpcBackendClient::ascii).toList();
     private static final Metadata.Key<String> AUTHORIZATION = ascii("authorization");
     /**
      * Pings on a connection with calls that has been quiet this long, to find a server gone without a word. Not

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
@@ -35,8 +34,8 @@ import org.apache.camel.Processor;
 public final class GrpcApi implements Processor {
 
     /** Metadata passed on to backends as request headers; never the client's credentials. */
-    private static final List<Metadata.Key<String>> FORWARDED = Stream.of("x-request-id", "traceparent",
-            "tracestate").map(GrpcApi::key).toList();
+    private static final List<Metadata.Key<String>> FORWARDED = KServeGrpcCodec.FORWARDED_HEADERS.stream()
+            .map(GrpcApi::key).toList();
     private static final Metadata.Key<String> PRIORITY = key(HttpApi.PRIORITY_HEADER);
     private static final Metadata.Key<String> VERSION = key(HttpApi.VERSION_HEADER);
 

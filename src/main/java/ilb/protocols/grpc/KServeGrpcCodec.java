@@ -45,8 +45,11 @@ public final class KServeGrpcCodec {
     public record RestCall(String method, String path, Map<String, String> headers, byte[] body) {
     }
 
-    /** Request headers a backend gets: tracing, never the client's credentials. */
-    private static final List<String> FORWARDED_HEADERS = List.of("x-request-id", "traceparent", "tracestate");
+    /**
+     * Request headers (gRPC metadata) a KServe backend gets, whichever wire either side speaks: tracing, never the
+     * client's credentials.
+     */
+    public static final List<String> FORWARDED_HEADERS = List.of("x-request-id", "traceparent", "tracestate");
     private static final HttpReply EMPTY_OK = new HttpReply(200, Map.of(), new byte[0]);
 
     private KServeGrpcCodec() {
