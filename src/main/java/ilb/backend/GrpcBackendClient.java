@@ -306,7 +306,7 @@ public final class GrpcBackendClient implements AutoCloseable {
 
         @Override
         public void onClose(Status status, Metadata trailers) {
-            complete(new GrpcCallEnd(status, response, connected, backendsStatus)
+            complete(new GrpcCallEnd(status, trailers, response, connected, backendsStatus)
                     .outcome(limits, sentNanos, System.nanoTime(), maxResponseBytes));
         }
 

@@ -10,6 +10,7 @@ import ilb.inference.ApiError;
 import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.HttpReply;
+import ilb.protocols.grpc.GrpcStatuses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -109,7 +110,12 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
     private static FullHttpResponse full(int status, Map<String, String> headers, byte[] body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 Unpooled.wrappedBuffer(body));
-        headers.forEach(response.headers()::set);
+        headers.forEach((name, value) -> {
+            // ilb's own carrier of a gRPC backend's status, for gRPC clients: a REST client has it in status and body
+            if (!name.equals(GrpcStatuses.STATUS_HEADER)) {
+                response.headers().set(name, value);
+            }
+        });
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         return response;
     }

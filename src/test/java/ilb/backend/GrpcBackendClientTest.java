@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Duration;
+import com.google.rpc.RetryInfo;
 import ilb.inference.BackendFailure;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
@@ -19,6 +22,7 @@ import ilb.protocols.grpc.v2.ModelInferResponse;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -154,8 +158,41 @@ class GrpcBackendClientTest {
         // from the server itself, over a working connection: its answer, not a failure to reach it
         assertThat(unavailable).isInstanceOfSatisfying(HttpReply.class, reply -> {
             assertThat(reply.status()).isEqualTo(503);
-            assertThat(reply.headers()).containsEntry(GrpcStatuses.STATUS_HEADER, "14")
-                    .containsEntry(GrpcStatuses.MESSAGE_HEADER, "model is loading");
+            assertThat(reply.headers()).containsEntry(GrpcStatuses.STATUS_HEADER, "14");
+            assertThat(reply.body()).isEqualTo(GrpcStatuses.reply(Status.UNAVAILABLE
+                    .withDescription("model is loading")).body());
+        });
+        assertThat(server.inferRequests).hasSize(2);
+    }
+
+    @Test
+    void theBackendsRetryAfterTrailerAndRetryInfoReachTheReply() throws Exception {
+        server = KServeGrpcServer.start((request, response) -> {
+            if (request.getModelName().equals("trailer")) {
+                Metadata trailers = new Metadata();
+                trailers.put(GrpcStatuses.RETRY_AFTER, "7");
+                response.onError(Status.RESOURCE_EXHAUSTED.withDescription("rate limited")
+                        .asRuntimeException(trailers));
+            } else {
+                response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                        .setCode(Status.Code.UNAVAILABLE.value()).setMessage("warming up")
+                        .addDetails(Any.pack(RetryInfo.newBuilder()
+                                .setRetryDelay(Duration.newBuilder().setSeconds(4)).build()))
+                        .build()));
+            }
+        });
+        BackendSettings settings = held(server.url());
+
+        InferenceMessage limited = outcome(infer(settings, request("trailer")));
+        InferenceMessage warming = outcome(infer(settings, request("details")));
+
+        assertThat(limited).isInstanceOfSatisfying(HttpReply.class, reply -> {
+            assertThat(reply.status()).isEqualTo(429);
+            assertThat(reply.retryAfterMillis(0)).isEqualTo(7000);
+        });
+        assertThat(warming).isInstanceOfSatisfying(HttpReply.class, reply -> {
+            assertThat(reply.status()).isEqualTo(503);
+            assertThat(reply.retryAfterMillis(0)).isEqualTo(4000);
         });
         assertThat(server.inferRequests).hasSize(2);
     }

@@ -1,12 +1,20 @@
 package ilb.backend;
 
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.rpc.RetryInfo;
 import ilb.inference.BackendFailure;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
+import ilb.protocols.grpc.GrpcStatuses;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +27,13 @@ class GrpcCallEndTest {
     private final TimeLimits limits = new TimeLimits(30 * SECOND, NOW + 10 * SECOND, false);
 
     private InferenceMessage outcome(Status status, boolean connected, boolean backendsStatus) {
-        return new GrpcCallEnd(status, null, connected, backendsStatus).outcome(limits, NOW - SECOND, NOW, 1024);
+        return new GrpcCallEnd(status, new Metadata(), null, connected, backendsStatus)
+                .outcome(limits, NOW - SECOND, NOW, 1024);
+    }
+
+    /** What the backend's own status with these trailers comes to. */
+    private HttpReply backendsReply(Status status, Metadata trailers) {
+        return (HttpReply) new GrpcCallEnd(status, trailers, null, true, true).outcome(limits, NOW - SECOND, NOW, 1024);
     }
 
     private BackendFailure.Kind kind(Status status, boolean connected, boolean backendsStatus) {
@@ -29,7 +43,8 @@ class GrpcCallEndTest {
     @Test
     void aResponseMessageIsTheReplyToARequestOverGrpc() {
         byte[] message = {1, 2, 3};
-        InferenceMessage ok = new GrpcCallEnd(Status.OK, message, true, true).outcome(limits, NOW, NOW, 1024);
+        InferenceMessage ok = new GrpcCallEnd(Status.OK, new Metadata(), message, true, true)
+                .outcome(limits, NOW, NOW, 1024);
 
         assertThat(ok).isInstanceOfSatisfying(HttpReply.class, reply -> {
             assertThat(reply.status()).isEqualTo(200);
@@ -43,10 +58,8 @@ class GrpcCallEndTest {
     void aStatusFromTheBackendIsItsAnswerButForItsDeadline() {
         assertThat(outcome(Status.UNAVAILABLE.withDescription("loading"), true, true))
                 .isInstanceOfSatisfying(HttpReply.class, reply -> assertThat(reply.status()).isEqualTo(503));
-        // its own limit on requests, say
-        assertThat(outcome(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size 4194304: 5"),
-                true, true)).isInstanceOfSatisfying(HttpReply.class,
-                        reply -> assertThat(reply.status()).isEqualTo(429));
+        assertThat(outcome(Status.RESOURCE_EXHAUSTED.withDescription("model queue is full"), true, true))
+                .isInstanceOfSatisfying(HttpReply.class, reply -> assertThat(reply.status()).isEqualTo(429));
         // it ran out of the deadline it had from ilb (grpc-timeout)
         assertThat(kind(Status.DEADLINE_EXCEEDED, true, true)).isEqualTo(BackendFailure.Kind.TIMEOUT);
     }
@@ -68,5 +81,45 @@ class GrpcCallEndTest {
         // the server's transport told the client to calm down: not a size
         assertThat(kind(Status.RESOURCE_EXHAUSTED.withDescription("Bandwidth exhausted"), true, false))
                 .isEqualTo(BackendFailure.Kind.RESET);
+    }
+
+    @Test
+    void aBackendsRefusalOfARequestOverItsSizeLimitIsTheClients413InEitherWording() {
+        // grpc-core's (C++, Python), then grpc-java's
+        for (String refusal : List.of("Received message larger than max (5242880 vs. 4194304)",
+                "gRPC message exceeds maximum size 4194304: 5242880")) {
+            HttpReply reply = backendsReply(Status.RESOURCE_EXHAUSTED.withDescription(refusal), new Metadata());
+
+            assertThat(reply.status()).as(refusal).isEqualTo(413);
+            // a gRPC client gets the backend's own status back
+            assertThat(reply.headers()).containsEntry(GrpcStatuses.STATUS_HEADER, "8");
+            assertThat(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"" + refusal + "\"}");
+        }
+    }
+
+    @Test
+    void theBackendsRetryAfterTrailerOrRetryInfoIsTheReplysRetryAfter() {
+        Status limited = Status.RESOURCE_EXHAUSTED.withDescription("rate limited");
+        Metadata header = new Metadata();
+        header.put(GrpcStatuses.RETRY_AFTER, "7");
+        // google.rpc.RetryInfo in grpc-status-details-bin, a part second rounded up
+        Metadata details = StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(limited.getCode().value()).setMessage("rate limited")
+                .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(2)
+                        .setNanos(500_000_000)).build()))
+                .build()).getTrailers();
+        Metadata otherCode = StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.UNAVAILABLE.value()).addDetails(Any.pack(RetryInfo.newBuilder()
+                        .setRetryDelay(Duration.newBuilder().setSeconds(9)).build())).build()).getTrailers();
+        Metadata notANumber = new Metadata();
+        notANumber.put(GrpcStatuses.RETRY_AFTER, "soon");
+
+        assertThat(backendsReply(limited, header).headers()).containsEntry("retry-after", "7");
+        assertThat(backendsReply(limited, details).headers()).containsEntry("retry-after", "3");
+        assertThat(backendsReply(limited, details).retryAfterMillis(0)).isEqualTo(3000);
+        assertThat(backendsReply(limited, new Metadata()).headers()).doesNotContainKey("retry-after");
+        // details that contradict the status, or a trailer that is no number of seconds: said nothing
+        assertThat(backendsReply(limited, otherCode).headers()).doesNotContainKey("retry-after");
+        assertThat(backendsReply(limited, notANumber).headers()).doesNotContainKey("retry-after");
     }
 }

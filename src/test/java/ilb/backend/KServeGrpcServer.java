@@ -50,6 +50,8 @@ final class KServeGrpcServer implements AutoCloseable {
     record Call(String method, Metadata headers, Deadline deadline, CompletableFuture<Throwable> cancelled) {
     }
 
+    private static final int DEFAULT_MAX_REQUEST_BYTES = 64 << 20;
+
     final HealthStatusManager health = new HealthStatusManager();
     volatile boolean ready = true;
     /** Every call, in the order they came. */
@@ -60,7 +62,7 @@ final class KServeGrpcServer implements AutoCloseable {
     final AtomicInteger connectionsClosed = new AtomicInteger();
     private final Server server;
 
-    private KServeGrpcServer(int port, Infer infer) {
+    private KServeGrpcServer(int port, int maxRequestBytes, Infer infer) {
         GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase service = new GRPCInferenceServiceGrpc
                 .GRPCInferenceServiceImplBase() {
             @Override
@@ -90,7 +92,7 @@ final class KServeGrpcServer implements AutoCloseable {
         };
         try {
             server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                    .maxInboundMessageSize(64 << 20)
+                    .maxInboundMessageSize(maxRequestBytes)
                     .addService(ServerInterceptors.intercept(service, recorder))
                     .addService(ServerInterceptors.intercept(health.getHealthService(), recorder))
                     .addTransportFilter(new ServerTransportFilter() {
@@ -114,12 +116,17 @@ final class KServeGrpcServer implements AutoCloseable {
 
     /** A server on a free port. */
     static KServeGrpcServer start(Infer infer) {
-        return new KServeGrpcServer(0, infer);
+        return new KServeGrpcServer(0, DEFAULT_MAX_REQUEST_BYTES, infer);
     }
 
     /** A server on the given port. */
     static KServeGrpcServer start(int port, Infer infer) {
-        return new KServeGrpcServer(port, infer);
+        return new KServeGrpcServer(port, DEFAULT_MAX_REQUEST_BYTES, infer);
+    }
+
+    /** A server on a free port whose gRPC refuses request messages over {@code maxRequestBytes}, RESOURCE_EXHAUSTED. */
+    static KServeGrpcServer taking(int maxRequestBytes, Infer infer) {
+        return new KServeGrpcServer(0, maxRequestBytes, infer);
     }
 
     /** Answers every ModelInfer with an empty response. */

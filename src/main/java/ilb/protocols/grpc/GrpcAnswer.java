@@ -23,8 +23,8 @@ import io.grpc.protobuf.StatusProto;
  * What a gRPC client gets for what its call's route ended with: the response message with status OK, or an error
  * status. A reply of a gRPC backend's ({@code content-type: application/grpc}) is its response message. Server
  * health and metadata, which ilb answers itself in REST's terms, become their response messages. Errors get the
- * code their HTTP status stands for ({@link GrpcStatuses#code}) and their own description, a backend's own gRPC
- * status unchanged ({@link GrpcStatuses#STATUS_HEADER}), and when to try again, for RESOURCE_EXHAUSTED and
+ * code their HTTP status stands for ({@link GrpcStatuses#code}) and their own description, a gRPC backend's own
+ * status unchanged ({@link GrpcStatuses#reply}), and when to try again, for RESOURCE_EXHAUSTED and
  * UNAVAILABLE, as a {@code google.rpc.RetryInfo} in the status details and a {@code retry-after} trailer (seconds).
  *
  * @param message  the response message for status OK; null for an error
@@ -34,7 +34,6 @@ import io.grpc.protobuf.StatusProto;
  */
 public record GrpcAnswer(byte[] message, Status status, Metadata headers, Metadata trailers) {
 
-    static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -93,8 +92,9 @@ public record GrpcAnswer(byte[] message, Status status, Metadata headers, Metada
     }
 
     /**
-     * An error reply's status: a gRPC backend's own ({@code grpc-status}, {@code grpc-message}), else the code its HTTP
-     * status stands for, described by its KServe ({@code {"error": "..."}}) or OpenAI error body.
+     * An error reply's status: a gRPC backend's own code ({@link GrpcStatuses#STATUS_HEADER}), else the one its HTTP
+     * status stands for, described by its KServe ({@code {"error": "..."}}, as a gRPC backend's status is) or OpenAI
+     * error body.
      */
     private static Status status(HttpReply reply) {
         String code = reply.headers().get(GrpcStatuses.STATUS_HEADER);
@@ -105,8 +105,7 @@ public record GrpcAnswer(byte[] message, Status status, Metadata headers, Metada
         } catch (NumberFormatException e) {
             status = Status.fromCode(GrpcStatuses.code(reply.status()));
         }
-        String description = reply.headers().get(GrpcStatuses.MESSAGE_HEADER);
-        return status.withDescription(description != null ? description : described(reply));
+        return status.withDescription(described(reply));
     }
 
     private static String described(HttpReply reply) {
@@ -141,7 +140,7 @@ public record GrpcAnswer(byte[] message, Status status, Metadata headers, Metada
                 .build();
         // the details go into the trailers as grpc-status-details-bin
         StatusRuntimeException withDetails = StatusProto.toStatusRuntimeException(details, trailers);
-        trailers.put(RETRY_AFTER, Long.toString(retryAfterSeconds));
+        trailers.put(GrpcStatuses.RETRY_AFTER, Long.toString(retryAfterSeconds));
         return new GrpcAnswer(null, withDetails.getStatus(), new Metadata(), trailers);
     }
 

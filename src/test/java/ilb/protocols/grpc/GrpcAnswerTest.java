@@ -48,6 +48,24 @@ class GrpcAnswerTest {
     }
 
     @Test
+    void aGrpcBackendsDescriptionOfManyLinesAndItsRefusalOfALargeRequestPassUnchanged() {
+        String lines = "line1\nline2 100% é";
+        String tooLarge = "Received message larger than max (5242880 vs. 4194304)";
+
+        GrpcAnswer invalid = GrpcAnswer.of(KServeRpc.MODEL_INFER,
+                GrpcStatuses.reply(Status.INVALID_ARGUMENT.withDescription(lines)), SERVED);
+        // a 413 to a REST client, and RESOURCE_EXHAUSTED, the backend's, to a gRPC one
+        GrpcAnswer large = GrpcAnswer.of(KServeRpc.MODEL_INFER,
+                GrpcStatuses.reply(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge)), SERVED);
+
+        assertThat(invalid.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(invalid.status().getDescription()).isEqualTo(lines);
+        assertThat(large.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(large.status().getDescription()).isEqualTo(tooLarge);
+        assertThat(StatusProto.fromStatusAndTrailers(large.status(), large.trailers()).getDetailsCount()).isZero();
+    }
+
+    @Test
     void anHttpBackendsErrorIsDescribedByItsBody() {
         GrpcAnswer kserve = GrpcAnswer.of(KServeRpc.MODEL_INFER,
                 HttpReply.json(400, "{\"error\":\"unexpected shape for input 'INPUT0'\"}"), SERVED);
@@ -74,7 +92,7 @@ class GrpcAnswerTest {
         assertThat(limited.status().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(limited.status().getDescription()).isEqualTo("Rate limit reached");
         assertThat(retryDelaySeconds(limited)).isEqualTo(7);
-        assertThat(limited.trailers().get(GrpcAnswer.RETRY_AFTER)).isEqualTo("7");
+        assertThat(limited.trailers().get(GrpcStatuses.RETRY_AFTER)).isEqualTo("7");
         assertThat(limited.trailers().get(BACKEND)).isEqualTo("gpu-0");
         assertThat(full.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(retryDelaySeconds(full)).isEqualTo(3);
@@ -87,7 +105,7 @@ class GrpcAnswerTest {
 
         assertThat(late.status().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         assertThat(StatusProto.fromStatusAndTrailers(late.status(), late.trailers()).getDetailsCount()).isZero();
-        assertThat(late.trailers().containsKey(GrpcAnswer.RETRY_AFTER)).isFalse();
+        assertThat(late.trailers().containsKey(GrpcStatuses.RETRY_AFTER)).isFalse();
         assertThat(denied.status().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     }
 

@@ -271,7 +271,8 @@ class GrpcEntryTest {
         assertThat(second.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(second.getStatus().getDescription()).contains("requests per minute (limit 1)");
         assertThat(retryDelaySeconds(second)).isPositive();
-        assertThat(second.getTrailers().get(GrpcAnswer.RETRY_AFTER)).isEqualTo(String.valueOf(retryDelaySeconds(second)));
+        assertThat(second.getTrailers().get(GrpcStatuses.RETRY_AFTER))
+                .isEqualTo(String.valueOf(retryDelaySeconds(second)));
         assertThat(second.getTrailers().get(key("x-ratelimit-limit-requests"))).isEqualTo("1");
     }
 
