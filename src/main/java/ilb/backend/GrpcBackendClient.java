@@ -1,9 +1,5 @@
 package ilb.backend;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +13,7 @@ import java.util.function.Consumer;
 import ilb.inference.BackendFailure;
 import ilb.inference.InferenceMessage;
 import ilb.protocols.grpc.KServeGrpcCodec;
+import ilb.protocols.grpc.RawMessage;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -24,7 +21,6 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Codec;
 import io.grpc.ConnectivityState;
 import io.grpc.DecompressorRegistry;
-import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -60,28 +56,6 @@ public final class GrpcBackendClient implements AutoCloseable {
      */
     private static final long KEEPALIVE_MINUTES = 5;
     private static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] message) {
-            return new KnownLengthStream(message);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                if (!(stream instanceof KnownLength)) {
-                    return stream.readAllBytes();
-                }
-                // grpc-java's own message streams know their length: read into one array, no copies in between
-                byte[] message = new byte[stream.available()];
-                stream.readNBytes(message, 0, message.length);
-                return message;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     /** Channels are kept per backend address. */
     private record Address(String host, int port, long connectTimeoutMillis) {
         static Address of(BackendSettings backend) {
@@ -162,7 +136,7 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     /** A call's descriptor (its full name, its kind) with its messages as bytes. */
     public static MethodDescriptor<byte[], byte[]> onBytes(MethodDescriptor<?, ?> method) {
-        return method.toBuilder(BYTES, BYTES).build();
+        return method.toBuilder(RawMessage.MARSHALLER, RawMessage.MARSHALLER).build();
     }
 
     /** An endpoint of the backend has started: its channel is made if it has none. */
@@ -350,13 +324,6 @@ public final class GrpcBackendClient implements AutoCloseable {
                     }
                 };
             }
-        }
-    }
-
-    /** A message's bytes as grpc-java wants them: with their length known, written in one piece. */
-    private static final class KnownLengthStream extends ByteArrayInputStream implements KnownLength {
-        KnownLengthStream(byte[] message) {
-            super(message);
         }
     }
 }

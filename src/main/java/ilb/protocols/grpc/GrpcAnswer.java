@@ -11,8 +11,6 @@ import com.google.rpc.RetryInfo;
 import ilb.inference.ApiError;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
-import ilb.protocols.grpc.v2.ServerLiveResponse;
-import ilb.protocols.grpc.v2.ServerMetadataResponse;
 import ilb.protocols.grpc.v2.ServerReadyResponse;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -72,23 +70,11 @@ public record GrpcAnswer(byte[] message, Status status, Metadata headers, Metada
 
     /** The response message of a call ilb answers itself, from its REST answer; null for other calls. */
     private static byte[] ownAnswer(KServeRpc rpc, HttpReply reply) {
-        return switch (rpc) {
-            case SERVER_LIVE -> ServerLiveResponse.newBuilder().setLive(true).build().toByteArray();
-            case SERVER_READY -> ServerReadyResponse.newBuilder().setReady(true).build().toByteArray();
-            case SERVER_METADATA -> {
-                // KServe's REST metadata: {"name", "version", "extensions"}, the message's own fields
-                ServerMetadataResponse.Builder metadata = ServerMetadataResponse.newBuilder();
-                try {
-                    JsonNode json = JSON.readTree(reply.body());
-                    metadata.setName(json.path("name").asText()).setVersion(json.path("version").asText());
-                    json.path("extensions").forEach(extension -> metadata.addExtensions(extension.asText()));
-                } catch (IOException e) {
-                    yield null;
-                }
-                yield metadata.build().toByteArray();
-            }
-            default -> null;
-        };
+        try {
+            return KServeGrpcCodec.serverAnswer(rpc, reply.body());
+        } catch (KServeGrpcCodec.Unconvertible e) {
+            return null;
+        }
     }
 
     /**

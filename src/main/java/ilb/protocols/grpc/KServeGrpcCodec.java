@@ -153,6 +153,15 @@ public final class KServeGrpcCodec {
         }
     }
 
+    /** ilb's own 2xx REST answer to a server-level call (live, ready, metadata) as its response message; else null. */
+    static byte[] serverAnswer(KServeRpc rpc, byte[] restBody) {
+        return switch (rpc) {
+            case SERVER_LIVE, SERVER_READY -> health(rpc, true).toByteArray();
+            case SERVER_METADATA -> MetadataJson.server(restBody).toByteArray();
+            case MODEL_READY, MODEL_METADATA, MODEL_INFER -> null;
+        };
+    }
+
     /**
      * The gRPC request message for a gRPC backend that a REST request stands for ({@link KServeRpc#of}), naming
      * {@link InferenceRequest#model()} and {@link InferenceRequest#version()}. JSON {@code data} becomes typed

@@ -15,7 +15,7 @@ import io.grpc.MethodDescriptor;
  * needs, and passes a backend's response on as it came. Read into an array of its exact length, written from it in
  * one piece.
  */
-enum RawMessage implements MethodDescriptor.Marshaller<byte[]> {
+public enum RawMessage implements MethodDescriptor.Marshaller<byte[]> {
     MARSHALLER;
 
     @Override
