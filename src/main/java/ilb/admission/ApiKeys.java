@@ -140,7 +140,12 @@ public final class ApiKeys implements Processor {
 
     /** Whether a path is open to anyone: server health, for probes. */
     public boolean isOpen(String rawPath) {
-        return !enabled || OPEN_PATHS.contains(rawPath);
+        return !enabled || isAlwaysOpen(rawPath);
+    }
+
+    /** Whether a path is open to anyone even when API keys are required: server health, for probes. */
+    public static boolean isAlwaysOpen(String rawPath) {
+        return OPEN_PATHS.contains(rawPath);
     }
 
     /**

@@ -1,10 +1,5 @@
 package ilb.protocols.grpc;
 
-import java.util.Arrays;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-
 import ilb.admission.ApiKeys;
 import ilb.inference.ApiError;
 import io.grpc.Context;
@@ -19,7 +14,8 @@ import io.grpc.Status;
  * Who is calling {@code inference.GRPCInferenceService}, known from the call's metadata ({@code authorization:
  * Bearer <key>}) before any message is read: a call without a known key is closed UNAUTHENTICATED at once, its
  * message never read (nor buffered beyond the connection's flow-control window). ServerLive and ServerReady stay
- * open, as REST's server health does ({@link ApiKeys#isOpen}). The caller rides on the call's {@link Context}.
+ * open ({@link OpenCalls}), as REST's server health does, held to a few kilobytes by {@link OpenCallLimit}. The caller
+ * rides on the call's {@link Context}.
  */
 final class ApiKeyInterceptor implements ServerInterceptor {
 
@@ -28,8 +24,6 @@ final class ApiKeyInterceptor implements ServerInterceptor {
 
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
-    private static final Map<String, KServeRpc> BY_METHOD = Arrays.stream(KServeRpc.values())
-            .collect(Collectors.toMap(rpc -> rpc.method().getFullMethodName(), Function.identity()));
 
     private final ApiKeys apiKeys;
 
@@ -40,8 +34,7 @@ final class ApiKeyInterceptor implements ServerInterceptor {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
             ServerCallHandler<Q, A> next) {
-        KServeRpc rpc = BY_METHOD.get(call.getMethodDescriptor().getFullMethodName());
-        if (apiKeys.enabled() && rpc != null && apiKeys.isOpen(rpc.path("", ""))) {
+        if (apiKeys.enabled() && OpenCalls.isOpen(call.getMethodDescriptor().getFullMethodName())) {
             return next.startCall(call, headers);
         }
         Object admission = apiKeys.identify(headers.get(AUTHORIZATION));

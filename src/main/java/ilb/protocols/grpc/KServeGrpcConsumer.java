@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * The gRPC entry while its route runs: a grpc-java Netty server on ilb's event loops with
  * {@code inference.GRPCInferenceService} (each call an {@link InferenceCall}, behind {@link ApiKeyInterceptor}),
  * {@code grpc.health.v1.Health} ({@link GrpcHealth}, refreshed every second) and server reflection (v1, and v1alpha
- * for older tools such as grpcurl).
+ * for older tools such as grpcurl). The calls open without a key are held to a few kilobytes ({@link OpenCallLimit}).
  */
 final class KServeGrpcConsumer extends DefaultConsumer {
 
@@ -53,6 +53,7 @@ final class KServeGrpcConsumer extends DefaultConsumer {
         EventLoopGroup eventLoops = component.eventLoops();
         health = new GrpcHealth(component.catalog(), component.serving(), endpoint.getCamelContext());
         health.refresh();
+        OpenCallLimit openCallLimit = new OpenCallLimit();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(endpoint.host(),
                         endpoint.port()))
                 .bossEventLoopGroup(eventLoops)
@@ -61,6 +62,8 @@ final class KServeGrpcConsumer extends DefaultConsumer {
                 // nothing on the path blocks: calls run on the connection's event loop, with no hand-off
                 .directExecutor()
                 .maxInboundMessageSize(endpoint.maxMessageBytes())
+                .addStreamTracerFactory(openCallLimit)
+                .intercept(openCallLimit)
                 .maxConcurrentCallsPerConnection(endpoint.maxConcurrentCallsPerConnection())
                 .addService(ServerInterceptors.intercept(inferenceService(eventLoops),
                         new ApiKeyInterceptor(component.apiKeys())))
