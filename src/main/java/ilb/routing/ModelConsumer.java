@@ -125,4 +125,21 @@ final class ModelConsumer extends DefaultConsumer {
         catalog().unregister(this);
         super.doStop();
     }
+
+    /**
+     * Camel suspends a route's consumer first when it stops or reloads the route, and stops it only after the route's
+     * processors: out of the catalog now, so that no request reaches processors about to stop (requests wait for the
+     * new route instead; those in flight finish here).
+     */
+    @Override
+    protected void doSuspend() throws Exception {
+        catalog().unregister(this);
+        super.doSuspend();
+    }
+
+    @Override
+    protected void doResume() throws Exception {
+        super.doResume();
+        catalog().register(this);
+    }
 }
