@@ -1,16 +1,16 @@
 package ilb.backend;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 import ilb.inference.BackendFailure;
+import ilb.inference.EventLoops;
 import ilb.inference.InferenceMessage;
 import ilb.protocols.grpc.KServeGrpcCodec;
 import ilb.protocols.grpc.RawMessage;
@@ -30,7 +30,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import org.slf4j.Logger;
@@ -70,7 +69,7 @@ public final class GrpcBackendClient implements AutoCloseable {
      */
     private final class Held {
         private final Address address;
-        private final AtomicReferenceArray<ManagedChannel> byLoop = new AtomicReferenceArray<>(loops.size());
+        private final Map<EventLoop, ManagedChannel> byLoop = new ConcurrentHashMap<>();
         private int holders;
         /** Set once its last endpoint has stopped: a channel made by a call racing that is shut down at once. */
         private volatile boolean released;
@@ -81,35 +80,21 @@ public final class GrpcBackendClient implements AutoCloseable {
 
         /** The channel of the calling thread's event loop; any loop's for another thread. */
         ManagedChannel channel() {
-            int index = currentLoop();
-            ManagedChannel channel = byLoop.get(index);
-            if (channel == null) {
-                ManagedChannel made = GrpcBackendClient.this.channel(address, (EventLoop) loops.get(index));
-                channel = byLoop.compareAndExchange(index, null, made);
-                if (channel == null) {
-                    channel = made;
-                    if (released) {
-                        made.shutdown();
-                    }
-                } else {
-                    made.shutdownNow();
+            return byLoop.computeIfAbsent(EventLoops.current(group), loop -> {
+                ManagedChannel made = GrpcBackendClient.this.channel(address, loop);
+                if (released) {
+                    made.shutdown();
                 }
-            }
-            return channel;
+                return made;
+            });
         }
 
-        List<ManagedChannel> made() {
-            List<ManagedChannel> made = new ArrayList<>();
-            for (int i = 0; i < byLoop.length(); i++) {
-                if (byLoop.get(i) != null) {
-                    made.add(byLoop.get(i));
-                }
-            }
-            return made;
+        Collection<ManagedChannel> made() {
+            return byLoop.values();
         }
     }
 
-    private final List<EventExecutor> loops = new ArrayList<>();
+    private final EventLoopGroup group;
     private final int maxResponseBytes;
     private final Map<Address, Held> channels = new ConcurrentHashMap<>();
 
@@ -120,18 +105,8 @@ public final class GrpcBackendClient implements AutoCloseable {
      *                         {@link BackendFailure.Kind#RESPONSE_TOO_LARGE}, before any of it is gathered
      */
     public GrpcBackendClient(EventLoopGroup group, int maxResponseBytes) {
-        group.forEach(loops::add);
+        this.group = group;
         this.maxResponseBytes = maxResponseBytes;
-    }
-
-    /** The index of the event loop this thread is; a random one's for another thread. */
-    private int currentLoop() {
-        for (int i = 0; i < loops.size(); i++) {
-            if (loops.get(i).inEventLoop()) {
-                return i;
-            }
-        }
-        return ThreadLocalRandom.current().nextInt(loops.size());
     }
 
     /** A call's descriptor (its full name, its kind) with its messages as bytes. */

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import ilb.inference.BackendFailure;
+import ilb.inference.EventLoops;
 import ilb.inference.HttpReply;
 import ilb.inference.BackendStream;
 import ilb.inference.InferenceMessage;
@@ -41,7 +42,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import org.slf4j.Logger;
@@ -127,16 +127,6 @@ public final class HttpBackendClient implements AutoCloseable {
     /** Where health checks and other periodic work of the client's backends run. */
     public ScheduledExecutorService scheduler() {
         return group;
-    }
-
-    /** The event loop of the calling thread, if it is one of ours: the backend connection is used on it. */
-    private EventLoop currentLoop() {
-        for (EventExecutor loop : group) {
-            if (loop.inEventLoop()) {
-                return (EventLoop) loop;
-            }
-        }
-        return group.next();
     }
 
     @Override
@@ -238,7 +228,9 @@ public final class HttpBackendClient implements AutoCloseable {
                 complete(new BackendFailure(BackendFailure.Kind.REQUEST, String.valueOf(e.getMessage())));
                 return;
             }
-            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), currentLoop()));
+            // a connection of the calling thread's event loop, if it is one of ours
+            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(),
+                    EventLoops.current(group)));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
                     request.release();

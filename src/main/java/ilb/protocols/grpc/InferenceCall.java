@@ -6,6 +6,7 @@ import ilb.admission.ApiKeys;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.ClientGone;
+import ilb.inference.EventLoops;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
@@ -53,7 +54,7 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     /** Takes a call that has just started, on its connection's event loop (one of {@code eventLoops}). */
     static ServerCall.Listener<byte[]> start(KServeGrpcConsumer consumer, KServeRpc rpc,
             ServerCall<byte[], byte[]> call, Metadata metadata, EventLoopGroup eventLoops) {
-        InferenceCall listener = new InferenceCall(consumer, rpc, call, metadata, current(eventLoops));
+        InferenceCall listener = new InferenceCall(consumer, rpc, call, metadata, EventLoops.current(eventLoops));
         // one message, and a second to tell a client that sends two
         call.request(2);
         return listener;
@@ -160,15 +161,5 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
 
     private void close(Status status) {
         answer(new GrpcAnswer(null, status, new Metadata(), new Metadata()));
-    }
-
-    /** The event loop this thread is, else any of the group's. */
-    private static EventExecutor current(EventLoopGroup eventLoops) {
-        for (EventExecutor executor : eventLoops) {
-            if (executor.inEventLoop()) {
-                return executor;
-            }
-        }
-        return eventLoops.next();
     }
 }
