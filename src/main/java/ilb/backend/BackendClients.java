@@ -104,7 +104,7 @@ final class BackendClients implements AutoCloseable {
             KServeRpc rpc = KServeRpc.of(request.method(), request.path());
             if (passage == Passage.GRPC) {
                 // the gRPC entry wrote the path of the call it was asked
-                grpc.call(backend, CALLS.get(rpc), namesModel(rpc) ? KServeGrpcCodec.withModel(request)
+                grpc.call(backend, CALLS.get(rpc), rpc.namesModel() ? KServeGrpcCodec.withModel(request)
                         : request.body(), request.headers(), limits, request.clientGone(), done);
             } else {
                 // Unconvertible, too, for a path that stands for no call
@@ -170,13 +170,6 @@ final class BackendClients implements AutoCloseable {
     public void close() {
         grpc.close();
         http.close();
-    }
-
-    private static boolean namesModel(KServeRpc rpc) {
-        return switch (rpc) {
-            case MODEL_READY, MODEL_METADATA, MODEL_INFER -> true;
-            case SERVER_LIVE, SERVER_READY, SERVER_METADATA -> false;
-        };
     }
 
     /** An HTTP backend's answer to a request over gRPC, in gRPC. */

@@ -27,9 +27,6 @@ import io.grpc.stub.StreamObserver;
  */
 final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
-    /** The trailer of an injected rate limit: seconds to wait, as the REST path's {@code Retry-After}. */
-    static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
-
     private final SimulatedBackend backend;
     private final KServeModels models;
 
@@ -89,7 +86,8 @@ final class KServeGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServ
             }
             case RATE_LIMIT -> {
                 Metadata trailers = new Metadata();
-                trailers.put(RETRY_AFTER, Integer.toString(faults.retryAfterSeconds));
+                // seconds to wait, as the REST path's Retry-After
+                trailers.put(GrpcStatuses.RETRY_AFTER, Integer.toString(faults.retryAfterSeconds));
                 call.onError(Status.fromCode(GrpcStatuses.code(429)).withDescription("injected rate limit")
                         .asRuntimeException(trailers));
                 return;

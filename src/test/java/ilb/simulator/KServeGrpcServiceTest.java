@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import ilb.protocols.grpc.GrpcStatuses;
 import ilb.inference.Protocol;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import ilb.protocols.grpc.v2.InferTensorContents;
@@ -260,7 +261,7 @@ class KServeGrpcServiceTest {
         backend.faults().errorRate(0).rateLimitRate(1).retryAfterSeconds(7);
         assertThatThrownBy(() -> stub.modelInfer(request))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED))
-                .satisfies(e -> assertThat(Status.trailersFromThrowable(e).get(KServeGrpcService.RETRY_AFTER))
+                .satisfies(e -> assertThat(Status.trailersFromThrowable(e).get(GrpcStatuses.RETRY_AFTER))
                         .isEqualTo("7"));
         backend.faults().rateLimitRate(0);
         assertThat(stub.modelInfer(request).getOutputsCount()).isEqualTo(1);

@@ -65,7 +65,7 @@ public final class GrpcApi implements Processor {
     InferenceMessage read(Tenant tenant, GrpcCall call) {
         KServeRpc rpc = call.rpc();
         String path;
-        if (rpc == KServeRpc.SERVER_LIVE || rpc == KServeRpc.SERVER_READY || rpc == KServeRpc.SERVER_METADATA) {
+        if (!rpc.namesModel()) {
             path = rpc.path(null, null);
         } else {
             Named named;

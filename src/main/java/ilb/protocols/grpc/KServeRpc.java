@@ -35,6 +35,14 @@ public enum KServeRpc {
         return httpMethod;
     }
 
+    /** Whether its request names a model (and maybe a version), as fields 1 and 2; server calls name none. */
+    public boolean namesModel() {
+        return switch (this) {
+            case MODEL_READY, MODEL_METADATA, MODEL_INFER -> true;
+            case SERVER_LIVE, SERVER_READY, SERVER_METADATA -> false;
+        };
+    }
+
     /**
      * The REST path of the request the call stands for: {@code /v2/health/live}, {@code /v2/health/ready},
      * {@code /v2}, or {@code /v2/models/<model>[/versions/<version>][/ready|/infer]}.
