@@ -14,6 +14,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.inference.Protocol;
 import ilb.routing.VersionSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,7 +35,7 @@ public final class RequestMeters implements RequestObserver {
     private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
 
     private final MeterRegistry registry;
-    private final Map<Tags, BackendMeters> backends = new ConcurrentHashMap<>();
+    private final Map<BackendKey, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
     private final Map<ModelRequest, ModelMeters> models = new ConcurrentHashMap<>();
@@ -56,6 +57,10 @@ public final class RequestMeters implements RequestObserver {
     private record ModelRequest(String model, String version, String stage, String protocol) {
     }
 
+    /** What a backend's meters are labelled by, found per answer without building their tags. */
+    private record BackendKey(String id, Protocol protocol) {
+    }
+
     /** A label set of the per-model counters: {@code kind} is the outcome of a request or the kind of a token. */
     private record Labels(ModelRequest model, String tenant, String priority, String kind) {
     }
@@ -63,7 +68,8 @@ public final class RequestMeters implements RequestObserver {
     @Override
     public void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos,
             InferenceMessage response) {
-        BackendMeters meters = backends.computeIfAbsent(IlbMeters.tags(backend), BackendMeters::new);
+        BackendMeters meters = backends.computeIfAbsent(new BackendKey(backend.id(), backend.settings().protocol()),
+                key -> new BackendMeters(IlbMeters.tags(backend)));
         long now = System.nanoTime();
         if (response instanceof BackendStream stream) {
             meters.ttft.record(now - sentNanos, TimeUnit.NANOSECONDS);
