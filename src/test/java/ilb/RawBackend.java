@@ -30,6 +30,20 @@ public final class RawBackend implements AutoCloseable {
         void write(OutputStream out) throws IOException, InterruptedException;
     }
 
+    /**
+     * Promises a large JSON body, then sends a byte of it every 50 ms until ilb hangs up: never silent, never done.
+     */
+    public static final Answer TRICKLE = out -> {
+        out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        while (true) {
+            out.write(' ');
+            out.flush();
+            // the backend's slowness, not a wait for the test
+            Thread.sleep(50);
+        }
+    };
+
     private final ServerSocket server;
     private final Answer answer;
     private final ExecutorService threads = Executors.newCachedThreadPool();

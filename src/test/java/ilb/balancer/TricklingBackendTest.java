@@ -1,10 +1,7 @@
 package ilb.balancer;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -35,18 +32,6 @@ class TricklingBackendTest {
         servers.close();
     }
 
-    /** Promises a large JSON body, then sends a byte of it every 50 ms until ilb hangs up. */
-    private static void trickle(OutputStream out) throws IOException, InterruptedException {
-        out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        while (true) {
-            out.write(' ');
-            out.flush();
-            // the backend's slowness, not a wait for the test
-            Thread.sleep(50);
-        }
-    }
-
     /** Sends one chat completion, bounded: without a deadline the trickle would last far longer than this. */
     private static HttpResponse<String> chatWithin(Appliance ilb, Duration bound) {
         return ilb.send(ilb.request("/v1/chat/completions").timeout(bound).header("content-type", "application/json")
@@ -66,7 +51,7 @@ class TricklingBackendTest {
 
     @Test
     void theBackendsDeadlineEndsATrickle() {
-        RawBackend trickling = servers.raw(TricklingBackendTest::trickle);
+        RawBackend trickling = servers.raw(RawBackend.TRICKLE);
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("trickling", trickling.url(),
                 "healthPath: ", "metricsPath: ", "timeout: 30s", "deadline: 2s")));
 
@@ -76,7 +61,7 @@ class TricklingBackendTest {
 
     @Test
     void theRequestsOwnDeadlineEndsATrickleToo() {
-        RawBackend trickling = servers.raw(TricklingBackendTest::trickle);
+        RawBackend trickling = servers.raw(RawBackend.TRICKLE);
         // the backend's own deadline is the default (10 minutes); the request's is 2 s from reaching its pool
         Appliance ilb = servers.ilb(route("pool-m", "model:m", """
                         - setProperty:

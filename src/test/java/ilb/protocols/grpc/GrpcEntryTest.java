@@ -1,8 +1,5 @@
 package ilb.protocols.grpc;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +72,7 @@ class GrpcEntryTest {
 
     @BeforeAll
     static void start() {
-        trickling = SERVERS.raw(GrpcEntryTest::trickle);
+        trickling = SERVERS.raw(RawBackend.TRICKLE);
         String nobody = "http://127.0.0.1:" + Appliance.freePort();
         ilb = SERVERS.ilb(pool("m", "round-robin", backend("m-0", SERVERS.backend(new SimulatorOptions().models("m")
                         .ttftMs(1))))
@@ -300,18 +297,6 @@ class GrpcEntryTest {
     }
 
     // -- helpers
-
-    /** Promises a large body, then sends a byte of it every 50 ms until ilb hangs up. */
-    private static void trickle(OutputStream out) throws IOException, InterruptedException {
-        out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        while (true) {
-            out.write(' ');
-            out.flush();
-            // the backend's slowness, not a wait for the test
-            Thread.sleep(50);
-        }
-    }
 
     /**
      * A ModelInfer call with {@code message} as its bytes, or with no message and no end at all (null): the status
