@@ -5,7 +5,8 @@ import ilb.backend.BackendTelemetry;
 
 /**
  * One backend as the balancer sees it at one moment: what decides whether it can take a request, each read once,
- * so that a choice made from it is a function of this record alone.
+ * so that a choice made from it is a function of this record alone. Times are durations from that moment. (Which
+ * requests it can serve at all is its wire's, {@link Backend#serves}: fixed, not state.)
  *
  * @param backend     the backend itself, to lease once chosen
  * @param zone        its zone; empty if none is written

@@ -7,7 +7,9 @@ import ilb.backend.Backend;
 
 /**
  * A pool as it is at one moment: its backends' states, tier by tier (lowest first), and how many requests wait in
- * its queue. Immutable: a {@link Selector} decides from it alone.
+ * its queue. Never changed once made (a change makes a new one): a {@link Selector} decides from it alone.
+ *
+ * @param queued requests waiting in the pool's queue
  */
 record PoolSnapshot(List<List<BackendState>> tiers, int queued) {
 
