@@ -32,7 +32,7 @@ final class Requests {
 
     static InferenceRequest inSession(String prompt, String session) {
         return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
-                false, new PromptPrefix.Builder().add(prompt).build(), session, null,
+                false, new PromptPrefix.Builder().add(prompt).build(), 0, session, null,
                 null, Priority.STANDARD);
     }
 }
