@@ -520,6 +520,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 return;
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
+            policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
             judge(lease, response);
             if (response instanceof BackendStream stream) {
                 stream.whenDone(normally -> lease.release());
