@@ -8,12 +8,16 @@ import java.util.function.DoubleConsumer;
  * output token, each at the load it was measured at (a backend slows as its batch fills); how long a request holds
  * its place in the batch; how many tokens responses have; and how far predictions from these were off. Moving
  * averages that forget with time (half of their weight in about 20 s), so that a backend that changes speed is
- * followed. Every method takes the time explicitly; thread-safe.
+ * followed; one without a sample for {@value #FORGET_SECONDS} s is unknown again, so that a backend once found slow
+ * is tried again rather than shunned for good. Every method takes the time explicitly; thread-safe.
  */
 public final class ServiceProfile {
 
     /** How fast averages forget: a sample's weight falls to 1/e in this long. */
     private static final long MEMORY_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long an average without a new sample is trusted. */
+    private static final long FORGET_SECONDS = 15;
+    private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(FORGET_SECONDS);
     /** The least weight a new sample gets, so that a burst of samples at one instant still moves an average. */
     private static final double MIN_WEIGHT = 0.1;
     /** Predictions off by less than this many samples are not yet a distribution worth trusting. */
@@ -67,33 +71,33 @@ public final class ServiceProfile {
     }
 
     /** Predicted prefill of {@code chars} uncached prompt characters at {@code load} in flight; NaN if unmeasured. */
-    public synchronized double prefillNanos(int chars, int load) {
-        return prefillPerChar.at(load) * promptUnits(chars);
+    public synchronized double prefillNanos(int chars, int load, long nowNanos) {
+        return prefillPerChar.at(load, nowNanos) * promptUnits(chars);
     }
 
     /** Time per output token with {@code batch} requests in flight; NaN if unmeasured. */
-    public synchronized double tpotNanos(int batch) {
-        return tpot.at(batch);
+    public synchronized double tpotNanos(int batch, long nowNanos) {
+        return tpot.at(batch, nowNanos);
     }
 
     /** How long a request holds its place, first byte to last; NaN if unmeasured. */
-    public synchronized double serviceNanos() {
-        return service.value;
+    public synchronized double serviceNanos(long nowNanos) {
+        return service.value(nowNanos);
     }
 
     /** Output tokens of a response; NaN if unmeasured. */
-    public synchronized double outputTokens() {
-        return outputTokens.value;
+    public synchronized double outputTokens(long nowNanos) {
+        return outputTokens.value(nowNanos);
     }
 
     /** How far TTFT predictions were off lately; {@link PredictionError#UNKNOWN} with too few samples. */
-    public synchronized PredictionError ttftError() {
-        return ttftError.summary();
+    public synchronized PredictionError ttftError(long nowNanos) {
+        return ttftError.summary(nowNanos);
     }
 
     /** How far TPOT predictions were off lately; {@link PredictionError#UNKNOWN} with too few samples. */
-    public synchronized PredictionError tpotError() {
-        return tpotError.summary();
+    public synchronized PredictionError tpotError(long nowNanos) {
+        return tpotError.summary(nowNanos);
     }
 
     /**
@@ -116,19 +120,30 @@ public final class ServiceProfile {
         }
     }
 
-    /** A moving average that forgets with time ({@link #MEMORY_NANOS}); NaN before its first sample. */
+    /**
+     * A moving average that forgets with time ({@link #MEMORY_NANOS}); NaN before its first sample and when its last
+     * is older than {@link #FORGET_NANOS}.
+     */
     private static final class Average {
         private double value = Double.NaN;
         private long stamp;
+        /** Samples since it was last unknown. */
+        private long samples;
 
         void add(double sample, long nowNanos) {
-            if (Double.isNaN(value)) {
+            if (Double.isNaN(value(nowNanos))) {
                 value = sample;
+                samples = 0;
             } else {
                 double keep = (1 - MIN_WEIGHT) * Math.exp(-Math.max(0, nowNanos - stamp) / (double) MEMORY_NANOS);
                 value = value * keep + sample * (1 - keep);
             }
             stamp = nowNanos;
+            samples++;
+        }
+
+        double value(long nowNanos) {
+            return nowNanos - stamp > FORGET_NANOS ? Double.NaN : value;
         }
     }
 
@@ -151,14 +166,16 @@ public final class ServiceProfile {
             buckets[bucket(load)].add(sample, nowNanos);
         }
 
-        double at(int load) {
+        double at(int load, long nowNanos) {
             int home = bucket(load);
             for (int distance = 0; distance < BUCKETS; distance++) {
-                if (home - distance >= 0 && !Double.isNaN(buckets[home - distance].value)) {
-                    return buckets[home - distance].value;
+                double lighter = home - distance >= 0 ? buckets[home - distance].value(nowNanos) : Double.NaN;
+                if (!Double.isNaN(lighter)) {
+                    return lighter;
                 }
-                if (home + distance < BUCKETS && !Double.isNaN(buckets[home + distance].value)) {
-                    return buckets[home + distance].value;
+                double heavier = home + distance < BUCKETS ? buckets[home + distance].value(nowNanos) : Double.NaN;
+                if (!Double.isNaN(heavier)) {
+                    return heavier;
                 }
             }
             return Double.NaN;
@@ -173,7 +190,6 @@ public final class ServiceProfile {
     private static final class ErrorStats {
         private final Average mean = new Average();
         private final Average square = new Average();
-        private long samples;
 
         void add(double ratio, long nowNanos) {
             if (!(ratio > 0) || Double.isInfinite(ratio)) {
@@ -182,14 +198,14 @@ public final class ServiceProfile {
             double log = Math.log(ratio);
             mean.add(log, nowNanos);
             square.add(log * log, nowNanos);
-            samples++;
         }
 
-        PredictionError summary() {
-            if (samples < ERROR_SAMPLES) {
+        PredictionError summary(long nowNanos) {
+            double bias = mean.value(nowNanos);
+            if (Double.isNaN(bias) || mean.samples < ERROR_SAMPLES) {
                 return PredictionError.UNKNOWN;
             }
-            return new PredictionError(mean.value, Math.sqrt(Math.max(0, square.value - mean.value * mean.value)));
+            return new PredictionError(bias, Math.sqrt(Math.max(0, square.value - bias * bias)));
         }
     }
 }

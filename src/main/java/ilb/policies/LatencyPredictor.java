@@ -1,6 +1,7 @@
 package ilb.policies;
 
 import java.util.List;
+import java.util.function.DoubleBinaryOperator;
 
 import ilb.backend.Backend;
 import ilb.backend.BackendTelemetry;
@@ -20,8 +21,10 @@ import ilb.inference.PromptPrefix;
  * <li>finish: time to first token plus the output tokens (the request's {@code max_tokens}, else the candidates'
  * mean output) at that pace.</li>
  * </ul>
- * What a backend has not measured yet is taken from its server's metrics, else from the fastest candidate that has
- * measured it, else 0: a new backend is predicted as fast as the best, so that it gets tried. Pure: no clock.
+ * What a backend has not measured (lately) is taken from its server's metrics, else from the other candidates: while
+ * it has no request in flight, from the fastest of them, so that it gets tried; while it has, from the slowest, so
+ * that it does not take every request before its first answer tells how fast it is. With nothing measured anywhere,
+ * it is 0. Pure: the time is a parameter.
  */
 final class LatencyPredictor {
 
@@ -54,7 +57,7 @@ final class LatencyPredictor {
         int outputKnown = 0;
         for (int i = 0; i < own.length; i++) {
             own[i] = estimate(candidates.get(i), request, matched[i], joining, nowNanos);
-            double output = candidates.get(i).profile().outputTokens();
+            double output = candidates.get(i).profile().outputTokens(nowNanos);
             if (!Double.isNaN(output)) {
                 outputSum += output;
                 outputKnown++;
@@ -63,21 +66,18 @@ final class LatencyPredictor {
         // output length is the request's, not the backend's: the same for every candidate
         double output = request.maxTokens() > 0 ? request.maxTokens()
                 : outputKnown > 0 ? outputSum / outputKnown : UNKNOWN_OUTPUT_TOKENS;
-        double fastestPrefill = Double.NaN;
-        double fastestTpot = Double.NaN;
-        double fastestService = Double.NaN;
+        Estimate fastest = Estimate.UNKNOWN;
+        Estimate slowest = Estimate.UNKNOWN;
         for (Estimate estimate : own) {
-            fastestPrefill = min(fastestPrefill, estimate.prefillNanos());
-            fastestTpot = min(fastestTpot, estimate.tpotNanos());
-            fastestService = min(fastestService, estimate.serviceNanos());
+            fastest = fastest.or(estimate, Math::min);
+            slowest = slowest.or(estimate, Math::max);
         }
         Prediction[] predictions = new Prediction[own.length];
         for (int i = 0; i < own.length; i++) {
-            Estimate estimate = own[i];
-            double service = orElse(estimate.serviceNanos(), fastestService);
-            predictions[i] = new Prediction(estimate.queued() * service / estimate.slots(),
-                    orElse(estimate.prefillNanos(), fastestPrefill), orElse(estimate.tpotNanos(), fastestTpot),
-                    output, estimate.uncachedChars(), estimate.load(), estimate.batch(), estimate.measured());
+            Estimate estimate = own[i].or(own[i].load() <= 1 ? fastest : slowest, (mine, others) -> mine);
+            predictions[i] = new Prediction(estimate.queued() * estimate.serviceNanos() / estimate.slots(),
+                    estimate.prefillNanos(), estimate.tpotNanos(), output, estimate.uncachedChars(), estimate.load(),
+                    estimate.batch(), estimate.measured());
         }
         return predictions;
     }
@@ -95,6 +95,19 @@ final class LatencyPredictor {
      */
     private record Estimate(double queued, double slots, double prefillNanos, double tpotNanos, double serviceNanos,
             int uncachedChars, int load, int batch, boolean measured) {
+
+        static final Estimate UNKNOWN = new Estimate(0, 1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, false);
+
+        /** This one, each time known in only one of the two taken from it, in both combined as {@code both} says. */
+        Estimate or(Estimate other, DoubleBinaryOperator both) {
+            return new Estimate(queued, slots, combine(prefillNanos, other.prefillNanos, both),
+                    combine(tpotNanos, other.tpotNanos, both), combine(serviceNanos, other.serviceNanos, both),
+                    uncachedChars, load, batch, measured);
+        }
+
+        private static double combine(double mine, double other, DoubleBinaryOperator both) {
+            return Double.isNaN(mine) ? other : Double.isNaN(other) ? mine : both.applyAsDouble(mine, other);
+        }
     }
 
     private static Estimate estimate(Backend backend, InferenceRequest request, int matchedBlocks, int joining,
@@ -112,18 +125,13 @@ final class LatencyPredictor {
         int batch = (int) Math.min(limit, Math.max(load, Double.isNaN(running) ? 0 : running + joining));
         int uncached = Math.max(0, request.prefix().chars() - matchedBlocks * PromptPrefix.BLOCK_CHARS);
         ServiceProfile profile = backend.profile();
-        double prefill = profile.prefillNanos(uncached, load);
+        double prefill = profile.prefillNanos(uncached, load, nowNanos);
         boolean measured = !Double.isNaN(prefill);
         return new Estimate(queued, slots,
                 measured ? prefill : telemetry.ttftSeconds() * NANOS_PER_SECOND,
-                orElse(profile.tpotNanos(batch), telemetry.tpotSeconds() * NANOS_PER_SECOND),
-                orElse(profile.serviceNanos(), telemetry.e2eSeconds() * NANOS_PER_SECOND),
+                orElse(profile.tpotNanos(batch, nowNanos), telemetry.tpotSeconds() * NANOS_PER_SECOND),
+                orElse(profile.serviceNanos(nowNanos), telemetry.e2eSeconds() * NANOS_PER_SECOND),
                 uncached, load, Math.max(1, batch), measured);
-    }
-
-    /** The lesser of two values, either of which may be NaN (unknown). */
-    private static double min(double a, double b) {
-        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
     }
 
     private static double orElse(double value, double otherwise) {

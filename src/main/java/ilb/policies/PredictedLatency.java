@@ -19,7 +19,8 @@ import ilb.policies.LatencyPredictor.Prediction;
  * Sends each request where it would finish first: the time it would take at each candidate, predicted from what
  * ilb measured there ({@link LatencyPredictor}): the wait for a place, the prefill of what the prefix cache lacks,
  * and its output tokens at the candidate's pace. Nothing to tune: the measurements come from the answers
- * ({@link ProfileFeed}), and a backend not measured yet is predicted as fast as the best, so that it gets tried.
+ * ({@link ProfileFeed}), and a backend not measured yet (or not lately) is predicted as fast as the best while it is
+ * idle, so that it gets tried.
  * <p>
  * With latency targets ({@code sloTtft}, {@code sloTpot}, the pool's, which the balancer enforces too), it picks the
  * candidate most likely to meet them, given how far each one's predictions were off lately (a log-normal error),
@@ -78,7 +79,7 @@ public final class PredictedLatency implements SelectionPolicy {
         boolean targets = sloTtftNanos > 0 || sloTpotNanos > 0;
         double[] onTarget = new double[predictions.length];
         for (int i = 0; i < predictions.length && targets; i++) {
-            onTarget[i] = onTarget(candidates.get(i), predictions[i]);
+            onTarget[i] = onTarget(candidates.get(i), predictions[i], now);
         }
         int best = 0;
         int ties = 1;
@@ -125,9 +126,9 @@ public final class PredictedLatency implements SelectionPolicy {
     }
 
     /** The chance that the request meets the targets at the backend, 0 to 1. */
-    private double onTarget(Backend backend, Prediction prediction) {
-        return chance(prediction.ttftNanos(), sloTtftNanos, backend.profile().ttftError())
-                * chance(prediction.tpotNanos(), sloTpotNanos, backend.profile().tpotError());
+    private double onTarget(Backend backend, Prediction prediction, long nowNanos) {
+        return chance(prediction.ttftNanos(), sloTtftNanos, backend.profile().ttftError(nowNanos))
+                * chance(prediction.tpotNanos(), sloTpotNanos, backend.profile().tpotError(nowNanos));
     }
 
     /**

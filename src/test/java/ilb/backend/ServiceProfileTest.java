@@ -17,11 +17,11 @@ class ServiceProfileTest {
 
     @Test
     void nothingIsKnownBeforeTheFirstSample() {
-        assertThat(profile.prefillNanos(1000, 1)).isNaN();
-        assertThat(profile.tpotNanos(1)).isNaN();
-        assertThat(profile.serviceNanos()).isNaN();
-        assertThat(profile.outputTokens()).isNaN();
-        assertThat(profile.ttftError().known()).isFalse();
+        assertThat(profile.prefillNanos(1000, 1, 0)).isNaN();
+        assertThat(profile.tpotNanos(1, 0)).isNaN();
+        assertThat(profile.serviceNanos(0)).isNaN();
+        assertThat(profile.outputTokens(0)).isNaN();
+        assertThat(profile.ttftError(4 * SECOND).known()).isFalse();
     }
 
     @Test
@@ -29,10 +29,10 @@ class ServiceProfileTest {
         // 256 fixed + 768 chars: 10 ms, so 10 ms per 1024 chars
         profile.prefilled(10_000_000, 768, 1, 0);
 
-        assertThat(profile.prefillNanos(768, 1)).isEqualTo(10_000_000);
-        assertThat(profile.prefillNanos(1792, 1)).isEqualTo(20_000_000);
+        assertThat(profile.prefillNanos(768, 1, 0)).isEqualTo(10_000_000);
+        assertThat(profile.prefillNanos(1792, 1, 0)).isEqualTo(20_000_000);
         // an empty prompt still costs the fixed part
-        assertThat(profile.prefillNanos(0, 1)).isEqualTo(2_500_000);
+        assertThat(profile.prefillNanos(0, 1, 0)).isEqualTo(2_500_000);
     }
 
     @Test
@@ -40,28 +40,38 @@ class ServiceProfileTest {
         profile.decoded(4e6, 1, 0);
         profile.decoded(12e6, 4, 0);
 
-        assertThat(profile.tpotNanos(1)).isEqualTo(4e6);
-        assertThat(profile.tpotNanos(7)).isEqualTo(12e6);
+        assertThat(profile.tpotNanos(1, 0)).isEqualTo(4e6);
+        assertThat(profile.tpotNanos(7, 0)).isEqualTo(12e6);
         // 2-3 is as near to 1 as to 4-7: the lighter load answers
-        assertThat(profile.tpotNanos(3)).isEqualTo(4e6);
-        assertThat(profile.tpotNanos(12)).isEqualTo(12e6);
-        assertThat(profile.tpotNanos(1000)).isEqualTo(12e6);
+        assertThat(profile.tpotNanos(3, 0)).isEqualTo(4e6);
+        assertThat(profile.tpotNanos(12, 0)).isEqualTo(12e6);
+        assertThat(profile.tpotNanos(1000, 0)).isEqualTo(12e6);
     }
 
     @Test
-    void averagesFollowAChangeAndOldSamplesWeighLess() {
+    void averagesFollowAChangeAndForgetWhatWasNotMeasuredLately() {
         profile.served(100_000_000, 10, 0);
         profile.served(300_000_000, 30, 0);
-        double sameInstant = profile.serviceNanos();
         // each sample moves the average at least a tenth of the way
-        assertThat(sameInstant).isCloseTo(120_000_000, within(1.0));
+        assertThat(profile.serviceNanos(0)).isCloseTo(120_000_000, within(1.0));
 
-        ServiceProfile later = new ServiceProfile();
-        later.served(100_000_000, 10, 0);
-        later.served(300_000_000, 30, 60 * SECOND);
-        // a minute on, the old sample is mostly forgotten
-        assertThat(later.serviceNanos()).isGreaterThan(270_000_000);
-        assertThat(later.outputTokens()).isGreaterThan(27);
+        // ten seconds on, what came before weighs less
+        profile.served(300_000_000, 30, 10 * SECOND);
+        assertThat(profile.serviceNanos(10 * SECOND)).isBetween(150e6, 200e6);
+        assertThat(profile.outputTokens(10 * SECOND)).isBetween(15.0, 20.0);
+
+        // no sample for more than 15 s: unknown, and the next one starts afresh
+        assertThat(profile.serviceNanos(26 * SECOND)).isNaN();
+        profile.served(50_000_000, 5, 30 * SECOND);
+        assertThat(profile.serviceNanos(30 * SECOND)).isEqualTo(50_000_000);
+    }
+
+    @Test
+    void aLoadMeasuredLongAgoGivesWayToOneMeasuredLately() {
+        profile.decoded(4e6, 1, 0);
+        profile.decoded(12e6, 8, 20 * SECOND);
+
+        assertThat(profile.tpotNanos(1, 20 * SECOND)).isEqualTo(12e6);
     }
 
     @Test
@@ -71,14 +81,14 @@ class ServiceProfileTest {
         for (int i = 0; i < 4; i++) {
             profile.ttftMissed(2, i * SECOND);
         }
-        assertThat(profile.ttftError().known()).isFalse();
+        assertThat(profile.ttftError(4 * SECOND).known()).isFalse();
 
         profile.ttftMissed(2, 4 * SECOND);
 
-        assertThat(profile.ttftError().bias()).isCloseTo(Math.log(2), within(1e-9));
-        assertThat(profile.ttftError().spread()).isCloseTo(0, within(1e-6));
+        assertThat(profile.ttftError(4 * SECOND).bias()).isCloseTo(Math.log(2), within(1e-9));
+        assertThat(profile.ttftError(4 * SECOND).spread()).isCloseTo(0, within(1e-6));
         assertThat(sunk).containsExactly(2.0, 2.0, 2.0, 2.0, 2.0);
-        assertThat(profile.tpotError().known()).isFalse();
+        assertThat(profile.tpotError(0).known()).isFalse();
     }
 
     @Test
@@ -89,6 +99,6 @@ class ServiceProfileTest {
             profile.tpotMissed(Double.NaN, 0);
         }
 
-        assertThat(profile.tpotError().known()).isFalse();
+        assertThat(profile.tpotError(0).known()).isFalse();
     }
 }

@@ -68,7 +68,7 @@ class PredictedLatencyRoutingTest {
         assertThat(served.getOrDefault("fast", 0L)).isGreaterThan(served.getOrDefault("slow", 0L));
         assertThat(fast.inferenceRequests() + slow.inferenceRequests()).isEqualTo(WAVES * CONCURRENT);
         // the ends of the streams taught it each server's time per token
-        assertThat(ilb.backend("fast").profile().tpotNanos(1)).isPositive();
+        assertThat(ilb.backend("fast").profile().tpotNanos(1, System.nanoTime())).isPositive();
 
         // each measured prediction at a backend is one sample, at most one per request it served
         await().untilAsserted(() -> {

@@ -20,16 +20,18 @@ class LatencyPredictorTest {
 
     private final Backend a = backend("a", 1, 16);
     private final Backend b = backend("b", 1, 16);
+    /** When measurements are made and predictions asked for; telemetry is reported at the clock's time. */
+    private final long now = System.nanoTime();
 
-    private static Prediction predict(Backend backend, InferenceRequest request, int matched) {
-        return LatencyPredictor.predict(List.of(backend), request, new int[] {matched}, 1, System.nanoTime())[0];
+    private Prediction predict(Backend backend, InferenceRequest request, int matched) {
+        return LatencyPredictor.predict(List.of(backend), request, new int[] {matched}, 1, now)[0];
     }
 
     /** Measured at load 1: prefill of an empty prompt, time per token, a request's time at the backend. */
-    private static void measured(Backend backend, double prefillMs, double tpotMs, double serviceMs, long tokens) {
-        backend.profile().prefilled((long) (prefillMs * MS), 0, 1, 0);
-        backend.profile().decoded(tpotMs * MS, 1, 0);
-        backend.profile().served((long) (serviceMs * MS), tokens, 0);
+    private void measured(Backend backend, double prefillMs, double tpotMs, double serviceMs, long tokens) {
+        backend.profile().prefilled((long) (prefillMs * MS), 0, 1, now);
+        backend.profile().decoded(tpotMs * MS, 1, now);
+        backend.profile().served((long) (serviceMs * MS), tokens, now);
     }
 
     @Test
@@ -62,18 +64,18 @@ class LatencyPredictorTest {
 
         // a third request at a backend of 2 places waits for one of them: half a request's time
         Prediction joining = LatencyPredictor.predict(List.of(small), Requests.ANY, new int[] {0}, 1,
-                System.nanoTime())[0];
+                now)[0];
         assertThat(joining.waitNanos()).isEqualTo(200 * MS);
         // one already in flight (its place taken) does not wait behind itself
         Prediction placed = LatencyPredictor.predict(List.of(small), Requests.ANY, new int[] {0}, 0,
-                System.nanoTime())[0];
+                now)[0];
         assertThat(placed.waitNanos()).isZero();
     }
 
     @Test
     void whatThePrefixCacheLikelyHoldsIsNotPrefilledAgain() {
         // 10 ms for 768 characters and the fixed part (256): 10 ms per 1024
-        a.profile().prefilled((long) (10 * MS), 768, 1, 0);
+        a.profile().prefilled((long) (10 * MS), 768, 1, now);
         InferenceRequest eightBlocks = Requests.prompt("x".repeat(2048));
 
         assertThat(predict(a, eightBlocks, 0).prefillNanos()).isCloseTo(22.5 * MS, within(1.0));
@@ -89,7 +91,7 @@ class LatencyPredictorTest {
         measured(c, 40, 8, 600, 10);
 
         Prediction[] predictions = LatencyPredictor.predict(List.of(a, b, c), Requests.asking("", 10),
-                new int[3], 1, System.nanoTime());
+                new int[3], 1, now);
 
         assertThat(predictions[1].ttftNanos()).isEqualTo(20 * MS);
         assertThat(predictions[1].tpotNanos()).isEqualTo(5 * MS);
@@ -98,9 +100,24 @@ class LatencyPredictorTest {
     }
 
     @Test
+    void anUnmeasuredBackendWithARequestInFlightIsPredictedAsSlowAsTheSlowestOne() {
+        Backend c = backend("c", 1, 16);
+        measured(a, 20, 5, 400, 10);
+        measured(c, 40, 8, 600, 10);
+        // its first request has not answered yet: no more until it does, unless the others are slower still
+        occupy(b, 1);
+
+        Prediction[] predictions = LatencyPredictor.predict(List.of(a, b, c), Requests.asking("", 10),
+                new int[3], 1, now);
+
+        assertThat(predictions[1].ttftNanos()).isEqualTo(40 * MS);
+        assertThat(predictions[1].tpotNanos()).isEqualTo(8 * MS);
+    }
+
+    @Test
     void withNothingMeasuredAnywhereEveryBackendIsPredictedInstant() {
         Prediction[] predictions = LatencyPredictor.predict(List.of(a, b), Requests.ANY, new int[2], 1,
-                System.nanoTime());
+                now);
 
         assertThat(predictions).allSatisfy(prediction -> assertThat(prediction.finishNanos()).isZero());
     }
@@ -123,18 +140,18 @@ class LatencyPredictorTest {
         measured(b, 0, 1, 100, 30);
 
         Prediction[] predictions = LatencyPredictor.predict(List.of(a, b), Requests.ANY, new int[2], 1,
-                System.nanoTime());
+                now);
 
         assertThat(predictions[0].outputTokens()).isEqualTo(20);
         assertThat(predictions[1].outputTokens()).isEqualTo(20);
         assertThat(LatencyPredictor.predict(List.of(backend("new", 1, 16)), Requests.ANY, new int[1], 1,
-                System.nanoTime())[0].outputTokens()).isEqualTo(1);
+                now)[0].outputTokens()).isEqualTo(1);
     }
 
     @Test
     void decodingIsPredictedAtTheBatchTheRequestWouldJoin() {
-        a.profile().decoded(4 * MS, 1, 0);
-        a.profile().decoded(9 * MS, 8, 0);
+        a.profile().decoded(4 * MS, 1, now);
+        a.profile().decoded(9 * MS, 8, now);
         occupy(a, 9);
 
         assertThat(predict(a, Requests.ANY, 0).tpotNanos()).isEqualTo(9 * MS);

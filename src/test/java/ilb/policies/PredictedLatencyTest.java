@@ -109,11 +109,11 @@ class PredictedLatencyTest {
         policy.answered(request, a, sent, HttpReply.json(200,
                 "{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":8}}"));
 
-        assertThat(a.profile().serviceNanos()).isEqualTo(50 * MS);
-        assertThat(a.profile().outputTokens()).isEqualTo(8);
+        assertThat(a.profile().serviceNanos(clock.get())).isEqualTo(50 * MS);
+        assertThat(a.profile().outputTokens(clock.get())).isEqualTo(8);
         // an answer is measured once: a second report of it finds nothing pending
         policy.answered(request, a, sent, HttpReply.json(200, "{\"usage\":{\"completion_tokens\":100}}"));
-        assertThat(a.profile().outputTokens()).isEqualTo(8);
+        assertThat(a.profile().outputTokens(clock.get())).isEqualTo(8);
     }
 
     @Test
@@ -124,9 +124,9 @@ class PredictedLatencyTest {
 
         // first token after 30 ms, then 3 tokens in 20 ms more: 10 ms apart
         stream(policy, Requests.asking("", 3), 30, 20, 3);
-        assertThat(a.profile().prefillNanos(0, 1)).isEqualTo(30 * MS);
-        assertThat(a.profile().tpotNanos(1)).isEqualTo(10 * MS);
-        assertThat(a.profile().serviceNanos()).isEqualTo(50 * MS);
+        assertThat(a.profile().prefillNanos(0, 1, clock.get())).isEqualTo(30 * MS);
+        assertThat(a.profile().tpotNanos(1, clock.get())).isEqualTo(10 * MS);
+        assertThat(a.profile().serviceNanos(clock.get())).isEqualTo(50 * MS);
         // nothing was measured when the first was predicted: no error to speak of
         assertThat(errors).isEmpty();
 
@@ -142,7 +142,7 @@ class PredictedLatencyTest {
 
         policy.answered(Requests.ANY, a, clock.get(), HttpReply.json(503, "{}"));
 
-        assertThat(a.profile().serviceNanos()).isNaN();
+        assertThat(a.profile().serviceNanos(clock.get())).isNaN();
     }
 
     @Test
