@@ -20,7 +20,7 @@ public final class ServiceProfile {
     private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(FORGET_SECONDS);
     /** The least weight a new sample gets, so that a burst of samples at one instant still moves an average. */
     private static final double MIN_WEIGHT = 0.1;
-    /** Predictions off by less than this many samples are not yet a distribution worth trusting. */
+    /** Fewer prediction errors than this are not yet a distribution worth trusting. */
     private static final int ERROR_SAMPLES = 5;
     /** A request's fixed cost, as characters of prompt: one block of the prefix cache ({@code PromptPrefix}). */
     private static final int FIXED_CHARS = 256;
