@@ -52,6 +52,7 @@ public final class Backend {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder sent = new LongAdder();
     private final LatencyEwma latency = new LatencyEwma(TimeUnit.SECONDS.toNanos(10));
+    private final ServiceProfile profile = new ServiceProfile();
     private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
     private volatile long coolUntilNanos;
     private volatile String downReason;
@@ -97,6 +98,11 @@ public final class Backend {
 
     public LatencyEwma latency() {
         return latency;
+    }
+
+    /** How fast it served ilb's requests lately: what predictions of a request's latency there rest on. */
+    public ServiceProfile profile() {
+        return profile;
     }
 
     /**

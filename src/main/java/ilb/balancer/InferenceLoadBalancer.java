@@ -449,6 +449,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 return;
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
+            policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
             if (response instanceof BackendStream stream) {
                 lease.endWhenDone(stream);
                 // the HTTP entry relays the stream before the exchange completes; if nothing did, end it there

@@ -43,7 +43,7 @@ class SelectorTest {
 
     private static InferenceRequest request(Api api, Protocol protocol, Priority priority) {
         return new InferenceRequest(api, protocol, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
-                false, null, null, null, null, priority);
+                false, null, 0, null, null, null, priority);
     }
 
     private static BackendTelemetry telemetry(double ttftSeconds) {
