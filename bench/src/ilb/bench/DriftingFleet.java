@@ -36,7 +36,7 @@ final class DriftingFleet implements Scenario {
     }
 
     /** One system's run: its latencies, and the limits it learned (none for HAProxy). */
-    private record Run(String system, Latencies latencies, Map<String, List<double[]>> learned, String scrapeFailure) {
+    private record Run(String system, Latencies latencies, Map<String, List<double[]>> learned, String noneLearned) {
     }
 
     @Override
@@ -81,7 +81,7 @@ final class DriftingFleet implements Scenario {
                             new Testbed.Event(Scenario.seconds(recoverAt), () -> faults.slowFactor(1)))
                             .latencies();
                     runs.add(new Run(system, latencies, learned == null ? Map.of() : learned.byBackend(),
-                            learned == null ? null : learned.lastFailure()));
+                            learned == null ? null : learned.noneLearned()));
                 }
             } catch (SystemUnavailable e) {
                 unavailable.put(system, Scenario.unavailable(e));
@@ -117,9 +117,8 @@ final class DriftingFleet implements Scenario {
             }
             List<double[]> points = run.learned().get(b);
             if (points == null) {
-                String why = run.scrapeFailure() != null ? "scrapes failed: " + run.scrapeFailure()
-                        : "ilb published no `ilb_backend_capacity{source=\"learned\"}`";
-                follow.row(run.system() + " (" + why.replace('|', '/') + ")", null, null, null, null, null);
+                follow.row(run.system() + " (" + run.noneLearned().replace('|', '/') + ")", null, null, null, null,
+                        null);
                 continue;
             }
             double before = LearnedCapacities.steady(points, slowAt - steadyWindow, slowAt);

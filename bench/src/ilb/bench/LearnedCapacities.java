@@ -27,6 +27,8 @@ final class LearnedCapacities implements AutoCloseable {
     private final Map<String, List<double[]>> byBackend = new TreeMap<>();
     private long startNanos;
     private String lastFailure;
+    /** Whether any scrape had an {@code ilb_backend_capacity} sample, learned or configured. */
+    private boolean sawCapacity;
 
     LearnedCapacities(String metricsUrl, Duration every) {
         this.metricsUrl = metricsUrl;
@@ -55,6 +57,7 @@ final class LearnedCapacities implements AutoCloseable {
         }
         Matcher sample = SAMPLE.matcher(text);
         while (sample.find()) {
+            sawCapacity();
             Map<String, String> labels = new TreeMap<>();
             Matcher label = LABEL.matcher(sample.group(1));
             while (label.find()) {
@@ -70,6 +73,10 @@ final class LearnedCapacities implements AutoCloseable {
         byBackend.computeIfAbsent(backend, b -> new ArrayList<>()).add(new double[] {seconds, limit});
     }
 
+    private synchronized void sawCapacity() {
+        sawCapacity = true;
+    }
+
     private synchronized void failed(String why) {
         lastFailure = why;
     }
@@ -81,9 +88,13 @@ final class LearnedCapacities implements AutoCloseable {
         return copy;
     }
 
-    /** Why the last scrape that failed did; null if none did. */
-    synchronized String lastFailure() {
-        return lastFailure;
+    /** Why there is no learned limit of a backend: what the scrapes found instead. */
+    synchronized String noneLearned() {
+        if (lastFailure != null) {
+            return "scrapes failed: " + lastFailure;
+        }
+        return sawCapacity ? "ilb published `ilb_backend_capacity` without `source=\"learned\"`"
+                : "ilb published no `ilb_backend_capacity`";
     }
 
     @Override
