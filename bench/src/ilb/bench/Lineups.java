@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * The systems each scenario runs side by side, in order: {@code direct}, {@code ilb <policy spec>} (the
- * {@code customLoadBalancer} ref, options in URI-query style), or {@code haproxy-<mode>}. A policy spec ilb rejects
- * is reported as not available.
+ * {@code customLoadBalancer} ref, options in URI-query style; then {@code capacity=<n>} or {@code urls-only}, what its
+ * pool says of the servers: {@link IlbSpec}), or {@code haproxy-<mode>}. A policy spec ilb rejects is reported as not
+ * available.
  */
 final class Lineups {
 
