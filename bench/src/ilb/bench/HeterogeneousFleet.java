@@ -132,7 +132,8 @@ final class HeterogeneousFleet implements Scenario {
         report.table(table);
         report.note("`tier-1 share`: the share of the measured requests that the tier-1 servers received (what ilb "
                 + "spilled to tier 1, or sent there by its own choice; for HAProxy, what its balancing gave them). "
-                + "A ratio to " + BASELINE + " of an infinite p99 (a failed request) is ∞ or –.");
+                + "A ratio to " + BASELINE + "'s p99: ∞ if this system's p99 is a failed request, – if "
+                + BASELINE + "'s is.");
 
         var chart = report.chartFile("slo-attainment");
         Charts.bars(chart, title + ": SLO attainment (" + slo + ")", "% of requests", attainment);

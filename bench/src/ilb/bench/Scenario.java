@@ -12,9 +12,12 @@ interface Scenario {
 
     void run(BenchSettings settings, Report report) throws InterruptedException;
 
-    /** The ratio of two measurements, NaN unless both are there. */
+    /**
+     * The ratio of two measurements, NaN unless both are there; an infinite baseline (a percentile that fell on a
+     * failed request) has none, where an infinite value's ratio is infinite.
+     */
     static double ratio(double value, double baseline) {
-        return baseline > 0 ? value / baseline : Double.NaN;
+        return baseline > 0 && baseline < Double.POSITIVE_INFINITY ? value / baseline : Double.NaN;
     }
 
     /** A point of a scenario's timeline, in seconds that may have a fraction (a quick run's shorter timeline). */
