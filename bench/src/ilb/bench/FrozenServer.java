@@ -42,6 +42,10 @@ final class FrozenServer implements Scenario {
     private record Run(String system, boolean frozen, Latencies latencies) {
     }
 
+    /** A run's load and times, in seconds into its measured phase. */
+    private record Timeline(double rate, Duration warmUp, double freezeAt, double thawAt, double end) {
+    }
+
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
         // full: 30 s measured, b0 frozen from 10 s to 18 s; quick: 14 s measured, the same freeze from 3 s
@@ -65,13 +69,13 @@ final class FrozenServer implements Scenario {
                 LOAD * 100, rate, warmUp.toSeconds(), end, FROZEN, freezeAt, thawAt, withoutFrozen,
                 100 * rate / withoutFrozen, timeout.toSeconds()));
 
+        Timeline timeline = new Timeline(rate, warmUp, freezeAt, thawAt, end);
         List<Run> runs = new ArrayList<>();
         Map<String, String> unavailable = new LinkedHashMap<>();
         for (String system : Lineups.FROZEN_SERVER) {
             try {
                 for (boolean frozen : List.of(false, true)) {
-                    runs.add(new Run(system, frozen, run(system, frozen, settings, rate, warmUp, end, freezeAt, thawAt,
-                            timeout)));
+                    runs.add(new Run(system, frozen, run(system, frozen, timeline, timeout, settings)));
                 }
             } catch (SystemUnavailable e) {
                 unavailable.put(system, Scenario.unavailable(e));
@@ -111,17 +115,17 @@ final class FrozenServer implements Scenario {
     }
 
     /** One run of a system on a fresh fleet whose server b0 runs in a JVM of its own, frozen for a while or not. */
-    private static Latencies run(String system, boolean frozen, BenchSettings settings, double rate, Duration warmUp,
-            double end, double freezeAt, double thawAt, Duration timeout) throws SystemUnavailable, InterruptedException {
+    private static Latencies run(String system, boolean frozen, Timeline timeline, Duration timeout,
+            BenchSettings settings) throws SystemUnavailable, InterruptedException {
         try (Fleet fleet = Fleet.start(FLEET, FROZEN, settings);
                 Testbed testbed = Testbed.on(fleet, system, timeout, settings)) {
             SimulatorProcess server = fleet.process(FROZEN);
             List<Testbed.Event> events = frozen
-                    ? List.of(new Testbed.Event(Scenario.seconds(freezeAt), server::freeze),
-                            new Testbed.Event(Scenario.seconds(thawAt), server::thaw))
+                    ? List.of(new Testbed.Event(Scenario.seconds(timeline.freezeAt()), server::freeze),
+                            new Testbed.Event(Scenario.seconds(timeline.thawAt()), server::thaw))
                     : List.of();
-            return testbed.run(CHATS.workload(1), rate, warmUp, Scenario.seconds(end), 1,
-                    events.toArray(Testbed.Event[]::new)).latencies();
+            return testbed.run(CHATS.workload(1), timeline.rate(), timeline.warmUp(), Scenario.seconds(timeline.end()),
+                    1, events.toArray(Testbed.Event[]::new)).latencies();
         }
     }
 }
