@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * S4: servers failing under load. Four GPU-like servers at 40 % of their capacity, so that the fleet left after
@@ -15,9 +14,7 @@ import java.util.SplittableRandom;
  */
 final class BackendFaults implements Scenario {
 
-    private static final int PROMPT_WORDS = 20;
-    private static final int PROMPT_TOKENS = PROMPT_WORDS + 1;
-    private static final int OUTPUT_TOKENS = 32;
+    private static final DistinctChats CHATS = new DistinctChats(20, 32, false);
     private static final double LOAD = 0.4;
     private static final double SLOW_FACTOR = 10;
     private static final List<BackendSpec> FLEET = Collections.nCopies(4, BackendSpec.gpu());
@@ -47,7 +44,7 @@ final class BackendFaults implements Scenario {
         Duration warmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
         Duration timeout = settings.pick(Duration.ofSeconds(4), Duration.ofSeconds(15));
         BackendSpec gpu = FLEET.get(0);
-        double perServer = gpu.requestsPerSecond(PROMPT_TOKENS, OUTPUT_TOKENS);
+        double perServer = gpu.requestsPerSecond(CHATS.promptTokens(), CHATS.outputTokens());
         double rate = LOAD * perServer * FLEET.size();
         double afterFaults = perServer * (FLEET.size() - 2) + perServer / SLOW_FACTOR;
         report.note(String.format("Fleet: %d × (%s), %.1f req/s each (%.0f ms a request). Non-streamed chat completions, "
@@ -58,7 +55,8 @@ final class BackendFaults implements Scenario {
                 + "overload. HAProxy retries "
                 + "(`retries 2`, `option redispatch`, `retry-on conn-failure empty-response response-timeout 503`) "
                 + "and checks health every second (`fall 2 rise 1`), as ilb does.",
-                FLEET.size(), gpu, perServer, gpu.serviceMillis(PROMPT_TOKENS, OUTPUT_TOKENS), PROMPT_WORDS, OUTPUT_TOKENS,
+                FLEET.size(), gpu, perServer, gpu.serviceMillis(CHATS.promptTokens(), CHATS.outputTokens()),
+                CHATS.promptWords(), CHATS.outputTokens(),
                 LOAD * 100, rate, warmUp.toSeconds(), end, crashAt, SLOW_FACTOR, slowAt, timeout.toSeconds(),
                 afterFaults, rate, 100 * rate / afterFaults));
 
@@ -67,9 +65,9 @@ final class BackendFaults implements Scenario {
         for (String system : Lineups.FAULTS) {
             try (Testbed testbed = Testbed.start(system, FLEET, timeout, settings)) {
                 Fleet fleet = testbed.fleet();
-                Latencies latencies = testbed.run(BackendFaults::request, rate, warmUp, seconds(end), 1,
-                        new Testbed.Event(seconds(crashAt), () -> fleet.member(0).server().crash()),
-                        new Testbed.Event(seconds(slowAt), () -> fleet.member(1).server().faults().slowFactor(SLOW_FACTOR)))
+                Latencies latencies = testbed.run(CHATS.workload(0), rate, warmUp, Scenario.seconds(end), 1,
+                        new Testbed.Event(Scenario.seconds(crashAt), () -> fleet.simulator(0).crash()),
+                        new Testbed.Event(Scenario.seconds(slowAt), () -> fleet.simulator(1).faults().slowFactor(SLOW_FACTOR)))
                         .latencies();
                 runs.add(new Run(system, latencies));
             } catch (SystemUnavailable e) {
@@ -97,13 +95,7 @@ final class BackendFaults implements Scenario {
                 row.add(window.errorCount());
             }
             tails.row(row.toArray());
-            List<double[]> points = new ArrayList<>();
-            for (int second = 0; second < end; second++) {
-                // a p99 that is a failed request is drawn at the timeout
-                points.add(new double[] {second + 0.5,
-                    Math.min(l.window(second, second + 1).e2eMillis(99), timeout.toMillis())});
-            }
-            overTime.put(run.system(), points);
+            overTime.put(run.system(), l.e2eP99PerSecond(end, timeout));
         }
         unavailable.forEach((system, reason) -> {
             errors.row(system + " (" + reason + ")", null, null, null, null);
@@ -123,13 +115,5 @@ final class BackendFaults implements Scenario {
                 "seconds into the measured phase", "p99 e2e (ms, log scale)", true, overTime);
         report.chart(png, "p99 e2e over time per system");
         report.data("p99 e2e per second (ms, failed p99 at the timeout)", overTime);
-    }
-
-    private static Duration seconds(double seconds) {
-        return Duration.ofMillis(Math.round(seconds * 1000));
-    }
-
-    private static ChatRequest request(long index) {
-        return ChatRequest.user(Words.random(new SplittableRandom(index), PROMPT_WORDS), OUTPUT_TOKENS, false);
     }
 }

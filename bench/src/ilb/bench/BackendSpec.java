@@ -34,6 +34,19 @@ record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, doub
         return new BackendSpec("cpu", 1, 4, 4, 200, 0.5, 45, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
     }
 
+    /**
+     * Issue 14's fast server: 6 sequences at a time, 15 ms to the first token whatever the prompt, 4 ms a token
+     * after it.
+     */
+    static BackendSpec fast() {
+        return new BackendSpec("gpu", 0, 6, 6, 15, 0, 4, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
+    }
+
+    /** Issue 14's slow server: 2 sequences, 60 ms to the first token, 20 ms a token, in tier 1. */
+    static BackendSpec slow() {
+        return new BackendSpec("cpu", 1, 2, 2, 60, 0, 20, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
+    }
+
     /** A server that answers at once: only the proxies' own cost is left to measure. */
     static BackendSpec instant() {
         return new BackendSpec("gpu", 0, 4096, 4096, 0, 0, 0, DEFAULT_KV_CACHE_TOKENS, Protocol.HTTP);
@@ -70,8 +83,9 @@ record BackendSpec(String hardware, int tier, int capacity, int maxNumSeqs, doub
         return maxNumSeqs * 1000.0 / serviceMillis(promptTokens, outputTokens);
     }
 
-    String[] simulatorFlags() {
-        List<String> flags = new ArrayList<>(List.of("--port", "0", "--model", ChatRequest.MODEL, "--max-num-seqs",
+    /** The simulator's command line for this server on {@code port} (0: any free port). */
+    String[] simulatorFlags(int port) {
+        List<String> flags = new ArrayList<>(List.of("--port", String.valueOf(port), "--model", ChatRequest.MODEL, "--max-num-seqs",
                 String.valueOf(maxNumSeqs), "--ttft-ms", String.valueOf(ttftMs), "--prefill-ms-per-token",
                 String.valueOf(prefillMsPerToken), "--itl-ms", String.valueOf(itlMs), "--block-tokens", "16",
                 "--kv-cache-tokens", String.valueOf(kvCacheTokens)));

@@ -229,12 +229,10 @@ final class BatchYield implements Scenario {
 
     private static IlbProcess.WithBatch startIlb(String system, Fleet fleet, BenchSettings settings, String run)
             throws SystemUnavailable {
-        if (!system.startsWith("ilb ")) {
+        if (!IlbSpec.names(system)) {
             throw new IllegalArgumentException("S5 runs ilb only (its batch jobs come through ilb's Kafka): " + system);
         }
-        String[] words = system.substring("ilb ".length()).split(" capacity=");
-        return IlbProcess.startWithBatch(words[0], words.length > 1 ? Integer.parseInt(words[1]) : 0, fleet, settings,
-                run);
+        return IlbProcess.startWithBatch(IlbSpec.parse(system), fleet, settings, run);
     }
 
     private void reportYield(Report report, List<YieldRun> runs, Map<String, String> unavailable, Duration phase,

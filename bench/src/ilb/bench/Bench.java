@@ -16,8 +16,9 @@ import java.util.Map;
  */
 public final class Bench {
 
-    private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), new HeterogeneousFleet(),
-            new SharedPrefixes(), new BackendFaults(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
+    private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), HeterogeneousFleet.tiered(),
+            HeterogeneousFleet.urlsOnly(), new DriftingFleet(), new SharedPrefixes(), new BackendFaults(),
+            new FrozenServer(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
             new SharedLimits(), new GrpcOverhead());
 
     private Bench() {

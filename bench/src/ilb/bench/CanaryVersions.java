@@ -82,9 +82,9 @@ final class CanaryVersions implements Scenario {
                 .column("users who saw both versions", "%d").column("v2 within ±" + TARGET_POINTS + " points");
         try (Fleet fleet = Fleet.start(List.of(CANARY_SERVER, CANARY_SERVER))) {
             String routes = IlbProcess.poolRoute("pool-v1", params("version", "v1", "weight", 100 - CANARY_WEIGHT),
-                    POLICY, 0, List.of(fleet.member(0)))
-                    + IlbProcess.poolRoute("pool-v2", params("version", "v2", "weight", CANARY_WEIGHT), POLICY, 0,
-                    List.of(fleet.member(1)));
+                    IlbSpec.of(POLICY), List.of(fleet.member(0)))
+                    + IlbProcess.poolRoute("pool-v2", params("version", "v2", "weight", CANARY_WEIGHT),
+                    IlbSpec.of(POLICY), List.of(fleet.member(1)));
             try (Testbed testbed = Testbed.around(fleet, start("ilb-s7-canary", routes, settings),
                     Duration.ofSeconds(10), VERSION_HEADER)) {
                 ChatRequest request = ChatRequest.user("which version are you", 4, false);
@@ -183,10 +183,10 @@ final class CanaryVersions implements Scenario {
         List<ShadowRun> runs = new ArrayList<>();
         Map<String, String> unavailable = new LinkedHashMap<>();
         try (Fleet fleet = Fleet.start(SHADOW_FLEET)) {
-            String primary = IlbProcess.poolRoute("pool-v1", params("version", "v1"), POLICY, 0,
+            String primary = IlbProcess.poolRoute("pool-v1", params("version", "v1"), IlbSpec.of(POLICY),
                     fleet.members().subList(0, 2));
             String shadow = IlbProcess.poolRoute("pool-v3", params("version", "v3", "shadow", 1.0, "stage",
-                    "experimental"), POLICY, 0, fleet.members().subList(2, 4));
+                    "experimental"), IlbSpec.of(POLICY), fleet.members().subList(2, 4));
             Map<String, Testbed> testbeds = new LinkedHashMap<>();
             try {
                 for (String system : List.of(ALONE, SHADOWED)) {

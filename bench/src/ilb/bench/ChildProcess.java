@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A process the bench starts (ilb, HAProxy), its output in a log file, stopped when the bench stops, even by Ctrl-C. */
+/** A process the bench starts (ilb, HAProxy, a simulated server), its output in a log file, stopped when the bench stops, even by Ctrl-C. */
 final class ChildProcess implements AutoCloseable {
 
     private final Process process;
@@ -56,6 +56,21 @@ final class ChildProcess implements AutoCloseable {
         }
         return lines.stream().filter(line -> line.startsWith("Caused by: ")).reduce((first, last) -> last)
                 .map(cause -> cause.substring("Caused by: ".length())).orElse(failure).strip();
+    }
+
+    /** Sends it a signal by name ({@code STOP}, {@code CONT}) with {@code kill}, which Java's Process cannot. */
+    void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** CPU time the process has used so far, all its threads together. */

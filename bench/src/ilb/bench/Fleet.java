@@ -4,16 +4,43 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import ilb.inference.Protocol;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 
-/** Simulated model servers in the bench's own JVM, on free loopback ports; ids b0, b1, ... in order. */
+/**
+ * Simulated model servers on free loopback ports, in the bench's own JVM (one may have a JVM of its own, to be
+ * frozen); ids b0, b1, ... in order.
+ */
 final class Fleet implements AutoCloseable {
 
     /** One server of the fleet. */
-    record Member(String id, BackendSpec spec, SimulatedBackend server) {
+    record Member(String id, BackendSpec spec, Server server) {
+    }
+
+    /** A simulated server, wherever it runs. */
+    interface Server extends AutoCloseable {
+
+        /** {@code http://host:port}, or {@code grpc://host:port} when it serves gRPC. */
+        String url();
+
+        @Override
+        void close();
+    }
+
+    /** A server in the bench's JVM: its faults and counters at hand. */
+    record InProcess(SimulatedBackend simulator) implements Server {
+        @Override
+        public String url() {
+            return simulator.url();
+        }
+
+        @Override
+        public void close() {
+            simulator.close();
+        }
     }
 
     /** The fleet's prefix-cache counters, in prompt tokens, as its servers publish them. */
@@ -34,11 +61,36 @@ final class Fleet implements AutoCloseable {
 
     static Fleet start(List<BackendSpec> specs) {
         Fleet fleet = new Fleet();
-        for (BackendSpec spec : specs) {
-            SimulatedBackend server = SimulatedBackend.start(SimulatorOptions.parse(spec.simulatorFlags()));
-            fleet.members.add(new Member("b" + fleet.members.size(), spec, server));
-        }
+        specs.forEach(fleet::addInProcess);
         return fleet;
+    }
+
+    /**
+     * A fleet whose server {@code ownProcess} runs in a JVM of its own ({@link SimulatorProcess}, its log under the
+     * bench's work directory), the others in the bench's.
+     */
+    static Fleet start(List<BackendSpec> specs, int ownProcess, BenchSettings settings) {
+        Fleet fleet = new Fleet();
+        try {
+            for (BackendSpec spec : specs) {
+                if (fleet.members.size() == ownProcess) {
+                    String id = "b" + ownProcess;
+                    fleet.members.add(new Member(id, spec, SimulatorProcess.start(spec,
+                            settings.work().resolve("simulator-" + id).resolve("simulator.log"), settings)));
+                } else {
+                    fleet.addInProcess(spec);
+                }
+            }
+            return fleet;
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    private void addInProcess(BackendSpec spec) {
+        SimulatedBackend simulator = SimulatedBackend.start(SimulatorOptions.parse(spec.simulatorFlags(0)));
+        members.add(new Member("b" + members.size(), spec, new InProcess(simulator)));
     }
 
     List<Member> members() {
@@ -54,9 +106,25 @@ final class Fleet implements AutoCloseable {
         return members.get(index);
     }
 
-    /** Inference requests each server has received so far, in fleet order. */
+    /** Server {@code index}, which runs in the bench's JVM: to inject faults, crash it, read its counters. */
+    SimulatedBackend simulator(int index) {
+        if (members.get(index).server() instanceof InProcess server) {
+            return server.simulator();
+        }
+        throw new IllegalStateException(members.get(index).id() + " runs in a process of its own");
+    }
+
+    /** Server {@code index}, which runs in a JVM of its own: to freeze it. */
+    SimulatorProcess process(int index) {
+        if (members.get(index).server() instanceof SimulatorProcess process) {
+            return process;
+        }
+        throw new IllegalStateException(members.get(index).id() + " runs in the bench's JVM");
+    }
+
+    /** Inference requests each server has received so far, in fleet order (all of them in the bench's JVM). */
     long[] inferenceRequests() {
-        return members.stream().mapToLong(m -> m.server().inferenceRequests()).toArray();
+        return IntStream.range(0, members.size()).mapToLong(i -> simulator(i).inferenceRequests()).toArray();
     }
 
     /** The sum of every server's prefix-cache counters, read from its {@code /metrics} as a scraper would. */

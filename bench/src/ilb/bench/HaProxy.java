@@ -46,7 +46,8 @@ final class HaProxy {
         ChildProcess process = ChildProcess.start(List.of(BINARY, "-db", "-f", config.toString()), dir,
                 dir.resolve("haproxy.log"));
         String scheme = fleet.protocol() == Protocol.GRPC ? "grpc" : "http";
-        return SystemUnderTest.started(process, scheme + "://127.0.0.1:" + port, Duration.ofSeconds(20), "[ALERT]");
+        return SystemUnderTest.started(process, scheme + "://127.0.0.1:" + port, null, Duration.ofSeconds(20),
+                "[ALERT]");
     }
 
     static String config(String system, int port, Fleet fleet) {

@@ -18,7 +18,8 @@ import ilb.inference.Protocol;
 
 /**
  * ilb in its own JVM, as it runs in production (Camel Main, routes/api.yaml), with one pool route over the fleet:
- * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's.
+ * the policy spec under test, each server's tier and capacity beside it, health checks every second like HAProxy's
+ * (or its url alone: {@link IlbSpec#urlsOnly()}).
  * Batch inference over Kafka is off (it would start a Kafka broker in ilb's JVM, on the same fixed port for every
  * ilb), except in {@link #startWithBatch}. Authentication is off unless the ilb is started with tenants. In front of
  * a fleet that serves gRPC, ilb also runs its gRPC entry (routes/api-grpc.yaml) on a port of its own, the bench's
@@ -41,11 +42,10 @@ final class IlbProcess {
     private IlbProcess() {
     }
 
-    /** @param capacity every server's capacity in the pool; 0: each server's own */
-    static SystemUnderTest start(String policy, int capacity, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
-        Path dir = settings.work().resolve(dirName(policy, capacity));
-        return start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of("-Dilb.batch.enabled=false"),
-                false, fleet.protocol());
+    static SystemUnderTest start(IlbSpec ilb, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
+        Path dir = settings.work().resolve(dirName(ilb));
+        return start(poolRoute(ilb, fleet), List.of(), settings, dir, List.of("-Dilb.batch.enabled=false"), false,
+                fleet.protocol());
     }
 
     /**
@@ -64,13 +64,13 @@ final class IlbProcess {
      * ilb with batch inference on (routes/batch.yaml): its own Kafka broker in its JVM (no cluster configured), on
      * free ports, with fresh data under {@code <work>/<ilb dir>-batch-<run>/kafka}, the topics created empty.
      */
-    static WithBatch startWithBatch(String policy, int capacity, Fleet fleet, BenchSettings settings, String run)
+    static WithBatch startWithBatch(IlbSpec spec, Fleet fleet, BenchSettings settings, String run)
             throws SystemUnavailable {
-        Path dir = settings.work().resolve(dirName(policy, capacity) + "-batch-" + fileName(run));
+        Path dir = settings.work().resolve(dirName(spec) + "-batch-" + fileName(run));
         Path kafka = dir.resolve("kafka");
         deleteRecursively(kafka);
         int[] ports = freePorts(2);
-        SystemUnderTest ilb = start(poolRoute(policy, capacity, fleet), List.of(), settings, dir, List.of(
+        SystemUnderTest ilb = start(poolRoute(spec, fleet), List.of(), settings, dir, List.of(
                 "-Dilb.batch.enabled=true", "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
                 "-Dilb.kafka.embedded.controllerPort=" + ports[1],
                 "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true, Protocol.HTTP);
@@ -83,6 +83,7 @@ final class IlbProcess {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
         int grpcPort = clients == Protocol.GRPC ? SystemUnderTest.freePort() : 0;
+        int managementPort = SystemUnderTest.freePort();
         try {
             Files.createDirectories(routes);
             List<String> productionRoutes = new ArrayList<>(List.of("api.yaml"));
@@ -110,7 +111,7 @@ final class IlbProcess {
                 "-Dcamel.main.routesIncludePattern=file:" + routes.toAbsolutePath() + "/*.yaml",
                 "-Dcamel.main.routesReloadEnabled=false",
                 // as in production, but on a port of its own
-                "-Dcamel.management.port=" + SystemUnderTest.freePort(),
+                "-Dcamel.management.port=" + managementPort,
                 // the console would take the same port 8888 in every ilb; benchmarks do not need it
                 "-Dilb.console.enabled=false"));
         command.addAll(tenants.isEmpty() ? List.of("-Dilb.auth.enabled=false") : TenantSpec.properties(tenants));
@@ -121,22 +122,20 @@ final class IlbProcess {
         command.add("ilb.Ilb");
         ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
         String baseUrl = clients == Protocol.GRPC ? "grpc://127.0.0.1:" + grpcPort : "http://127.0.0.1:" + port;
-        return SystemUnderTest.started(process, baseUrl, Duration.ofSeconds(60), FAILURES);
+        return SystemUnderTest.started(process, baseUrl, "http://127.0.0.1:" + managementPort + "/observe/metrics",
+                Duration.ofSeconds(60), FAILURES);
     }
 
     /** The pool route file, as an operator would write it (see routes/pool-llama.yaml). */
-    static String poolRoute(String policy, int capacity, Fleet fleet) {
-        return poolRoute("pool-bench", Map.of(), policy, capacity, fleet.members());
+    static String poolRoute(IlbSpec ilb, Fleet fleet) {
+        return poolRoute("pool-bench", Map.of(), ilb, fleet.members());
     }
 
     /**
      * A pool route over some servers of a fleet, its {@code model:} endpoint with {@code parameters} (a version, its
      * canary weight, a shadow share, a stage: several such routes in one file serve the versions of the model).
-     *
-     * @param capacity every server's capacity in the pool; 0: each server's own
      */
-    static String poolRoute(String id, Map<String, Object> parameters, String policy, int capacity,
-            List<Fleet.Member> members) {
+    static String poolRoute(String id, Map<String, Object> parameters, IlbSpec ilb, List<Fleet.Member> members) {
         StringBuilder yaml = new StringBuilder("""
                 - route:
                     id: %s
@@ -155,21 +154,25 @@ final class IlbProcess {
                             customLoadBalancer:
                               ref: "%s"
                             steps:
-                """.formatted(policy));
+                """.formatted(ilb.policy()));
         for (Fleet.Member member : members) {
             BackendSpec spec = member.spec();
+            String settings = ilb.urlsOnly() ? "url: \"%s\"".formatted(member.server().url())
+                    : "url: \"%s\", tier: %d, capacity: %d, hardware: %s, healthInterval: 1s".formatted(
+                            member.server().url(), spec.tier(), ilb.capacity() > 0 ? ilb.capacity() : spec.capacity(),
+                            spec.hardware());
             yaml.append("""
                                   - to:
                                       uri: "backend:%s"
-                                      parameters: {url: "%s", tier: %d, capacity: %d, hardware: %s, healthInterval: 1s}
-                    """.formatted(member.id(), member.server().url(), spec.tier(), capacity > 0 ? capacity : spec.capacity(),
-                    spec.hardware()));
+                                      parameters: {%s}
+                    """.formatted(member.id(), settings));
         }
         return yaml.toString();
     }
 
-    private static String dirName(String policy, int capacity) {
-        return "ilb-" + fileName(policy) + (capacity > 0 ? "-capacity-" + capacity : "");
+    private static String dirName(IlbSpec ilb) {
+        return "ilb-" + fileName(ilb.policy()) + (ilb.capacity() > 0 ? "-capacity-" + ilb.capacity() : "")
+                + (ilb.urlsOnly() ? "-urls-only" : "");
     }
 
     /** Distinct free ports on the loopback address, all held open until all are found. */

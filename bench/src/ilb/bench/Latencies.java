@@ -1,5 +1,7 @@
 package ilb.bench;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -82,6 +84,18 @@ final class Latencies {
         long rank = Math.max(1, (long) Math.ceil(percentile / 100 * (answered + failed)));
         return rank > answered ? Double.POSITIVE_INFINITY
                 : answeredMicros.getValueAtPercentile(100.0 * rank / answered) / 1000.0;
+    }
+
+    /**
+     * The e2e p99 of each second of the first {@code seconds} of the phase, as {x: the second's middle, y: ms}, for a
+     * chart; a p99 that is a failed request is drawn at the timeout.
+     */
+    List<double[]> e2eP99PerSecond(double seconds, Duration timeout) {
+        List<double[]> points = new ArrayList<>();
+        for (int second = 0; second < seconds; second++) {
+            points.add(new double[] {second + 0.5, Math.min(window(second, second + 1).e2eMillis(99), timeout.toMillis())});
+        }
+        return points;
     }
 
     /** The samples meant to be sent between {@code fromSeconds} and {@code toSeconds} into the phase. */

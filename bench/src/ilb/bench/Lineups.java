@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * The systems each scenario runs side by side, in order: {@code direct}, {@code ilb <policy spec>} (the
- * {@code customLoadBalancer} ref, options in URI-query style), or {@code haproxy-<mode>}. A policy spec ilb rejects
- * is reported as not available.
+ * {@code customLoadBalancer} ref, options in URI-query style; then {@code capacity=<n>} or {@code urls-only}, what its
+ * pool says of the servers: {@link IlbSpec}), or {@code haproxy-<mode>}. A policy spec ilb rejects is reported as not
+ * available.
  */
 final class Lineups {
 
@@ -29,6 +30,24 @@ final class Lineups {
             "haproxy-roundrobin",
             "haproxy-leastconn",
             "haproxy-leastconn-maxconn");
+
+    /** Issue 14: a pool that lists only its servers' urls, ilb's default policy first. */
+    static final List<String> URLS_ONLY = List.of(
+            "ilb predicted-latency urls-only",
+            "ilb scored urls-only",
+            "ilb least-request urls-only",
+            "haproxy-leastconn");
+
+    /** A fast server slowing down for a while, then recovering: ilb learns each server's capacity as it goes. */
+    static final List<String> DRIFTING_FLEET = List.of(
+            "ilb predicted-latency urls-only",
+            "ilb scored urls-only",
+            "haproxy-leastconn");
+
+    /** One server frozen (SIGSTOP), each system with and without the freeze: ilb's hedged first token. */
+    static final List<String> FROZEN_SERVER = List.of(
+            "ilb predicted-latency urls-only",
+            "haproxy-leastconn");
 
     static final List<String> SHARED_PREFIXES = List.of(
             "ilb prefix-affinity",

@@ -147,9 +147,9 @@ final class NoisyNeighbour implements Scenario {
     private static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         long begin = System.nanoTime();
         SystemUnderTest started;
-        if (system.startsWith("ilb ")) {
-            String policy = system.substring("ilb ".length());
-            started = IlbProcess.start("ilb-s6-" + policy, IlbProcess.poolRoute("pool-bench", Map.of(), policy, 0,
+        if (IlbSpec.names(system)) {
+            IlbSpec ilb = IlbSpec.parse(system);
+            started = IlbProcess.start("ilb-s6-" + ilb.policy(), IlbProcess.poolRoute("pool-bench", Map.of(), ilb,
                     fleet.members()), List.of(A.tenant(), B.tenant(), C.tenant()), List.of(
                     "-Dilb.balancer.queueSize=" + QUEUE_SIZE, "-Dilb.balancer.queueTimeout.critical=" + QUEUE_TIMEOUT,
                     "-Dilb.balancer.queueTimeout.standard=" + QUEUE_TIMEOUT,

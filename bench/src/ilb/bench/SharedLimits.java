@@ -93,7 +93,7 @@ final class SharedLimits implements Scenario {
         boolean shared = config.equals(SHARED);
         String name = "ilb-s8-" + (shared ? "redis" : "local");
         try (RedisServer redis = shared ? RedisServer.start(settings.work().resolve(name + "-redis")) : null;
-                Replicas replicas = startBoth(name, IlbProcess.poolRoute("least-request", 0, fleet),
+                Replicas replicas = startBoth(name, IlbProcess.poolRoute(IlbSpec.of("least-request"), fleet),
                         shared ? List.of("-Dilb.limits.redis=" + redis.url()) : List.of(), settings)) {
             List<LoadClient> clients = replicas.clients();
             // the JIT compiles each ilb's request path: a cold ilb would queue the burst

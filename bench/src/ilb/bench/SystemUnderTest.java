@@ -10,6 +10,9 @@ interface SystemUnderTest extends AutoCloseable {
 
     String baseUrl();
 
+    /** Where it publishes its Prometheus metrics (ilb's {@code /observe/metrics}); null if the bench reads none. */
+    String metricsUrl();
+
     /** CPU time the system's own process has used so far (none for direct). */
     Duration cpuTime();
 
@@ -18,15 +21,15 @@ interface SystemUnderTest extends AutoCloseable {
 
     /**
      * Starts a system by its name in {@link Lineups}: {@code direct}, {@code ilb <policy spec>} (optionally
-     * followed by {@code capacity=<n>}, every server's capacity instead of its own) or {@code haproxy-<mode>}. Returns once it has answered a request.
+     * followed by {@code capacity=<n>} or {@code urls-only}: {@link IlbSpec}) or {@code haproxy-<mode>}. Returns once
+     * it has answered a request.
      */
     static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         if (system.equals("direct")) {
             return new Direct(fleet.member(0).server().url());
         }
-        if (system.startsWith("ilb ")) {
-            String[] words = system.substring("ilb ".length()).split(" capacity=");
-            return IlbProcess.start(words[0], words.length > 1 ? Integer.parseInt(words[1]) : 0, fleet, settings);
+        if (IlbSpec.names(system)) {
+            return IlbProcess.start(IlbSpec.parse(system), fleet, settings);
         }
         if (system.startsWith("haproxy-")) {
             return HaProxy.start(system, fleet, settings);
@@ -35,8 +38,9 @@ interface SystemUnderTest extends AutoCloseable {
     }
 
     /**
-     * Waits until a freshly started proxy answers: over HTTP, it is live ({@code /v2/health/live}: ilb answers it
-     * itself, HAProxy passes it to a server) and a chat completion through it succeeds; over gRPC (a
+     * Waits until a freshly started proxy (or simulated server) answers: over HTTP, it is live
+     * ({@code /v2/health/live}: ilb answers it itself, HAProxy passes it to a server) and a chat completion through it
+     * succeeds; over gRPC (a
      * {@code grpc://} base URL), a ModelInfer call through it succeeds. Unavailable if the process dies, its log
      * names a failure, or the time runs out.
      */
@@ -94,9 +98,9 @@ interface SystemUnderTest extends AutoCloseable {
      * A proxy running as a child process, once it is ready ({@link #awaitReady}); stopped again if it never
      * gets there.
      */
-    static SystemUnderTest started(ChildProcess process, String baseUrl, Duration atMost, String... failuresInLog)
-            throws SystemUnavailable {
-        Proxy proxy = new Proxy(process, baseUrl);
+    static SystemUnderTest started(ChildProcess process, String baseUrl, String metricsUrl, Duration atMost,
+            String... failuresInLog) throws SystemUnavailable {
+        Proxy proxy = new Proxy(process, baseUrl, metricsUrl);
         try {
             awaitReady(process, baseUrl, atMost, failuresInLog);
             return proxy;
@@ -107,7 +111,7 @@ interface SystemUnderTest extends AutoCloseable {
     }
 
     /** ilb or HAProxy in a process of its own. */
-    record Proxy(ChildProcess process, String baseUrl) implements SystemUnderTest {
+    record Proxy(ChildProcess process, String baseUrl, String metricsUrl) implements SystemUnderTest {
         @Override
         public Duration cpuTime() {
             return process.cpuTime();
@@ -121,6 +125,11 @@ interface SystemUnderTest extends AutoCloseable {
 
     /** The client talks to the first server of the fleet itself: the baseline with no proxy. */
     record Direct(String baseUrl) implements SystemUnderTest {
+        @Override
+        public String metricsUrl() {
+            return null;
+        }
+
         @Override
         public Duration cpuTime() {
             return Duration.ZERO;
