@@ -145,7 +145,9 @@ class GrpcBackendStatusTest {
         start(pool("m", "round-robin", backend("limited-0", limited0), backend("limited-1", limited1))
                 + pool("r", "round-robin", backend("r-0", limitedForRest)));
 
+        long calling = System.nanoTime();
         Call grpc = call(infer("m", ByteString.copyFromUtf8("abc")));
+        long called = System.nanoTime();
         HttpResponse<String> rest = rest("r", "{\"inputs\": [{\"name\": \"INPUT0\", \"datatype\": \"FP32\","
                 + " \"shape\": [1], \"data\": [1]}]}");
 
@@ -157,10 +159,12 @@ class GrpcBackendStatusTest {
         assertThat(grpc.trailers().get(GrpcStatuses.RETRY_AFTER)).isEqualTo(Long.toString(asked));
         assertThat(limited0.inferenceRequests()).isEqualTo(1);
         assertThat(limited1.inferenceRequests()).isEqualTo(1);
-        // each cooled for its own retry-after, as an HTTP backend's 429 cools it; a 429 is no failure
-        long now = System.nanoTime();
-        assertThat(ilb.backend("limited-0").coolingMillis(now)).isBetween(20_000L, 30_000L);
-        assertThat(ilb.backend("limited-1").coolingMillis(now)).isBetween(40_000L, 50_000L);
+        // each cooled for its own retry-after from when its answer came, during the call, as an HTTP backend's 429
+        // cools it; a 429 is no failure
+        assertThat(ilb.backend("limited-0").coolingMillis(calling)).isGreaterThanOrEqualTo(30_000L);
+        assertThat(ilb.backend("limited-0").coolingMillis(called)).isLessThanOrEqualTo(30_000L);
+        assertThat(ilb.backend("limited-1").coolingMillis(calling)).isGreaterThanOrEqualTo(50_000L);
+        assertThat(ilb.backend("limited-1").coolingMillis(called)).isLessThanOrEqualTo(50_000L);
         assertThat(ilb.backend("limited-0").breaker().getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(ilb.backend("limited-1").breaker().getMetrics().getNumberOfFailedCalls()).isZero();
         // a REST client gets the 429 and its Retry-After, as from an HTTP backend

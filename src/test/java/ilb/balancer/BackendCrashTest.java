@@ -1,13 +1,13 @@
 package ilb.balancer;
 
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import ilb.Appliance;
 import ilb.Servers;
@@ -16,55 +16,87 @@ import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import static ilb.Appliance.attempts;
 import static ilb.Appliance.chat;
 import static ilb.Appliance.counts;
 import static ilb.Appliance.servedBy;
 import static ilb.PoolRoute.backend;
 import static ilb.PoolRoute.pool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-/** One of two backends dies like kill -9 in the middle of a run: the clients see no error at all. */
+/**
+ * One of two backends dies like kill -9 in the middle of a run, with requests in flight on it: the clients see no
+ * error at all. The crash comes once, when the test says: after the victim has answered its share of a first run,
+ * while it holds four requests it will never answer.
+ */
 class BackendCrashTest {
 
+    private static final int CLIENTS = 8;
+    private static final int RUN = 200;
+
     private final Servers servers = new Servers();
+    private final ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
 
     @AfterEach
     void stop() throws Exception {
+        clients.shutdownNow();
         servers.close();
     }
 
     @Test
-    void aBackendCrashDuringAThousandRequestsCostsTheClientsNothing() throws Exception {
+    void aBackendCrashWithRequestsInFlightCostsTheClientsNothing() throws Exception {
         SimulatedBackend survivor = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
         SimulatedBackend victim = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
-        Appliance ilb = servers.ilb(pool("m", "least-request", backend("survivor", survivor),
-                backend("victim", victim)));
+        // each in turn: which backend a request meets follows from the order of requests, not from their timing
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("survivor", survivor), backend("victim", victim)));
 
-        int total = 1000;
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger answered = new AtomicInteger();
-        Queue<String> outcomes = new ConcurrentLinkedQueue<>();
-        ExecutorService clients = Executors.newFixedThreadPool(16);
-        for (int c = 0; c < 16; c++) {
-            clients.submit(() -> {
-                while (next.getAndIncrement() < total) {
-                    HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 4));
-                    outcomes.add(response.statusCode() + " " + servedBy(response));
-                    // one counter, so that exactly one client crashes it (two could add between size() checks)
-                    if (answered.incrementAndGet() == 300) {
-                        // connections reset mid-request, the port refuses new ones
-                        victim.crash();
-                    }
-                }
-            });
-        }
-        clients.shutdown();
-        assertThat(clients.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+        // before: both serve, half each
+        List<String> before = outcomes(send(ilb, RUN));
+        assertThat(counts(before)).containsOnly(entry("200 survivor 1", RUN / 2), entry("200 victim 1", RUN / 2));
+        assertThat(victim.inferenceRequests()).isEqualTo(RUN / 2);
 
-        Map<String, Long> counts = counts(outcomes.stream().toList());
-        assertThat(outcomes).hasSize(total);
-        assertThat(counts.keySet()).allMatch(outcome -> outcome.startsWith("200 "));
-        assertThat(counts.get("200 victim")).isPositive();
+        // in flight: the victim takes the next requests it is given and never answers them, the survivor answers
+        victim.faults().hangRate(1.0);
+        List<Future<HttpResponse<String>>> inFlight = send(ilb, CLIENTS);
+        await().until(() -> victim.inferenceRequests() == RUN / 2 + CLIENTS / 2
+                && inFlight.stream().filter(Future::isDone).count() == CLIENTS / 2);
+        // connections reset mid-request, the port refuses new ones
+        victim.crash();
+        // the ones it held are tried again on the survivor
+        assertThat(counts(outcomes(inFlight))).containsOnly(entry("200 survivor 1", CLIENTS / 2),
+                entry("200 survivor 2", CLIENTS / 2));
+
+        // after: the survivor serves all, some requests finding out first that the victim is gone
+        List<String> after = outcomes(send(ilb, RUN));
+        assertThat(after).hasSize(RUN).allMatch(outcome -> outcome.startsWith("200 survivor "));
         assertThat(ilb.backend("victim").isDown()).isTrue();
+
+        // each request reached a backend once per attempt, no more
+        assertThat(victim.inferenceRequests()).isEqualTo(RUN / 2 + CLIENTS / 2);
+        assertThat(survivor.inferenceRequests()).isEqualTo(RUN / 2 + CLIENTS + RUN);
+    }
+
+    /** Sends {@code count} chat completions from all clients at once; one future for each. */
+    private List<Future<HttpResponse<String>>> send(Appliance ilb, int count) {
+        List<Future<HttpResponse<String>>> responses = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            responses.add(clients.submit(() -> ilb.post("/v1/chat/completions", chat("m", 4))));
+        }
+        return responses;
+    }
+
+    /** Each request's outcome: status, the backend that served it, and how many backends were tried. */
+    private static List<String> outcomes(List<Future<HttpResponse<String>>> responses) throws Exception {
+        List<String> outcomes = new ArrayList<>(responses.size());
+        for (Future<HttpResponse<String>> future : responses) {
+            HttpResponse<String> response = future.get(1, TimeUnit.MINUTES);
+            outcomes.add(response.statusCode() + " " + servedBy(response) + " " + attempts(response));
+        }
+        return outcomes;
+    }
+
+    private static Map.Entry<String, Long> entry(String outcome, int count) {
+        return Map.entry(outcome, (long) count);
     }
 }

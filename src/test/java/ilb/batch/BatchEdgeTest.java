@@ -182,10 +182,11 @@ class BatchEdgeTest {
         TestKafka.Topics topics = TestKafka.topics(1);
         try (Servers servers = new Servers()) {
             SimulatedBackend backend = servers.fastBackend();
-            // a poll's tries must end 47 - 30 (delivery) - 15 (margin) = 2 s after it starts, a try's own 60 s after
+            // a poll's tries must end 65 - 30 (delivery) - 15 (margin) = 20 s after it starts, a try's own 60 s
+            // after: the job reaches its pool well within the first, however slow the machine
             Appliance ilb = servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", backend)),
                     topics.ilbProperties("ilb.batch.maxRunMillis=1000", "ilb.batch.jobTimeoutMillis=60000",
-                            "ilb.batch.maxPollIntervalMs=47000", "ilb.batch.deliveryTimeoutMs=30000"));
+                            "ilb.batch.maxPollIntervalMs=65000", "ilb.batch.deliveryTimeoutMs=30000"));
             List<Long> left = new java.util.concurrent.CopyOnWriteArrayList<>();
             AdviceWith.adviceWith(ilb.context(), "batch-job", route -> route.weaveByToUri("model:*").before()
                     .process(e -> left.add(e.getProperty(ExchangeProperties.DEADLINE_NANOS, Long.class)
@@ -197,7 +198,7 @@ class BatchEdgeTest {
                 assertThat(keys(TestKafka.readAtLeast(results, 1, Duration.ofSeconds(30)))).containsExactly("job");
             }
             assertThat(left).hasSize(1).allSatisfy(nanos -> assertThat(nanos).isPositive()
-                    .isLessThanOrEqualTo(TimeUnit.SECONDS.toNanos(2)));
+                    .isLessThanOrEqualTo(TimeUnit.SECONDS.toNanos(20)));
         }
     }
 

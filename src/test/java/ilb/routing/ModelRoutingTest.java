@@ -82,8 +82,10 @@ class ModelRoutingTest {
     @Test
     void aModelWhoseRouteStaysStoppedIsUnavailableThenUnknown() throws Exception {
         SimulatedBackend backend = servers.fastBackend();
+        // a grace far longer than the first request takes to arrive, however slow the machine: it is answered at
+        // the grace's end
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("a", backend)),
-                "ilb.routes.reloadGraceMillis=500");
+                "ilb.routes.reloadGraceMillis=5000");
         ilb.context().getRouteController().stopRoute("pool-m");
 
         HttpResponse<String> duringGrace = ilb.post("/v1/chat/completions", chat("m", 2));
