@@ -276,7 +276,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 }
                 if (ready != null) {
                     waiting.serve(ready);
-                    ready.timeout.cancel(false);
+                    ready.leftQueue();
                 }
             }
             if (ready == null) {
@@ -306,6 +306,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private Backend last;
         private InferenceMessage lastResponse;
         private ScheduledFuture<?> timeout;
+        /** Looks again when its hold for a backend on target is over; null if it holds for none. */
+        private ScheduledFuture<?> holdOver;
         private long queuedNanos;
 
         Dispatch(Exchange exchange, AsyncCallback callback, InferenceRequest request) {
@@ -396,11 +398,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     long holdLeft = holdUntilNanos - queuedNanos;
                     if (holdLeft > 0 && slo.any()) {
                         // when the wait is over, look again: a backend off target is better than none
-                        timer.schedule(InferenceLoadBalancer.this::drain, holdLeft, TimeUnit.NANOSECONDS);
+                        holdOver = timer.schedule(InferenceLoadBalancer.this::drain, holdLeft, TimeUnit.NANOSECONDS);
                     }
                 }
                 if (shed != null && shed != this) {
-                    shed.timeout.cancel(false);
+                    shed.leftQueue();
                 }
             }
             if (shed != null) {
@@ -414,11 +416,22 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             }
         }
 
+        /** Out of the queue, served or shed: its timers are of no more use, and would hold up a shutdown. */
+        private void leftQueue() {
+            timeout.cancel(false);
+            if (holdOver != null) {
+                holdOver.cancel(false);
+            }
+        }
+
         private void expire() {
             synchronized (waiting) {
                 if (!waiting.remove(this)) {
                     return;
                 }
+            }
+            if (holdOver != null) {
+                holdOver.cancel(false);
             }
             shed(QueueObserver.Shed.DEADLINE, lastResponse != null ? lastResponse : ApiError.unavailable("overloaded",
                     "every backend for model " + request.model() + " stayed busy for "
