@@ -5,16 +5,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One request's place at a backend: holds a unit of its capacity (and a breaker permission) from the moment the
- * balancer picks it until the response is over. The outcome feeds the breaker and the latency estimate.
+ * balancer picks it until the response is over. The outcome feeds the breaker, the latency estimate and the
+ * learned limit.
  */
 public final class Lease {
 
     private final Backend backend;
     private final long startNanos = System.nanoTime();
+    private final int inFlightAtSend;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    Lease(Backend backend) {
+    /** @param inFlightAtSend requests in flight at the backend with this one */
+    Lease(Backend backend, int inFlightAtSend) {
         this.backend = backend;
+        this.inFlightAtSend = inFlightAtSend;
     }
 
     public Backend backend() {
@@ -31,6 +35,7 @@ public final class Lease {
         long elapsed = System.nanoTime() - startNanos;
         backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
         backend.latency().observe(elapsed, System.nanoTime());
+        backend.observed(elapsed, inFlightAtSend, false, System.nanoTime());
         backend.succeeded();
     }
 
@@ -39,6 +44,7 @@ public final class Lease {
         long elapsed = System.nanoTime() - startNanos;
         backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS, new BackendFailedException(reason));
         backend.latency().observe(elapsed, System.nanoTime());
+        backend.observed(elapsed, inFlightAtSend, true, System.nanoTime());
         backend.failed(reason);
     }
 

@@ -138,7 +138,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         double busy = queued();
         for (Backend backend : processors.keySet()) {
             if (backend.inRotation(now)) {
-                capacity += backend.settings().capacity();
+                capacity += backend.capacity();
             }
             // a server shared with others may hold more than ilb sent it
             BackendTelemetry telemetry = backend.telemetry(now);

@@ -22,7 +22,7 @@ final class SpareCapacity {
 
     boolean allows(Backend backend, SloTargets slo, long nowNanos) {
         // a backend of capacity 1 still takes one batch job when it is idle
-        int batchLimit = Math.max(1, (int) Math.floor(backend.settings().capacity() * (1 - reserve)));
+        int batchLimit = Math.max(1, (int) Math.floor(backend.capacity() * (1 - reserve)));
         if (backend.inFlight() >= batchLimit) {
             return false;
         }

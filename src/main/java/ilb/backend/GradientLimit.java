@@ -1,0 +1,111 @@
+package ilb.backend;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A concurrency limit that follows latency (the ideas of TCP Vegas and Netflix' Gradient2): requests taking clearly
+ * longer than without load mean the backend's batch is full and more requests only wait in its queue, so the limit
+ * falls; while latency stays at its no-load level and the backend is used near its limit, the limit grows. Samples
+ * are judged in windows of about one limit's worth of requests, so a limit changes at most once per round of them.
+ * <p>
+ * The no-load baseline is the lowest window average seen, rising slowly towards what later windows show: a server
+ * that turned slower for good becomes its own new baseline within about {@link #BASELINE_RISE_NANOS}, while a
+ * window faster than the baseline lowers it at once. Not thread-safe: {@link LearnedCapacity} serializes it.
+ */
+final class GradientLimit implements ConcurrencyLimit {
+
+    /** Windows averaging more than this over the baseline mean requests wait at the server: the limit falls. */
+    static final double TOLERANCE = 1.5;
+    /** Windows averaging at most this over the baseline mean latency is flat: the limit may grow. */
+    static final double FLAT = 1.2;
+    /** The fewest samples a window judges, so that one odd request does not move the limit. */
+    static final int MIN_WINDOW = 4;
+    /** Time constant of the baseline's rise towards slower windows. */
+    static final long BASELINE_RISE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** A window used less than this share of the limit does not grow it: nobody tested the limit. */
+    private static final double NEAR_LIMIT = 0.75;
+
+    private final int ceiling;
+    private double limit;
+    private int growUpTo;
+    /** 0 while unknown. */
+    private double baselineNanos;
+    private long baselineAtNanos;
+    private double windowSumNanos;
+    private int windowCount;
+    private int windowMaxInFlight;
+
+    /**
+     * @param initial the limit before anything is known
+     * @param ceiling the highest the limit may grow
+     */
+    GradientLimit(int initial, int ceiling) {
+        if (ceiling < 1) {
+            throw new IllegalArgumentException("a limit's ceiling must be at least 1, not " + ceiling);
+        }
+        this.ceiling = ceiling;
+        this.limit = Math.max(1, Math.min(initial, ceiling));
+        this.growUpTo = ceiling;
+    }
+
+    @Override
+    public int limit() {
+        return (int) limit;
+    }
+
+    /** The no-load latency in nanoseconds, as far as known; 0 before the first window. */
+    double baselineNanos() {
+        return baselineNanos;
+    }
+
+    /** The highest the limit may grow for now (what the server's metrics say); it never lowers the limit. */
+    void growUpTo(int cap) {
+        growUpTo = Math.max(1, Math.min(cap, ceiling));
+    }
+
+    /** Sets the limit (within 1 and the ceiling), as the server's metrics tell it, and starts a new window. */
+    void moveTo(int newLimit) {
+        limit = Math.max(1, Math.min(newLimit, ceiling));
+        newWindow();
+    }
+
+    @Override
+    public void sample(long latencyNanos, int inFlightAtSend, boolean failed, long nowNanos) {
+        if (inFlightAtSend > limit()) {
+            // sent under a higher limit, already left: it tells what that limit did
+            return;
+        }
+        windowSumNanos += failed ? Math.max(latencyNanos, 2 * baselineNanos) : latencyNanos;
+        windowCount++;
+        windowMaxInFlight = Math.max(windowMaxInFlight, inFlightAtSend);
+        if (windowCount >= Math.max(MIN_WINDOW, limit())) {
+            judge(nowNanos);
+        }
+    }
+
+    private void judge(long nowNanos) {
+        double average = windowSumNanos / windowCount;
+        boolean used = windowMaxInFlight >= NEAR_LIMIT * limit;
+        newWindow();
+        if (baselineNanos == 0 || average < baselineNanos) {
+            baselineNanos = average;
+            baselineAtNanos = nowNanos;
+        }
+        double ratio = average / baselineNanos;
+        double rise = 1 - Math.exp(-(double) (nowNanos - baselineAtNanos) / BASELINE_RISE_NANOS);
+        baselineNanos += (average - baselineNanos) * rise;
+        baselineAtNanos = nowNanos;
+        if (ratio > TOLERANCE) {
+            // queueing time grows with the requests over the batch: scale back to where latency would be flat
+            limit = Math.max(1, limit * Math.max(0.5, FLAT / ratio));
+        } else if (ratio <= FLAT && used && limit < growUpTo) {
+            limit = Math.min(growUpTo, limit + Math.max(1, Math.sqrt(limit) / 2));
+        }
+    }
+
+    private void newWindow() {
+        windowSumNanos = 0;
+        windowCount = 0;
+        windowMaxInFlight = 0;
+    }
+}
