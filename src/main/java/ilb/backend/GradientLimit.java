@@ -8,9 +8,11 @@ import java.util.concurrent.TimeUnit;
  * falls; while latency stays at its no-load level and the backend is used near its limit, the limit grows. Samples
  * are judged in windows of about one limit's worth of requests, so a limit changes at most once per round of them.
  * <p>
- * The no-load baseline is the lowest window average seen, rising slowly towards what later windows show: a server
- * that turned slower for good becomes its own new baseline within about {@link #BASELINE_RISE_NANOS}, while a
- * window faster than the baseline lowers it at once. Not thread-safe: {@link LearnedCapacity} serializes it.
+ * The no-load baseline is the lowest window average seen. A window faster than it lowers it at once; a slower one
+ * raises it slowly (time constant {@link #BASELINE_RISE_NANOS}), but only if it had no more in flight than the
+ * window that set it: a server that turned slower for good (the limit falls to where the baseline was measured)
+ * becomes its own new baseline, while lasting queueing under load never passes for the norm. Not thread-safe:
+ * {@link LearnedCapacity} serializes it.
  */
 final class GradientLimit implements ConcurrencyLimit {
 
@@ -31,6 +33,8 @@ final class GradientLimit implements ConcurrencyLimit {
     /** 0 while unknown. */
     private double baselineNanos;
     private long baselineAtNanos;
+    /** The most requests in flight in the window that set the baseline. */
+    private int baselineInFlight;
     private double windowSumNanos;
     private int windowCount;
     private int windowMaxInFlight;
@@ -85,15 +89,19 @@ final class GradientLimit implements ConcurrencyLimit {
 
     private void judge(long nowNanos) {
         double average = windowSumNanos / windowCount;
-        boolean used = windowMaxInFlight >= NEAR_LIMIT * limit;
+        int maxInFlight = windowMaxInFlight;
+        boolean used = maxInFlight >= NEAR_LIMIT * limit;
         newWindow();
         if (baselineNanos == 0 || average < baselineNanos) {
             baselineNanos = average;
+            baselineInFlight = maxInFlight;
             baselineAtNanos = nowNanos;
         }
         double ratio = average / baselineNanos;
-        double rise = 1 - Math.exp(-(double) (nowNanos - baselineAtNanos) / BASELINE_RISE_NANOS);
-        baselineNanos += (average - baselineNanos) * rise;
+        if (maxInFlight <= baselineInFlight) {
+            double rise = 1 - Math.exp(-(double) (nowNanos - baselineAtNanos) / BASELINE_RISE_NANOS);
+            baselineNanos += (average - baselineNanos) * rise;
+        }
         baselineAtNanos = nowNanos;
         if (ratio > TOLERANCE) {
             // queueing time grows with the requests over the batch: scale back to where latency would be flat

@@ -80,7 +80,7 @@ final class LearnedCapacity implements ConcurrencyLimit {
         if (heldBatch > 0 && heldUntilNanos - nowNanos > 0) {
             cap = heldBatch;
         }
-        if (scrapeFreshUntilNanos - nowNanos >= 0 && !lastScrape.mayGrow()) {
+        if (scrapeFreshUntilNanos - nowNanos >= 0 && lastScrape.kvCacheNearFull()) {
             cap = Math.min(cap, gradient.limit());
         }
         return cap;
