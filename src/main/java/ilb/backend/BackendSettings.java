@@ -67,8 +67,7 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
             }
         }
         if (weight < 1 || capacity < 0 || tier < 0) {
-            throw new IllegalArgumentException("backend " + id + ": weight must be >= 1, capacity >= 1 (or none, to"
-                    + " learn it), tier >= 0");
+            throw new IllegalArgumentException("backend " + id + ": weight and capacity must be >= 1, tier >= 0");
         }
         if (timeoutMillis < 1 || deadlineMillis < 1) {
             throw new IllegalArgumentException("backend " + id + ": timeout and deadline must be longer than 0");
