@@ -38,7 +38,7 @@ public final class Backend {
     private volatile boolean drained;
     private volatile HealthCheck healthCheck;
     private final LearnedCapacity learned;
-    private final List<Runnable> settingsListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> capacitySettingListeners = new CopyOnWriteArrayList<>();
 
     /** @param learnedCeiling the highest a learned limit may grow (the component's {@code capacity}) */
     public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig, OutlierEjection ejection,
@@ -68,7 +68,7 @@ public final class Backend {
         BackendSettings old = settings;
         this.settings = newSettings;
         if (old.capacity() != newSettings.capacity()) {
-            settingsListeners.forEach(Runnable::run);
+            capacitySettingListeners.forEach(Runnable::run);
             // a higher limit lets waiting requests go
             notifyRelease();
         }
@@ -76,7 +76,7 @@ public final class Backend {
 
     /** Runs when a route reload changed the backend's capacity setting, e.g. to label its meters anew. */
     public void onCapacitySetting(Runnable listener) {
-        settingsListeners.add(listener);
+        capacitySettingListeners.add(listener);
     }
 
     /**

@@ -125,6 +125,7 @@ public class BackendEndpoint extends DefaultEndpoint {
         this.weight = weight;
     }
 
+    /** Most requests in flight at once; not written (or 0): ilb learns the limit, up to the component's capacity. */
     public void setCapacity(int capacity) {
         this.capacity = capacity;
     }

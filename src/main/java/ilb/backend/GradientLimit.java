@@ -38,6 +38,8 @@ final class GradientLimit implements ConcurrencyLimit {
     private double windowSumNanos;
     private int windowCount;
     private int windowMaxInFlight;
+    /** The last window's average over the baseline; 1 before the first. */
+    private double lastRatio = 1;
 
     /**
      * @param initial the limit before anything is known
@@ -65,6 +67,16 @@ final class GradientLimit implements ConcurrencyLimit {
     /** The highest the limit may grow for now (what the server's metrics say); it never lowers the limit. */
     void growUpTo(int cap) {
         growUpTo = Math.max(1, Math.min(cap, ceiling));
+    }
+
+    /** Whether the last window took clearly longer than the baseline: the limit is falling, not to be raised. */
+    boolean latencyRising() {
+        return lastRatio > TOLERANCE;
+    }
+
+    /** Raises the limit by one step (as a flat window would), up to {@code cap} and the ceiling. */
+    void grow(int cap) {
+        limit = Math.max(limit, Math.min(Math.min(cap, ceiling), limit + step()));
     }
 
     /** Sets the limit (within 1 and the ceiling), as the server's metrics tell it, and starts a new window. */
@@ -98,6 +110,7 @@ final class GradientLimit implements ConcurrencyLimit {
             baselineAtNanos = nowNanos;
         }
         double ratio = average / baselineNanos;
+        lastRatio = ratio;
         if (maxInFlight <= baselineInFlight) {
             double rise = 1 - Math.exp(-(double) (nowNanos - baselineAtNanos) / BASELINE_RISE_NANOS);
             baselineNanos += (average - baselineNanos) * rise;
@@ -107,8 +120,13 @@ final class GradientLimit implements ConcurrencyLimit {
             // queueing time grows with the requests over the batch: scale back to where latency would be flat
             limit = Math.max(1, limit * Math.max(0.5, FLAT / ratio));
         } else if (ratio <= FLAT && used && limit < growUpTo) {
-            limit = Math.min(growUpTo, limit + Math.max(1, Math.sqrt(limit) / 2));
+            grow(growUpTo);
         }
+    }
+
+    /** One step up: 1 for small limits, more for large ones, so that a limit of hundreds is reached in time. */
+    private double step() {
+        return Math.max(1, Math.sqrt(limit) / 2);
     }
 
     private void newWindow() {

@@ -10,8 +10,10 @@ import org.slf4j.LoggerFactory;
  * latency its requests see, seeded and corrected by the server's own metrics where it publishes them
  * ({@link ServerBatch}). A server found with requests waiting while it runs {@code n} has a batch of {@code n}: the
  * limit moves there, at once downwards and halfway per scrape upwards, and does not grow beyond it for
- * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A KV
- * cache near full stops growth.
+ * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A server
+ * running as many as the limit with none waiting has room: the limit grows a step per scrape, unless latency is
+ * rising (a server turned slower: the gradient lowers the limit) or its KV cache is near full. Where metrics are
+ * fresh they so lead, and latency, noisier, only lowers the limit of a server clearly slower than its norm.
  * <p>
  * Thread-safe: samples come from every event loop, scrapes from the poller; {@link #limit()} is a volatile read.
  */
@@ -61,10 +63,16 @@ final class LearnedCapacity implements ConcurrencyLimit {
         ServerBatch batch = ServerBatch.of(telemetry);
         lastScrape = batch;
         scrapeFreshUntilNanos = telemetry.scrapedNanos() + freshNanos;
-        if (batch.full() == 0) {
-            return false;
-        }
         int before = gradient.limit();
+        if (batch.full() == 0) {
+            int cap = growthCap(telemetry.scrapedNanos());
+            if (!batch.kvCacheNearFull() && telemetry.running() >= before && !gradient.latencyRising()
+                    && cap > before) {
+                gradient.grow(cap);
+                publish();
+            }
+            return gradient.limit() > before;
+        }
         heldBatch = batch.full();
         heldUntilNanos = telemetry.scrapedNanos() + HOLD_NANOS;
         if (batch.full() != before) {

@@ -12,7 +12,10 @@ final class BatchServerModel {
     private final int batch;
     private final long serviceNanos;
     private double slowFactor = 1;
+    private double noise;
+    private java.util.Random random = new java.util.Random(0);
     private long nowNanos;
+    private long nextScrapeNanos;
 
     BatchServerModel(int batch, long serviceMillis) {
         this.batch = batch;
@@ -22,6 +25,13 @@ final class BatchServerModel {
     /** How many times slower it serves from now on (1: as it was). */
     void slowFactor(double factor) {
         this.slowFactor = factor;
+    }
+
+    /** Each request takes up to {@code share} more or less than its due, at random from {@code seed}. */
+    BatchServerModel noise(double share, long seed) {
+        this.noise = share;
+        this.random = new java.util.Random(seed);
+        return this;
     }
 
     long nowNanos() {
@@ -41,15 +51,15 @@ final class BatchServerModel {
     void run(ConcurrencyLimit limit, long millis, long scrapeMillis, java.util.function.LongConsumer scrape) {
         long end = nowNanos + TimeUnit.MILLISECONDS.toNanos(millis);
         long scrapeEvery = TimeUnit.MILLISECONDS.toNanos(scrapeMillis);
-        long nextScrape = nowNanos + scrapeEvery;
         while (nowNanos < end) {
             int inFlight = limit.limit();
-            long latency = (long) (serviceNanos * slowFactor * Math.max(1.0, (double) inFlight / batch));
+            long latency = (long) (serviceNanos * slowFactor * Math.max(1.0, (double) inFlight / batch)
+                    * (1 + noise * (2 * random.nextDouble() - 1)));
             // in a closed loop of inFlight requests, one finishes every latency / inFlight
             nowNanos += latency / inFlight;
-            if (scrapeMillis > 0 && nowNanos >= nextScrape) {
+            if (scrapeMillis > 0 && nowNanos >= nextScrapeNanos) {
                 scrape.accept(nowNanos);
-                nextScrape += scrapeEvery;
+                nextScrapeNanos = nowNanos + scrapeEvery;
             }
             limit.sample(latency, inFlight, false, nowNanos);
         }

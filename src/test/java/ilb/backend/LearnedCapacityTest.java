@@ -60,9 +60,11 @@ class LearnedCapacityTest {
         flatWindowsAtTheLimit(5);
         assertThat(capacity.limit()).isEqualTo(3);
 
+        assertThat(scrape(0, 3, 0.1)).isFalse();
+        assertThat(capacity.limit()).isEqualTo(3);
+
         now += LearnedCapacity.HOLD_NANOS;
-        scrape(0, 3, 0.1);
-        flatWindowsAtTheLimit(1);
+        assertThat(scrape(0, 3, 0.1)).isTrue();
         assertThat(capacity.limit()).isEqualTo(4);
         // the server is full again at 3: back at once
         scrape(1, 3, 0.1);
@@ -92,10 +94,27 @@ class LearnedCapacityTest {
     }
 
     @Test
-    void nothingWaitingAndRoomInTheKvCacheLetsTheLimitGrow() {
-        scrape(0, 4, 0.5);
-        flatWindowsAtTheLimit(2);
+    void aServerRunningTheLimitWithNothingWaitingAndRoomInItsKvCacheLetsItGrowAStepPerScrape() {
+        assertThat(scrape(0, 4, 0.5)).isTrue();
+        assertThat(capacity.limit()).isEqualTo(5);
+        assertThat(scrape(0, 5, Double.NaN)).isTrue();
         assertThat(capacity.limit()).isEqualTo(6);
+        // not all of the limit in use: nothing to learn
+        assertThat(scrape(0, 3, 0.5)).isFalse();
+        assertThat(capacity.limit()).isEqualTo(6);
+    }
+
+    @Test
+    void latencyRisingKeepsTheServersRoomFromRaisingTheLimit() {
+        flatWindowsAtTheLimit(1);
+        assertThat(capacity.limit()).isEqualTo(5);
+        for (int i = 0; i < 5; i++) {
+            now += MS;
+            capacity.sample(400 * MS, 5, false, now);
+        }
+        assertThat(capacity.limit()).isEqualTo(2);
+        assertThat(scrape(0, 2, 0.1)).isFalse();
+        assertThat(capacity.limit()).isEqualTo(2);
     }
 
     @Test
@@ -113,6 +132,19 @@ class LearnedCapacityTest {
         assertThat(capacity.limit()).isEqualTo(3);
         server.run(capacity, 60_000, 200, at -> scrape(server, at));
         assertThat(capacity.limit()).isEqualTo(3);
+    }
+
+    @Test
+    void noisyLatencyDoesNotHideTheBatchSizeTheServersMetricsGive() {
+        BatchServerModel server = new BatchServerModel(6, 180).noise(0.4, 7);
+        server.run(capacity, 60_000, 200, at -> scrape(server, at));
+        int[] seen = new int[65];
+        for (int i = 0; i < 100; i++) {
+            server.run(capacity, 100, 200, at -> scrape(server, at));
+            seen[capacity.limit()]++;
+        }
+        // at its batch size most of the time: below it now and then after a slow window, above it when probing
+        assertThat(seen[6]).isGreaterThan(50);
     }
 
     @Test
