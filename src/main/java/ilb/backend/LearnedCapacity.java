@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A server
  * running as many as the limit with none waiting has room: the limit grows a step per scrape, unless latency is
  * rising (a server turned slower: the gradient lowers the limit) or its KV cache is near full. Where metrics are
- * fresh they so lead, and latency, noisier, only lowers the limit of a server clearly slower than its norm.
+ * fresh they so lead: latency, noisier, cannot hide a batch size they show, yet still lowers the limit of a server
+ * clearly slower than its norm.
  * <p>
  * Thread-safe: samples come from every event loop, scrapes from the poller; {@link #limit()} is a volatile read.
  */
