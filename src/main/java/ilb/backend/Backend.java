@@ -61,10 +61,15 @@ public final class Backend {
     private final OutlierEjection ejection;
     private volatile boolean drained;
     private volatile HealthCheck healthCheck;
+    private final LearnedCapacity learned;
+    private final List<Runnable> capacitySettingListeners = new CopyOnWriteArrayList<>();
 
-    public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig, OutlierEjection ejection) {
+    /** @param learnedCeiling the highest a learned limit may grow (the component's {@code capacity}) */
+    public Backend(BackendSettings settings, CircuitBreakerConfig breakerConfig, OutlierEjection ejection,
+            int learnedCeiling) {
         this.settings = settings;
         this.ejection = ejection;
+        this.learned = new LearnedCapacity(settings.id(), learnedCeiling);
         this.breaker = CircuitBreaker.of(settings.id(), breakerConfig);
         breaker.getEventPublisher().onStateTransition(event -> LOG.info("backend {} circuit breaker {}",
                 settings.id(), event.getStateTransition().getToState()));
@@ -84,7 +89,44 @@ public final class Backend {
     }
 
     synchronized void update(BackendSettings newSettings) {
+        BackendSettings old = settings;
         this.settings = newSettings;
+        if (old.capacity() != newSettings.capacity()) {
+            capacitySettingListeners.forEach(Runnable::run);
+            // a higher limit lets waiting requests go
+            notifyRelease();
+        }
+    }
+
+    /** Runs when a route reload changed the backend's capacity setting, e.g. to label its meters anew. */
+    public void onCapacitySetting(Runnable listener) {
+        capacitySettingListeners.add(listener);
+    }
+
+    /**
+     * The most requests it may have in flight now: its {@code capacity} if written, else the limit ilb learns
+     * ({@link LearnedCapacity}).
+     */
+    public int capacity() {
+        int configured = settings.capacity();
+        return configured > 0 ? configured : learned.limit();
+    }
+
+    public CapacitySource capacitySource() {
+        return settings.capacity() > 0 ? CapacitySource.CONFIGURED : CapacitySource.LEARNED;
+    }
+
+    /**
+     * One attempt's outcome, for the learned limit.
+     *
+     * @param latencyNanos   as its lease saw it: for a stream, its time to first token
+     * @param inFlightAtSend requests in flight here when it was sent, itself included
+     * @param failed         whether the backend failed it: counted as a slow sample
+     */
+    void observed(long latencyNanos, int inFlightAtSend, boolean failed, long nowNanos) {
+        if (capacitySource() == CapacitySource.LEARNED) {
+            learned.sample(latencyNanos, inFlightAtSend, failed, nowNanos);
+        }
     }
 
     public int inFlight() {
@@ -117,6 +159,10 @@ public final class Backend {
 
     void telemetry(BackendTelemetry telemetry) {
         this.telemetry = telemetry;
+        if (capacitySource() == CapacitySource.LEARNED
+                && learned.scraped(telemetry, TimeUnit.MILLISECONDS.toNanos(settings.telemetryFreshMillis()))) {
+            notifyRelease();
+        }
     }
 
     public CircuitBreaker breaker() {
@@ -260,7 +306,7 @@ public final class Backend {
 
     public Availability availability(long nowNanos) {
         return Availability.of(drained, isDown(), ejection.ejected(nowNanos), breakerOpen(),
-                coolUntilNanos - nowNanos > 0, inFlight.get() >= settings.capacity());
+                coolUntilNanos - nowNanos > 0, inFlight.get() >= capacity());
     }
 
     /**
@@ -276,7 +322,7 @@ public final class Backend {
 
     /** Takes a place for one request, if the backend can take one now; {@code null} if it cannot. */
     public Lease tryAcquire() {
-        int capacity = settings.capacity();
+        int capacity = capacity();
         if (drained || inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
             return null;
         }
@@ -289,7 +335,7 @@ public final class Backend {
             }
         } while (!inFlight.compareAndSet(current, current + 1));
         sent.increment();
-        return new Lease(this);
+        return new Lease(this, current + 1);
     }
 
     void release() {

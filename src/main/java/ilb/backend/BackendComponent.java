@@ -28,7 +28,7 @@ public class BackendComponent extends DefaultComponent {
     private Consumer<Backend> newBackendListener = backend -> { };
 
     private int maxResponseBytes = 64 << 20;
-    private int capacity = 64;
+    private int capacity = 256;
     private String timeout = "120s";
     private String deadline = "10m";
     private String connectTimeout = "2s";
@@ -53,7 +53,6 @@ public class BackendComponent extends DefaultComponent {
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         BackendEndpoint endpoint = new BackendEndpoint(uri, this, remaining);
-        endpoint.setCapacity(capacity);
         endpoint.setTimeout(timeout);
         endpoint.setDeadline(deadline);
         endpoint.setConnectTimeout(connectTimeout);
@@ -89,7 +88,7 @@ public class BackendComponent extends DefaultComponent {
     Backend backend(BackendSettings settings) {
         Backend backend = backends.computeIfAbsent(settings.id(), id -> {
             Backend created = new Backend(settings, breakerConfig(), new OutlierEjection(ejectAfterFailures,
-                    Durations.millis(ejectionBase), Durations.millis(ejectionMax)));
+                    Durations.millis(ejectionBase), Durations.millis(ejectionMax)), capacity);
             mbeans.register(created);
             newBackendListener.accept(created);
             return created;
@@ -128,8 +127,15 @@ public class BackendComponent extends DefaultComponent {
         this.maxResponseBytes = maxResponseBytes;
     }
 
-    /** Default concurrency limit of a backend. */
+    /**
+     * The highest concurrency limit ilb may learn for a backend that has no {@code capacity} written. A backend that
+     * writes one has that limit, whatever this says.
+     */
     public void setCapacity(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity (the ceiling of learned limits) must be at least 1, not "
+                    + capacity);
+        }
         this.capacity = capacity;
     }
 

@@ -21,6 +21,7 @@ public class BackendEndpoint extends DefaultEndpoint {
     private int tier;
     /** 0: the hardware's weight (BackendComponent#setHardwareWeights) */
     private int weight;
+    /** 0: not written, ilb learns the limit (up to the component's capacity) */
     private int capacity;
     /** null: the protocol's default ({@link BackendSettings#defaultHealthPath}) */
     private String healthPath;
@@ -124,6 +125,7 @@ public class BackendEndpoint extends DefaultEndpoint {
         this.weight = weight;
     }
 
+    /** Most requests in flight at once; not written (or 0): ilb learns the limit, up to the component's capacity. */
     public void setCapacity(int capacity) {
         this.capacity = capacity;
     }

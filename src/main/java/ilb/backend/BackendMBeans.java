@@ -90,7 +90,12 @@ final class BackendMBeans {
 
         @Override
         public int getCapacity() {
-            return backend.settings().capacity();
+            return backend.capacity();
+        }
+
+        @Override
+        public String getCapacitySource() {
+            return backend.capacitySource().label();
         }
 
         @Override

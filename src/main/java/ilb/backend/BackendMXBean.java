@@ -14,7 +14,11 @@ public interface BackendMXBean {
 
     int getInFlight();
 
+    /** The most requests it may have in flight now: written in its route file, or learned ({@link #getCapacitySource()}). */
     int getCapacity();
+
+    /** Where its capacity comes from: configured (written in its route file) or learned. */
+    String getCapacitySource();
 
     /** Its circuit breaker's state: CLOSED, OPEN or HALF_OPEN. */
     String getBreaker();

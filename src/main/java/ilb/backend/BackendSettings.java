@@ -16,7 +16,8 @@ import ilb.inference.Protocol;
  *                             {@code inference.GRPCInferenceService} only: ilb converts KServe REST requests)
  * @param tier                 priority: lower tiers are used first, higher tiers take what they cannot
  * @param weight               share of requests relative to the tier's other backends
- * @param capacity             most requests in flight at once (concurrency limit)
+ * @param capacity             most requests in flight at once (concurrency limit); 0 when the route file does not
+ *                             write it: ilb then learns the limit ({@link Backend#capacity()})
  * @param healthPath           polled to tell whether the server is up; empty turns active checks off. For a gRPC
  *                             server, the call a KServe path stands for ({@code /v2/health/ready}: ServerReady,
  *                             {@code /v2/health/live}, {@code /v2/models/<m>[/versions/<v>]/ready}: ModelReady) or
@@ -65,7 +66,7 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
                 }
             }
         }
-        if (weight < 1 || capacity < 1 || tier < 0) {
+        if (weight < 1 || capacity < 0 || tier < 0) {
             throw new IllegalArgumentException("backend " + id + ": weight and capacity must be >= 1, tier >= 0");
         }
         if (timeoutMillis < 1 || deadlineMillis < 1) {
@@ -138,6 +139,6 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
     @Override
     public String toString() {
         // never the API key
-        return id + "(" + url + " tier=" + tier + " weight=" + weight + " capacity=" + capacity + ")";
+        return id + "(" + url + " tier=" + tier + " weight=" + weight + " capacity=" + (capacity > 0 ? capacity : "learned") + ")";
     }
 }

@@ -8,7 +8,7 @@ import ilb.inference.BackendStream;
 /**
  * One request's place at a backend: holds a unit of its capacity (and a breaker permission) from the moment the
  * balancer picks it until the response is over. It is ended once, by its {@link Outcome}, which feeds the breaker,
- * the latency estimate and outlier ejection, and gives the place back.
+ * the latency estimate, the learned limit and outlier ejection, and gives the place back.
  */
 public final class Lease {
 
@@ -51,10 +51,13 @@ public final class Lease {
 
     private final Backend backend;
     private final long startNanos = System.nanoTime();
+    private final int inFlightAtSend;
     private final AtomicBoolean ended = new AtomicBoolean();
 
-    Lease(Backend backend) {
+    /** @param inFlightAtSend requests in flight at the backend with this one */
+    Lease(Backend backend, int inFlightAtSend) {
         this.backend = backend;
+        this.inFlightAtSend = inFlightAtSend;
     }
 
     public Backend backend() {
@@ -101,12 +104,14 @@ public final class Lease {
             case SERVED -> {
                 backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
                 backend.latency().observe(elapsed, now);
+                backend.observed(elapsed, inFlightAtSend, false, now);
                 backend.succeeded();
             }
             case FAILED, UNREACHABLE -> {
                 backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS,
                         new BackendFailedException(outcome.reason()));
                 backend.latency().observe(elapsed, now);
+                backend.observed(elapsed, inFlightAtSend, true, now);
                 backend.failed(outcome.reason());
             }
             case FULL, EXCUSED -> backend.breaker().releasePermission();

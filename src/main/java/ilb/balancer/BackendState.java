@@ -26,7 +26,7 @@ record BackendState(Backend backend, String zone, boolean drained, boolean down,
     static BackendState of(Backend backend, long nowNanos) {
         return new BackendState(backend, backend.settings().zone(), backend.isDrained(), backend.isDown(),
                 backend.isEjected(), backend.breakerOpen(), backend.coolingNanos(nowNanos), backend.inFlight(),
-                backend.settings().capacity(), backend.telemetry(nowNanos));
+                backend.capacity(), backend.telemetry(nowNanos));
     }
 
     /** @param evenEjected whether to judge it as if it were not ejected (a pool in panic mode) */

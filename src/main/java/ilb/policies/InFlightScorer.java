@@ -16,7 +16,7 @@ final class InFlightScorer implements Scorer {
         double[] scores = new double[candidates.size()];
         for (int i = 0; i < scores.length; i++) {
             Backend backend = candidates.get(i);
-            scores[i] = Math.min(1, (double) backend.inFlight() / backend.settings().capacity());
+            scores[i] = Math.min(1, (double) backend.inFlight() / backend.capacity());
         }
         return scores;
     }

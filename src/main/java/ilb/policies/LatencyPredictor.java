@@ -39,7 +39,7 @@ final class LatencyPredictor {
      * How many requests the backend serves at once: the one place that says so. A request beyond it waits.
      */
     static int limit(Backend backend) {
-        return backend.settings().capacity();
+        return backend.capacity();
     }
 
     /**

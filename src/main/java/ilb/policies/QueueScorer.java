@@ -19,7 +19,7 @@ final class QueueScorer implements Scorer {
             Backend backend = candidates.get(i);
             BackendTelemetry telemetry = backend.telemetry(nowNanos);
             double waiting = Double.isNaN(telemetry.waiting()) ? 0 : telemetry.waiting();
-            scores[i] = waiting / (waiting + backend.settings().capacity());
+            scores[i] = waiting / (waiting + backend.capacity());
         }
         return scores;
     }

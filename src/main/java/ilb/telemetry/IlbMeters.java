@@ -8,6 +8,7 @@ import java.util.function.ToDoubleFunction;
 
 import ilb.admission.RedisLimits;
 import ilb.backend.Backend;
+import ilb.backend.CapacitySource;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
 import ilb.batch.BatchIntake;
@@ -45,8 +46,9 @@ public final class IlbMeters {
     public static void backend(MeterRegistry registry, Backend backend) {
         gauge(registry, "ilb.backend.in.flight", "requests sent to the backend and not yet answered", backend,
                 b -> b.inFlight());
-        gauge(registry, "ilb.backend.capacity", "most requests the backend may have in flight", backend,
-                b -> b.settings().capacity());
+        Tags labels = tags(backend);
+        capacity(registry, backend, labels);
+        backend.onCapacitySetting(() -> capacity(registry, backend, labels));
         gauge(registry, "ilb.backend.weight", "the backend's share relative to its tier", backend,
                 b -> b.settings().weight());
         gauge(registry, "ilb.backend.up", "1 while active health checks find the backend up", backend,
@@ -65,6 +67,27 @@ public final class IlbMeters {
                     .description("1 for the state the backend's circuit breaker is in")
                     .tags(tags(backend)).tag("state", state.name().toLowerCase())
                     .register(registry);
+        }
+    }
+
+    /**
+     * The backend's concurrency limit, labelled {@code source} ({@code configured} or {@code learned}): one series
+     * per backend, under the source it has now. A reload that writes or removes its {@code capacity} replaces the
+     * series, so that no stale one is left to read.
+     */
+    private static void capacity(MeterRegistry registry, Backend backend, Tags labels) {
+        for (CapacitySource source : CapacitySource.values()) {
+            Tags tags = labels.and("source", source.label());
+            if (source == backend.capacitySource()) {
+                Gauge.builder("ilb.backend.capacity", backend, Backend::capacity)
+                        .description("most requests the backend may have in flight: written in its route file, or"
+                                + " learned").tags(tags).register(registry);
+            } else {
+                Meter stale = registry.find("ilb.backend.capacity").tags(tags).gauge();
+                if (stale != null) {
+                    registry.remove(stale);
+                }
+            }
         }
     }
 

@@ -36,6 +36,7 @@ class BackendOperationsTest {
             assertThat(jmx.getAttribute(name, "Name")).isEqualTo("jmx-a");
             assertThat(jmx.getAttribute(name, "State")).isEqualTo("AVAILABLE");
             assertThat(jmx.getAttribute(name, "Capacity")).isEqualTo(7);
+            assertThat(jmx.getAttribute(name, "CapacitySource")).isEqualTo("configured");
             assertThat(jmx.getAttribute(name, "Weight")).isEqualTo(3);
             assertThat(jmx.getAttribute(name, "Tier")).isEqualTo(2);
             assertThat(jmx.getAttribute(name, "Breaker")).isEqualTo("CLOSED");

@@ -11,10 +11,20 @@ public final class Backends {
     private Backends() {
     }
 
+    /** @param capacity 0 for none written: the backend learns its limit, up to 64 */
     public static Backend backend(String id, int weight, int capacity) {
-        return new Backend(new BackendSettings(id, URI.create("http://127.0.0.1:1"), Protocol.HTTP, 0, weight,
-                capacity, "/health", "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null),
-                CircuitBreakerConfig.ofDefaults(), new OutlierEjection(0, 0, 0));
+        return new Backend(settings(id, weight, capacity), CircuitBreakerConfig.ofDefaults(),
+                new OutlierEjection(0, 0, 0), 64);
+    }
+
+    /** Loads the backend's route file again with another capacity (0: none written). */
+    public static void rewriteCapacity(Backend backend, int capacity) {
+        backend.update(settings(backend.id(), backend.settings().weight(), capacity));
+    }
+
+    private static BackendSettings settings(String id, int weight, int capacity) {
+        return new BackendSettings(id, URI.create("http://127.0.0.1:1"), Protocol.HTTP, 0, weight, capacity,
+                "/health", "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null);
     }
 
     /** Sets what the backend's metrics said, as a scrape just now would. */

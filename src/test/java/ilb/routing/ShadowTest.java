@@ -37,6 +37,8 @@ import static org.awaitility.Awaitility.await;
 class ShadowTest {
 
     private static final int REQUESTS = 40;
+    /** A copy finding its backend full is dropped, not queued: room for every copy in flight, not a learned limit. */
+    private static final String SHADOW_CAPACITY = "capacity: 64";
 
     private final Servers servers = new Servers();
     private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
@@ -53,7 +55,7 @@ class ShadowTest {
         // tenant test reaches the shadow's stage, so its requests are copied there; tenant prod does not, so its are not
         Appliance ilb = servers.ilb(route("m-v1", "model:m?version=v1", "", "round-robin", backend("v1-0", primary))
                 + route("m-v3", "model:m?version=v3&shadow=1.0&stage=experimental", "", "round-robin",
-                        backend("v3-0", shadow)), "ilb.tenants=test,prod",
+                        backend("v3-0", shadow, SHADOW_CAPACITY)), "ilb.tenants=test,prod",
                 "ilb.tenant.test.stages=production,experimental", "ilb.tenant.prod.apiKeys=sk-prod");
         // first prod's, which go nowhere but to v1: a copy of them would have reached v3 before test's copies
         assertThat(each(REQUESTS, i -> chat(ilb, "sk-prod", "user-" + i, null)))
@@ -131,7 +133,8 @@ class ShadowTest {
         SimulatedBackend shadow = servers.fastBackend();
         Appliance ilb = servers.ilb(route("m-v1", "model:m?version=v1&weight=1", "", "round-robin",
                 backend("v1-0", servers.fastBackend()))
-                + route("m-v3", "model:m?version=v3&shadow=1", "", "round-robin", backend("v3-0", shadow)));
+                + route("m-v3", "model:m?version=v3&shadow=1", "", "round-robin",
+                        backend("v3-0", shadow, SHADOW_CAPACITY)));
         ObjectName v3 = ModelVersionMBeans.name("m", "v3");
 
         each(REQUESTS, i -> version(chat(ilb, API_KEY, "user-" + i, null)));

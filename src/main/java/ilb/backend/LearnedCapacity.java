@@ -1,0 +1,105 @@
+package ilb.backend;
+
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The concurrency limit ilb learns for a backend that has no {@code capacity} written: a {@link GradientLimit} on the
+ * latency its requests see, seeded and corrected by the server's own metrics where it publishes them
+ * ({@link ServerBatch}). A server found with requests waiting while it runs {@code n} has a batch of {@code n}: the
+ * limit moves there, at once downwards and halfway per scrape upwards, and does not grow beyond it for
+ * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A server
+ * running as many as the limit with none waiting has room: the limit grows a step per scrape, unless latency is
+ * rising (a server turned slower: the gradient lowers the limit) or its KV cache is near full. Where metrics are
+ * fresh they so lead: latency, noisier, cannot hide a batch size they show, yet still lowers the limit of a server
+ * clearly slower than its norm.
+ * <p>
+ * Thread-safe: samples come from every event loop, scrapes from the poller; {@link #limit()} is a volatile read.
+ */
+final class LearnedCapacity implements ConcurrencyLimit {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LearnedCapacity.class);
+
+    /** The limit before anything is known: small, so that a new backend is not flooded, but not 1. */
+    static final int INITIAL = 4;
+    /** How long a batch size the server's metrics showed caps growth. */
+    static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final String backendId;
+    private final GradientLimit gradient;
+    private volatile int limit;
+    private int heldBatch;
+    private long heldUntilNanos;
+    private ServerBatch lastScrape = ServerBatch.UNKNOWN;
+    private long scrapeFreshUntilNanos;
+
+    /** @param ceiling the highest the limit may grow */
+    LearnedCapacity(String backendId, int ceiling) {
+        this.backendId = backendId;
+        this.gradient = new GradientLimit(INITIAL, ceiling);
+        this.limit = gradient.limit();
+    }
+
+    @Override
+    public int limit() {
+        return limit;
+    }
+
+    @Override
+    public synchronized void sample(long latencyNanos, int inFlightAtSend, boolean failed, long nowNanos) {
+        gradient.growUpTo(growthCap(nowNanos));
+        gradient.sample(latencyNanos, inFlightAtSend, failed, nowNanos);
+        publish();
+    }
+
+    /**
+     * What a scrape of the server's metrics said, at its {@link BackendTelemetry#scrapedNanos()}.
+     *
+     * @param freshNanos how long after its scrape the telemetry is trusted
+     * @return whether the limit rose, so that requests waiting for a place may go
+     */
+    synchronized boolean scraped(BackendTelemetry telemetry, long freshNanos) {
+        ServerBatch batch = ServerBatch.of(telemetry);
+        lastScrape = batch;
+        scrapeFreshUntilNanos = telemetry.scrapedNanos() + freshNanos;
+        int before = gradient.limit();
+        if (batch.full() == 0) {
+            int cap = growthCap(telemetry.scrapedNanos());
+            if (!batch.kvCacheNearFull() && telemetry.running() >= before && !gradient.latencyRising()
+                    && cap > before) {
+                gradient.grow(cap);
+                publish();
+            }
+            return gradient.limit() > before;
+        }
+        heldBatch = batch.full();
+        heldUntilNanos = telemetry.scrapedNanos() + HOLD_NANOS;
+        if (batch.full() != before) {
+            gradient.moveTo(batch.full() < before ? batch.full() : before + (batch.full() - before + 1) / 2);
+        }
+        publish();
+        return gradient.limit() > before;
+    }
+
+    /** The most the limit may grow to now, by what the server's metrics showed. */
+    private int growthCap(long nowNanos) {
+        int cap = Integer.MAX_VALUE;
+        if (heldBatch > 0 && heldUntilNanos - nowNanos > 0) {
+            cap = heldBatch;
+        }
+        if (scrapeFreshUntilNanos - nowNanos >= 0 && lastScrape.kvCacheNearFull()) {
+            cap = Math.min(cap, gradient.limit());
+        }
+        return cap;
+    }
+
+    private void publish() {
+        int now = gradient.limit();
+        if (now != limit) {
+            LOG.debug("backend {} learned limit {} -> {}", backendId, limit, now);
+            limit = now;
+        }
+    }
+}
