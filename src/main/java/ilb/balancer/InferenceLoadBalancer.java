@@ -96,6 +96,18 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
     }
 
+    /** Where an attempt's answer leaves it when its request was hedged. */
+    private enum Standing {
+        /** No other attempt is running: its answer is handled as any. */
+        ALONE,
+        /** It answered first: the other attempt is called off. */
+        WON,
+        /** It failed while the other attempt may still answer: that one decides. */
+        WAITS,
+        /** The other answered first: this one was called off. */
+        LOST
+    }
+
     /** The outcome of looking for a backend: a lease, or why there is none. */
     private record Selection(Lease lease, boolean busy, long coolingMillis, String reason, boolean sawEjected) {
     }
@@ -596,31 +608,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             attempt.over();
             Lease lease = attempt.lease;
             InferenceMessage response = attempt.response();
-            boolean lost;
-            Attempt beaten = null;
-            // a failure while the other attempt may still answer: that one has the last word
-            boolean rivalDecides = false;
-            synchronized (this) {
-                attempt.answered = true;
-                lost = attempt.calledOff;
-                Attempt rival = attempt == hedge ? hedged : attempt == hedged ? hedge : null;
-                if (!lost && rival != null && !rival.answered) {
-                    if (response != null && Blame.of(response) == Blame.SERVED) {
-                        // the first to answer wins
-                        rival.calledOff = true;
-                        beaten = rival;
-                    } else {
-                        rivalDecides = true;
-                    }
-                }
-            }
-            if (lost) {
+            Standing standing = settle(attempt, response);
+            if (standing == Standing.LOST) {
                 drop(attempt, response);
                 return;
             }
-            if (beaten != null) {
-                beaten.cancel.cancel();
+            if (standing == Standing.WON) {
+                rivalOf(attempt).cancel.cancel();
             }
+            // a failure while the other attempt may still answer: that one has the last word
+            boolean rivalDecides = standing == Standing.WAITS;
             if (response == null) {
                 lease.ignored();
                 lease.release();
@@ -630,7 +627,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 }
                 return;
             }
-            last = lease.backend();
+            if (!rivalDecides) {
+                last = lease.backend();
+            }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
             judge(lease, response);
             learn(lease, response);
@@ -655,12 +654,39 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             }
             lease.release();
             if (rivalDecides) {
-                lastResponse = response;
-            } else if (worthRetrying(response)) {
+                return;
+            }
+            if (worthRetrying(response)) {
                 retry(response);
             } else {
                 finish(response);
             }
+        }
+
+        /** Where an attempt's answer leaves it against the other attempt of a hedged request, if there is one. */
+        private synchronized Standing settle(Attempt attempt, InferenceMessage response) {
+            attempt.answered = true;
+            if (attempt.calledOff) {
+                return Standing.LOST;
+            }
+            Attempt rival = rivalOf(attempt);
+            if (rival == null || rival.answered) {
+                return Standing.ALONE;
+            }
+            if (response != null && Blame.of(response) == Blame.SERVED) {
+                rival.calledOff = true;
+                return Standing.WON;
+            }
+            if (response != null) {
+                // said to the client only if the other fails too; kept now, before the other can look
+                last = attempt.lease.backend();
+                lastResponse = response;
+            }
+            return Standing.WAITS;
+        }
+
+        private Attempt rivalOf(Attempt attempt) {
+            return attempt == hedge ? hedged : attempt == hedged ? hedge : null;
         }
 
         /**
