@@ -65,7 +65,7 @@ import org.apache.camel.support.service.ServiceHelper;
 public class InferenceLoadBalancer extends LoadBalancerSupport {
 
     /** The least hedge delay of a pool that names none: well past a healthy server's time to first token. */
-    static final long DEFAULT_HEDGE_AFTER_MILLIS = 250;
+    private static final long DEFAULT_HEDGE_AFTER_MILLIS = 250;
 
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;

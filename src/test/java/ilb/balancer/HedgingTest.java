@@ -207,6 +207,9 @@ class HedgingTest {
         HttpResponse<InputStream> held = ilb.openStream("m", 1000);
         try (InputStream body = held.body()) {
             assertThat(servedBy(held)).isEqualTo("busy");
+            // had its first token been slow, the held stream itself was hedged (to the frozen backend, and lost):
+            // counted by now, as its head came. Only what follows counts
+            double hedgedBefore = hedges(ilb, "won") + hedges(ilb, "lost");
 
             HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
 
@@ -214,7 +217,7 @@ class HedgingTest {
             assertThat(servedBy(response)).isEqualTo("frozen");
             assertThat(attempts(response)).isEqualTo(1);
             assertThat(busy.inferenceRequests()).isEqualTo(1);
-            assertThat(hedges(ilb, "won") + hedges(ilb, "lost")).isZero();
+            assertThat(hedges(ilb, "won") + hedges(ilb, "lost")).isEqualTo(hedgedBefore);
         }
     }
 
