@@ -136,6 +136,31 @@ class HedgingTest {
     }
 
     @Test
+    void aHedgeThatLosesIsCalledOffAndNotHeldAgainstItsBackend() {
+        // slow, not frozen: its first token comes 2 s in, long after the hedge went to the frozen backend
+        SimulatedBackend slow = servers.backend(new SimulatorOptions().models("m").ttftMs(2000).itlMs(1));
+        SimulatedBackend frozen = frozen(Protocol.HTTP);
+        Appliance ilb = servers.ilb(pool("m", "round-robin?hedgeAfter=20ms", backend("slow", slow, "tier: 0"),
+                backend("frozen", frozen, "tier: 1")));
+
+        HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(servedBy(response)).isEqualTo("slow");
+        assertThat(attempts(response)).isEqualTo(2);
+        assertThat(frozen.inferenceRequests()).isEqualTo(1);
+        await().untilAsserted(() -> {
+            assertThat(frozen.cancelledCalls()).isEqualTo(1);
+            assertThat(ilb.backend("frozen").inFlight()).isZero();
+        });
+        // the hedge was not late: it was sent late
+        assertThat(ilb.backend("frozen").breaker().getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(ilb.backend("slow").breaker().getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+        assertThat(hedges(ilb, "lost")).isEqualTo(1);
+        assertThat(hedges(ilb, "won")).isZero();
+    }
+
+    @Test
     void aStreamWhoseFirstTokenCameIsNotHedged() throws IOException {
         // the first token at once, then 10 more 200 ms apart: the stream lasts well past the hedge delay
         SimulatedBackend slow = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(200));
