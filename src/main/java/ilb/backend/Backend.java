@@ -22,13 +22,37 @@ public final class Backend {
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
 
     /** Whether a backend can take a request now, and if not, why not. */
-    public enum Availability { AVAILABLE, FULL, COOLING, BREAKER_OPEN, EJECTED, DOWN, DRAINED }
+    public enum Availability {
+        AVAILABLE, FULL, COOLING, BREAKER_OPEN, EJECTED, DOWN, DRAINED;
+
+        /** The first reason, most lasting first, why a backend in this state cannot take a request; or none. */
+        public static Availability of(boolean drained, boolean down, boolean ejected, boolean breakerOpen,
+                boolean cooling, boolean full) {
+            if (drained) {
+                return DRAINED;
+            }
+            if (down) {
+                return DOWN;
+            }
+            if (ejected) {
+                return EJECTED;
+            }
+            if (breakerOpen) {
+                return BREAKER_OPEN;
+            }
+            if (cooling) {
+                return COOLING;
+            }
+            return full ? FULL : AVAILABLE;
+        }
+    }
 
     private volatile BackendSettings settings;
     private final CircuitBreaker breaker;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder sent = new LongAdder();
     private final LatencyEwma latency = new LatencyEwma(TimeUnit.SECONDS.toNanos(10));
+    private final ServiceProfile profile = new ServiceProfile();
     private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
     private volatile long coolUntilNanos;
     private volatile String downReason;
@@ -74,6 +98,11 @@ public final class Backend {
 
     public LatencyEwma latency() {
         return latency;
+    }
+
+    /** How fast it served ilb's requests lately: what predictions of a request's latency there rest on. */
+    public ServiceProfile profile() {
+        return profile;
     }
 
     /**
@@ -213,36 +242,25 @@ public final class Backend {
         coolUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
+    /** Nanoseconds until the backend wants requests again; 0 if it is not cooling. */
+    public long coolingNanos(long nowNanos) {
+        return Math.max(0, coolUntilNanos - nowNanos);
+    }
+
     /** Milliseconds until the backend wants requests again; 0 if it is not cooling. */
     public long coolingMillis(long nowNanos) {
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(coolUntilNanos - nowNanos));
+        return TimeUnit.NANOSECONDS.toMillis(coolingNanos(nowNanos));
+    }
+
+    /** Whether its breaker lets no request through now (open, or forced open by an operator). */
+    public boolean breakerOpen() {
+        CircuitBreaker.State state = breaker.getState();
+        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
     public Availability availability(long nowNanos) {
-        return availability(nowNanos, false);
-    }
-
-    /** @param evenEjected whether to judge the backend as if it were not ejected (a pool in panic mode) */
-    public Availability availability(long nowNanos, boolean evenEjected) {
-        if (drained) {
-            return Availability.DRAINED;
-        }
-        if (isDown()) {
-            return Availability.DOWN;
-        }
-        if (!evenEjected && ejection.ejected(nowNanos)) {
-            return Availability.EJECTED;
-        }
-        if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
-            return Availability.BREAKER_OPEN;
-        }
-        if (coolUntilNanos - nowNanos > 0) {
-            return Availability.COOLING;
-        }
-        if (inFlight.get() >= settings.capacity()) {
-            return Availability.FULL;
-        }
-        return Availability.AVAILABLE;
+        return Availability.of(drained, isDown(), ejection.ejected(nowNanos), breakerOpen(),
+                coolUntilNanos - nowNanos > 0, inFlight.get() >= settings.capacity());
     }
 
     /**

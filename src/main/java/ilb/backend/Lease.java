@@ -3,15 +3,55 @@ package ilb.backend;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import ilb.inference.BackendStream;
+
 /**
  * One request's place at a backend: holds a unit of its capacity (and a breaker permission) from the moment the
- * balancer picks it until the response is over. The outcome feeds the breaker and the latency estimate.
+ * balancer picks it until the response is over. It is ended once, by its {@link Outcome}, which feeds the breaker,
+ * the latency estimate and outlier ejection, and gives the place back.
  */
 public final class Lease {
 
+    /**
+     * What an attempt came to, as far as its backend goes.
+     *
+     * @param reason     why it failed ({@link Kind#FAILED}, {@link Kind#UNREACHABLE}); empty otherwise
+     * @param coolMillis how long the backend asked to be left alone ({@link Kind#FULL}); 0 otherwise
+     */
+    public record Outcome(Kind kind, String reason, long coolMillis) {
+
+        public enum Kind {
+            /** The backend answered (even with a client error): a success for the breaker, a latency sample. */
+            SERVED,
+            /** The backend failed the request: counts against its breaker, and towards its ejection. */
+            FAILED,
+            /** It failed and could not even be reached: it is also taken out until found up again. */
+            UNREACHABLE,
+            /** It was full (429): neither success nor failure, and it gets nothing for a while. */
+            FULL,
+            /** Nothing to judge it by (cancelled, the client left, ilb refused): the breaker forgets the call. */
+            EXCUSED
+        }
+
+        public static final Outcome SERVED = new Outcome(Kind.SERVED, "", 0);
+        public static final Outcome EXCUSED = new Outcome(Kind.EXCUSED, "", 0);
+
+        public static Outcome failed(String reason) {
+            return new Outcome(Kind.FAILED, reason, 0);
+        }
+
+        public static Outcome unreachable(String reason) {
+            return new Outcome(Kind.UNREACHABLE, reason, 0);
+        }
+
+        public static Outcome full(long coolMillis) {
+            return new Outcome(Kind.FULL, "", coolMillis);
+        }
+    }
+
     private final Backend backend;
     private final long startNanos = System.nanoTime();
-    private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     Lease(Backend backend) {
         this.backend = backend;
@@ -26,34 +66,50 @@ public final class Lease {
         return startNanos;
     }
 
-    /** The backend answered (even with a client error): a success for the breaker, a latency sample. */
-    public void succeeded() {
-        long elapsed = System.nanoTime() - startNanos;
-        backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
-        backend.latency().observe(elapsed, System.nanoTime());
-        backend.succeeded();
-    }
-
-    /** The backend failed the request: counts against its breaker, and towards its ejection. */
-    public void failed(String reason) {
-        long elapsed = System.nanoTime() - startNanos;
-        backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS, new BackendFailedException(reason));
-        backend.latency().observe(elapsed, System.nanoTime());
-        backend.failed(reason);
+    /**
+     * Records what the attempt came to and gives the place back; only the first end of a lease counts. Cooling and
+     * marking down happen before the place is given back, so that no request waiting for one takes it meanwhile.
+     */
+    public void end(Outcome outcome) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        record(outcome);
+        switch (outcome.kind()) {
+            case FULL -> backend.coolFor(outcome.coolMillis());
+            case UNREACHABLE -> backend.markDown(outcome.reason());
+            default -> { }
+        }
+        backend.release();
     }
 
     /**
-     * Neither success nor failure (the backend was merely full, the client left, or ilb refused the request or the
-     * response): the breaker forgets the call.
+     * Ends the lease of a streamed response, which reaches the balancer with its first chunk: served, its time to
+     * first token the latency sample, now; the place is given back when the stream is done, however it ends.
      */
-    public void ignored() {
-        backend.breaker().releasePermission();
+    public void endWhenDone(BackendStream stream) {
+        if (ended.compareAndSet(false, true)) {
+            record(Outcome.SERVED);
+            stream.whenDone(normally -> backend.release());
+        }
     }
 
-    /** Gives the place back; only the first call counts. */
-    public void release() {
-        if (released.compareAndSet(false, true)) {
-            backend.release();
+    private void record(Outcome outcome) {
+        long now = System.nanoTime();
+        long elapsed = now - startNanos;
+        switch (outcome.kind()) {
+            case SERVED -> {
+                backend.breaker().onSuccess(elapsed, TimeUnit.NANOSECONDS);
+                backend.latency().observe(elapsed, now);
+                backend.succeeded();
+            }
+            case FAILED, UNREACHABLE -> {
+                backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS,
+                        new BackendFailedException(outcome.reason()));
+                backend.latency().observe(elapsed, now);
+                backend.failed(outcome.reason());
+            }
+            case FULL, EXCUSED -> backend.breaker().releasePermission();
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 import ilb.admission.Tenant;
@@ -21,12 +22,10 @@ import ilb.backend.BackendTelemetry;
 import ilb.backend.Lease;
 import ilb.inference.ApiError;
 import ilb.inference.BackendFailure;
-import ilb.inference.HttpReply;
 import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
-import ilb.inference.Priority;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Channel;
@@ -41,10 +40,9 @@ import org.apache.camel.support.service.ServiceHelper;
 
 /**
  * The custom load-balancer EIP ({@code customLoadBalancer} in a route file). Its children are {@code backend:}
- * endpoints; each request goes to the lowest tier that has a backend able to take it (up, breaker not open, not
- * cooling after a 429, below its concurrency limit), chosen inside the tier by the pool's {@link SelectionPolicy},
- * among the backends of ilb's own zone first. With latency targets ({@link SloTargets}), a tier whose best choice
- * would break them passes the request on to the next.
+ * endpoints; each request goes to the backend a {@link Selector} chooses from a snapshot of the pool: the lowest
+ * tier that has a backend able to take it, chosen inside the tier by the pool's {@link SelectionPolicy}, among the
+ * backends of ilb's own zone first, and with latency targets ({@link SloTargets}) one forecast to meet them.
  * <p>
  * A request that fails before its first byte reaches the client (connect error, reset, 502/503/504, 429) is tried
  * on another backend, within a {@link RetryBudget}. When every backend is merely full, the request waits in a
@@ -70,10 +68,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
     private final SloTargets slo;
-    private final SpareCapacity spare;
+    private final Selector selector;
     private final FairQueue<Dispatch> waiting;
     private final Runnable drainOnRelease = this::drain;
     private List<Tier> tiers = List.of();
+    /** The backends of each tier, lowest first, as a snapshot takes them. */
+    private List<List<Backend>> tierBackends = List.of();
+    private final IntFunction<SelectionPolicy> policyOfTier = tier -> tiers.get(tier).policy();
     private Map<Backend, AsyncProcessor> processors = Map.of();
     private Map<Backend, SelectionPolicy> policyOf = Map.of();
     private final ScheduledExecutorService timer;
@@ -108,8 +109,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         LOST
     }
 
-    /** The outcome of looking for a backend: a lease, or why there is none. */
-    private record Selection(Lease lease, boolean busy, long coolingMillis, String reason, boolean sawEjected) {
+    /** The outcome of looking for a backend: a lease, or none and why ({@link Selector.Choice}). */
+    private record Selection(Lease lease, Selector.Choice choice) {
+
+        boolean busy() {
+            return lease == null && choice.busy();
+        }
     }
 
     /**
@@ -128,7 +133,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.slo = SloTargets.from(options);
         this.hedgeAfterMillis = options.millis("hedgeAfter", DEFAULT_HEDGE_AFTER_MILLIS);
         this.settings = settings;
-        this.spare = new SpareCapacity(settings.batchReserve());
+        this.selector = new Selector(slo, new SpareCapacity(settings.batchReserve()), settings.zone(),
+                settings.queueSize());
         this.timer = timer;
         this.listener = listener;
         this.observer = observer;
@@ -170,13 +176,14 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         double capacity = 0;
         double busy = queued();
         for (Backend backend : processors.keySet()) {
-            if (backend.inRotation(now)) {
-                capacity += backend.settings().capacity();
+            BackendState state = BackendState.of(backend, now);
+            if (state.inRotation()) {
+                capacity += state.limit();
             }
             // a server shared with others may hold more than ilb sent it
-            BackendTelemetry telemetry = backend.telemetry(now);
+            BackendTelemetry telemetry = state.telemetry();
             double atServer = telemetry.waiting() + telemetry.running();
-            busy += Double.isNaN(atServer) ? backend.inFlight() : Math.max(backend.inFlight(), atServer);
+            busy += Double.isNaN(atServer) ? state.inFlight() : Math.max(state.inFlight(), atServer);
         }
         return capacity == 0 ? 1 : Math.min(1, busy / capacity);
     }
@@ -197,6 +204,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
         processors = byBackend;
         tiers = byTier.values().stream().map(tier -> new Tier(List.copyOf(tier), policies.get())).toList();
+        tierBackends = tiers.stream().map(Tier::backends).toList();
         Map<Backend, SelectionPolicy> tierPolicies = new HashMap<>();
         tiers.forEach(tier -> tier.backends().forEach(backend -> tierPolicies.put(backend, tier.policy())));
         policyOf = tierPolicies;
@@ -246,115 +254,29 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         return false;
     }
 
+    /** The pool as it is now, for a {@link Selector} to choose from. */
+    private PoolSnapshot snapshot() {
+        return PoolSnapshot.of(tierBackends, queued(), System.nanoTime());
+    }
+
     /**
-     * Looks for a backend for the request, tier by tier. With latency targets, backends forecast to break them are
-     * passed over, and a tier with no other passes the request on to the next; if no tier has one that meets them,
-     * the first tier's choice is taken, unless a backend that would meet them is merely full and the request may
-     * still wait for it.
+     * Leases the backend the selector chooses for the request; one that refuses the lease (another request took
+     * its last place meanwhile, or its half-open breaker has enough probes in flight) counts as full, and the
+     * selector chooses again.
      */
-    private Selection select(Dispatch dispatch) {
-        Selection selection = select(dispatch, false);
-        if (selection.lease() == null && !selection.busy() && selection.sawEjected()) {
-            // panic mode: with no backend left but ejected ones, an ejected one is better than no answer, and a
-            // pool's outlier ejection must never cost it all its backends
-            return select(dispatch, true);
-        }
-        return selection;
-    }
-
-    /** @param evenEjected whether ejected backends may be chosen too */
-    private Selection select(Dispatch dispatch, boolean evenEjected) {
-        long now = System.nanoTime();
-        boolean batch = dispatch.request.priority() == Priority.BATCH;
-        boolean busy = false;
-        boolean fullButOnTarget = false;
-        long cooling = Long.MAX_VALUE;
-        Backend offTarget = null;
-        Map<Backend.Availability, Integer> unavailable = new TreeMap<>();
-        int otherWire = 0;
-        for (Tier tier : tiers) {
-            List<Backend> candidates = new ArrayList<>(tier.backends().size());
-            for (Backend backend : tier.backends()) {
-                if (dispatch.tried.contains(backend)) {
-                    continue;
-                }
-                if (!backend.serves(dispatch.request)) {
-                    // an OpenAI request and a backend over gRPC: not a candidate, nor a failure of the backend's
-                    otherWire++;
-                    continue;
-                }
-                Backend.Availability availability = backend.availability(now, evenEjected);
-                switch (availability) {
-                    case AVAILABLE -> {
-                        if (!batch || spare.allows(backend, slo, now)) {
-                            candidates.add(backend);
-                        } else {
-                            // busy, as far as batch jobs go
-                            busy = true;
-                        }
-                    }
-                    case FULL -> {
-                        busy = true;
-                        fullButOnTarget |= !slo.brokenBy(backend, now);
-                    }
-                    case COOLING -> cooling = Math.min(cooling, backend.coolingMillis(now));
-                    default -> { }
-                }
-                if (availability != Backend.Availability.AVAILABLE) {
-                    unavailable.merge(availability, 1, Integer::sum);
-                }
+    private Selection select(Dispatch dispatch, PoolSnapshot pool) {
+        Selector.Ask ask = dispatch.ask(System.nanoTime());
+        while (true) {
+            Selector.Choice choice = selector.decide(pool, ask, dispatch.tried, policyOfTier);
+            if (choice.backend() == null) {
+                return new Selection(null, choice);
             }
-            if (slo.any()) {
-                List<Backend> onTarget = new ArrayList<>(candidates.size());
-                candidates.stream().filter(b -> !slo.brokenBy(b, now)).forEach(onTarget::add);
-                if (onTarget.isEmpty() && !candidates.isEmpty() && offTarget == null) {
-                    offTarget = tier.policy().choose(inLocalZone(candidates), dispatch.request);
-                }
-                candidates = onTarget;
-            }
-            candidates = inLocalZone(candidates);
-            while (!candidates.isEmpty()) {
-                Backend chosen = tier.policy().choose(candidates, dispatch.request);
-                Lease lease = chosen.tryAcquire();
-                if (lease != null) {
-                    return new Selection(lease, false, 0, null, false);
-                }
-                // lost a race for its last place, or its half-open breaker has enough probes in flight
-                candidates.remove(chosen);
-                busy = true;
-                fullButOnTarget = true;
-            }
-        }
-        if (offTarget != null && !batch && !(fullButOnTarget && dispatch.mayHold(now) && queued() < settings.queueSize())) {
-            Lease lease = offTarget.tryAcquire();
+            Lease lease = choice.backend().tryAcquire();
             if (lease != null) {
-                return new Selection(lease, false, 0, null, false);
+                return new Selection(lease, choice);
             }
-            busy = true;
+            pool = pool.withFull(choice.backend());
         }
-        List<String> reasons = new ArrayList<>();
-        unavailable.forEach((availability, count) -> reasons.add(count + " "
-                + availability.name().toLowerCase().replace('_', ' ')));
-        if (otherWire > 0) {
-            reasons.add(otherWire + " speaking KServe v2 over gRPC only");
-        }
-        String reason = reasons.isEmpty() ? "no backend left to try" : String.join(", ", reasons);
-        return new Selection(null, busy, cooling == Long.MAX_VALUE ? 0 : cooling, reason,
-                unavailable.containsKey(Backend.Availability.EJECTED));
-    }
-
-    /** The candidates in this ilb's zone, if any of them can take the request; else all (zone failover). */
-    private List<Backend> inLocalZone(List<Backend> candidates) {
-        if (settings.zone().isEmpty()) {
-            return candidates;
-        }
-        List<Backend> local = new ArrayList<>(candidates.size());
-        for (Backend backend : candidates) {
-            if (settings.zone().equals(backend.settings().zone())) {
-                local.add(backend);
-            }
-        }
-        return local.isEmpty() ? candidates : local;
     }
 
     /**
@@ -367,6 +289,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             Selection selection = null;
             synchronized (waiting) {
                 long now = System.nanoTime();
+                // taken for the first request that looks, and shared by the rest: a release with none waiting
+                // takes none
+                PoolSnapshot pool = null;
                 // whether a fresh request ahead found nothing, while holding out for a backend on target or not
                 boolean busyHolding = false;
                 boolean busyNotHolding = false;
@@ -378,8 +303,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                         // a fresh request ahead of it found nothing, and it would ask no less: neither would this one
                         continue;
                     }
-                    Selection found = select(dispatch);
-                    if (found.lease() == null && found.busy()) {
+                    if (pool == null) {
+                        pool = snapshot();
+                    }
+                    Selection found = select(dispatch, pool);
+                    if (found.busy()) {
                         busyHolding |= fresh && holding;
                         busyNotHolding |= fresh && !holding;
                     } else {
@@ -450,12 +378,15 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             return holdUntilNanos - nowNanos > 0;
         }
 
+        Selector.Ask ask(long nowNanos) {
+            return new Selector.Ask(request, shadow, mayHold(nowNanos));
+        }
+
         void next() {
             if (!mayWaitAndRetry()) {
-                // interactive requests waiting come first; a batch job waits outside, in the batch consumer; a shadow
-                // copy never delays the requests it copies
-                Selection selection = queued() > 0 ? null : select(this);
-                if (selection == null || selection.lease() == null && selection.busy()) {
+                // a batch job waits outside, in the batch consumer; a shadow copy is dropped
+                Selection selection = select(this, snapshot());
+                if (selection.busy()) {
                     if (shadow) {
                         shed(QueueObserver.Shed.NO_CAPACITY, ApiError.unavailable("overloaded", "no backend for model "
                                 + request.model() + " is free for a shadow copy now", 1));
@@ -475,8 +406,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 enqueue();
                 return;
             }
-            Selection selection = select(this);
-            if (selection.lease() == null && selection.busy()) {
+            Selection selection = select(this, snapshot());
+            if (selection.busy()) {
                 enqueue();
             } else {
                 proceed(selection);
@@ -487,12 +418,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         void proceed(Selection selection) {
             Lease lease = selection.lease();
             if (lease == null) {
+                Selector.Choice none = selection.choice();
                 finish(lastResponse != null ? lastResponse : ApiError.unavailable("no_healthy_backend",
                         "no backend for model " + request.model() + " can take the request now ("
-                                + selection.reason() + ")", (int) Math.ceil(selection.coolingMillis() / 1000.0)));
+                                + none.reason() + ")", (int) Math.ceil(none.coolingMillis() / 1000.0)));
             } else if (!tried.isEmpty() && !budget.tryWithdraw()) {
-                lease.ignored();
-                lease.release();
+                lease.end(Lease.Outcome.EXCUSED);
                 finish(lastResponse);
             } else {
                 send(lease);
@@ -587,13 +518,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 if (slow.answered || hedge != null) {
                     return;
                 }
-                Lease lease = select(this).lease();
+                Lease lease = select(this, snapshot()).lease();
                 if (lease == null) {
                     return;
                 }
                 if (!budget.tryWithdraw()) {
-                    lease.ignored();
-                    lease.release();
+                    lease.end(Lease.Outcome.EXCUSED);
                     return;
                 }
                 second = new Attempt(lease, true);
@@ -608,9 +538,10 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             attempt.over();
             Lease lease = attempt.lease;
             InferenceMessage response = attempt.response();
-            Standing standing = settle(attempt, response);
+            AttemptVerdict verdict = response == null ? null : AttemptVerdict.of(response);
+            Standing standing = settle(attempt, verdict);
             if (standing == Standing.LOST) {
-                drop(attempt, response);
+                drop(attempt, response, verdict);
                 return;
             }
             if (standing == Standing.WON) {
@@ -619,8 +550,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             // a failure while the other attempt may still answer: that one has the last word
             boolean rivalDecides = standing == Standing.WAITS;
             if (response == null) {
-                lease.ignored();
-                lease.release();
+                lease.end(Lease.Outcome.EXCUSED);
                 if (!rivalDecides) {
                     exchange.setException(attempt.carrier.getException());
                     callback.done(false);
@@ -631,10 +561,10 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 last = lease.backend();
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
-            judge(lease, response);
-            learn(lease, response);
+            policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+            learn(lease, verdict);
             if (response instanceof BackendStream stream) {
-                stream.whenDone(normally -> lease.release());
+                lease.endWhenDone(stream);
                 // the HTTP entry relays the stream before the exchange completes; if nothing did, end it there
                 exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
                     @Override
@@ -645,26 +575,22 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 finish(stream);
                 return;
             }
-            // before its place is given back, so that no request waiting for one takes this backend meanwhile
-            if (response instanceof HttpReply reply && reply.status() == 429) {
-                // a second when it does not say: a fair guess, and never no wait at all
-                lease.backend().coolFor(Math.max(1000, reply.retryAfterMillis(1000)));
-            } else if (response instanceof BackendFailure failure && failure.kind() == BackendFailure.Kind.CONNECT) {
-                lease.backend().markDown(failure.message());
-            }
-            lease.release();
+            lease.end(verdict.outcome());
             if (rivalDecides) {
                 return;
             }
-            if (worthRetrying(response)) {
-                retry(response);
+            if (verdict.retryElsewhere()) {
+                retry(verdict.answer());
             } else {
-                finish(response);
+                finish(verdict.answer());
             }
         }
 
-        /** Where an attempt's answer leaves it against the other attempt of a hedged request, if there is one. */
-        private synchronized Standing settle(Attempt attempt, InferenceMessage response) {
+        /**
+         * Where an attempt's answer ({@code null}: it ended in an exception) leaves it against the other attempt of a
+         * hedged request, if there is one.
+         */
+        private synchronized Standing settle(Attempt attempt, AttemptVerdict verdict) {
             attempt.answered = true;
             if (attempt.calledOff) {
                 return Standing.LOST;
@@ -673,14 +599,14 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             if (rival == null || rival.answered) {
                 return Standing.ALONE;
             }
-            if (response != null && Blame.of(response) == Blame.SERVED) {
+            if (verdict != null && verdict.outcome().kind() == Lease.Outcome.Kind.SERVED) {
                 rival.calledOff = true;
                 return Standing.WON;
             }
-            if (response != null) {
+            if (verdict != null) {
                 // said to the client only if the other fails too; kept now, before the other can look
                 last = attempt.lease.backend();
-                lastResponse = response;
+                lastResponse = verdict.answer();
             }
             return Standing.WAITS;
         }
@@ -695,47 +621,44 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
          * hedge; an answer that came anyway is judged as any, and a stream's connection closed. Its place is given
          * back either way.
          */
-        private void drop(Attempt loser, InferenceMessage response) {
+        private void drop(Attempt loser, InferenceMessage response, AttemptVerdict verdict) {
             Lease lease = loser.lease;
             if (response instanceof BackendFailure failure && failure.kind() == BackendFailure.Kind.CLIENT_GONE) {
-                if (loser == hedged) {
-                    lease.failed("no first byte within its hedge delay; another backend answered first");
-                } else {
-                    lease.ignored();
-                }
+                lease.end(loser == hedged ? Lease.Outcome.failed("no first byte within its hedge delay; another"
+                        + " backend answered first") : Lease.Outcome.EXCUSED);
             } else if (response == null) {
-                lease.ignored();
+                lease.end(Lease.Outcome.EXCUSED);
             } else {
                 observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
-                judge(lease, response);
-                learn(lease, response);
+                policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+                learn(lease, verdict);
+                lease.end(verdict.outcome());
                 if (response instanceof BackendStream stream) {
                     stream.cancel();
                 }
             }
-            lease.release();
         }
 
         /** What the backend meant to answer teaches its hedge delay how long it takes; failures do not. */
-        private void learn(Lease lease, InferenceMessage response) {
+        private void learn(Lease lease, AttemptVerdict verdict) {
             HedgeDelays delays = hedgeDelays.get(lease.backend());
-            if (delays != null && Blame.of(response) == Blame.SERVED) {
+            if (delays != null && verdict.outcome().kind() == Lease.Outcome.Kind.SERVED) {
                 long now = System.nanoTime();
                 delays.of(request).answered(now - lease.startNanos(), now);
             }
         }
 
-        private void retry(InferenceMessage response) {
-            lastResponse = response;
+        /** @param answer what the client gets if no other backend answers instead */
+        private void retry(InferenceMessage answer) {
+            lastResponse = answer;
             if (tried.size() < settings.maxAttempts() && mayWaitAndRetry()) {
                 next();
             } else {
-                finish(response);
+                finish(answer);
             }
         }
 
-        private void finish(InferenceMessage response) {
-            InferenceMessage answer = response instanceof BackendFailure failure ? toApiError(failure) : response;
+        private void finish(InferenceMessage answer) {
             observer.finished(request, tenant, arrivedNanos, answer);
             exchange.getMessage().setBody(answer);
             if (last != null) {
@@ -793,41 +716,5 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 }
             }
         }
-    }
-
-    /** Counts the attempt for or against its backend, or neither ({@link Blame}). */
-    private static void judge(Lease lease, InferenceMessage response) {
-        switch (Blame.of(response)) {
-            case SERVED -> lease.succeeded();
-            case BACKEND -> lease.failed(response instanceof BackendFailure failure ? failure.message()
-                    : "HTTP " + ((HttpReply) response).status());
-            case EXCUSED -> lease.ignored();
-        }
-    }
-
-    /**
-     * Whether another backend may do better: it was full (429), unavailable (502, 503, 504), unreachable, or broke
-     * the connection before answering. A timeout is not retried: the backend may still be working on it.
-     */
-    private static boolean worthRetrying(InferenceMessage response) {
-        if (response instanceof HttpReply reply) {
-            int status = reply.status();
-            return status == 429 || status == 502 || status == 503 || status == 504;
-        }
-        return response instanceof BackendFailure failure
-                && (failure.kind() == BackendFailure.Kind.CONNECT || failure.kind() == BackendFailure.Kind.RESET);
-    }
-
-    private static ApiError toApiError(BackendFailure failure) {
-        return switch (failure.kind()) {
-            case CONNECT -> ApiError.unavailable("no_healthy_backend", "no backend could be reached: "
-                    + failure.message(), 1);
-            case TIMEOUT, EXPIRED -> ApiError.gatewayTimeout("the backend did not answer in time: "
-                    + failure.message());
-            case CLIENT_GONE -> new ApiError(499, "client_closed", "client_closed", failure.message(), 0);
-            case REQUEST -> ApiError.badRequest("the request could not be sent to the backend: " + failure.message());
-            case RESPONSE_TOO_LARGE -> ApiError.responseTooLarge(failure.message());
-            case RESET, PROTOCOL -> ApiError.badGateway("the backend failed: " + failure.message());
-        };
     }
 }

@@ -1,6 +1,5 @@
 package ilb.balancer;
 
-import ilb.backend.Backend;
 import ilb.backend.BackendTelemetry;
 
 /**
@@ -12,8 +11,8 @@ record LatencyForecast(double ttftSeconds, double tpotSeconds) {
 
     static final LatencyForecast UNKNOWN = new LatencyForecast(Double.NaN, Double.NaN);
 
-    static LatencyForecast of(Backend backend, long nowNanos) {
-        BackendTelemetry telemetry = backend.telemetry(nowNanos);
+    /** @param telemetry the backend's fresh metrics, or {@link BackendTelemetry#NONE} */
+    static LatencyForecast of(BackendTelemetry telemetry) {
         if (!telemetry.known()) {
             return UNKNOWN;
         }

@@ -3,6 +3,7 @@ package ilb.balancer;
 import java.util.List;
 
 import ilb.backend.Backend;
+import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 
 /**
@@ -16,5 +17,13 @@ public interface SelectionPolicy {
 
     /** The request is on its way to {@code backend} (which the policy may or may not have chosen). */
     default void sent(InferenceRequest request, Backend backend) {
+    }
+
+    /**
+     * The attempt at {@code backend}, sent at {@code sentNanos} ({@link System#nanoTime()}), got {@code response}: a
+     * whole reply, a stream whose first chunk has just come, or a failure. Called on the thread that has the
+     * response, often an event loop: it must not block.
+     */
+    default void answered(InferenceRequest request, Backend backend, long sentNanos, InferenceMessage response) {
     }
 }

@@ -1,6 +1,6 @@
 package ilb.balancer;
 
-import ilb.backend.Backend;
+import ilb.backend.BackendTelemetry;
 
 /**
  * A model's latency targets ({@code sloTtft}, {@code sloTpot} in its pool's options; 0 or absent: none). With
@@ -20,11 +20,12 @@ record SloTargets(long ttftMillis, long tpotMillis) {
         return ttftMillis > 0 || tpotMillis > 0;
     }
 
-    boolean brokenBy(Backend backend, long nowNanos) {
+    /** Whether a backend whose metrics say this is forecast to break the targets. */
+    boolean brokenBy(BackendTelemetry telemetry) {
         if (!any()) {
             return false;
         }
-        LatencyForecast forecast = LatencyForecast.of(backend, nowNanos);
+        LatencyForecast forecast = LatencyForecast.of(telemetry);
         return ttftMillis > 0 && forecast.ttftSeconds() * 1000 > ttftMillis
                 || tpotMillis > 0 && forecast.tpotSeconds() * 1000 > tpotMillis;
     }

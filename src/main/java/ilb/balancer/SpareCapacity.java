@@ -1,6 +1,5 @@
 package ilb.balancer;
 
-import ilb.backend.Backend;
 import ilb.backend.BackendTelemetry;
 
 /**
@@ -20,16 +19,16 @@ final class SpareCapacity {
         this.reserve = reserve;
     }
 
-    boolean allows(Backend backend, SloTargets slo, long nowNanos) {
+    boolean allows(BackendState backend, SloTargets slo) {
         // a backend of capacity 1 still takes one batch job when it is idle
-        int batchLimit = Math.max(1, (int) Math.floor(backend.settings().capacity() * (1 - reserve)));
+        int batchLimit = Math.max(1, (int) Math.floor(backend.limit() * (1 - reserve)));
         if (backend.inFlight() >= batchLimit) {
             return false;
         }
-        BackendTelemetry telemetry = backend.telemetry(nowNanos);
+        BackendTelemetry telemetry = backend.telemetry();
         if (telemetry.known() && telemetry.waiting() > 0) {
             return false;
         }
-        return !slo.brokenBy(backend, nowNanos);
+        return !slo.brokenBy(telemetry);
     }
 }

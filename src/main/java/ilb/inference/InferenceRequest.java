@@ -19,6 +19,8 @@ import io.netty.util.concurrent.Future;
  *                  serve it; or null
  * @param stream    whether the client asked for Server-Sent Events
  * @param prefix    the prompt's block hashes, for policies that send a prompt where its prefix is cached
+ * @param maxTokens the most output tokens the client asked for ({@code max_tokens}, {@code max_completion_tokens}),
+ *                  for policies that predict how long the request takes; 0 when it did not say
  * @param session   the client's session (conversation) id, for session affinity, or null
  * @param user      the end user the client names (OpenAI's {@code user} field), or null
  * @param clientGone completes when the client goes away (its connection closes), or null if nobody waits on a
@@ -26,19 +28,19 @@ import io.netty.util.concurrent.Future;
  * @param priority   its class: critical, standard, sheddable, or a batch job that only takes spare capacity
  */
 public record InferenceRequest(Api api, Protocol protocol, String method, String path, Map<String, String> headers, byte[] body,
-        String model, String version, boolean stream, PromptPrefix prefix, String session, String user,
+        String model, String version, boolean stream, PromptPrefix prefix, int maxTokens, String session, String user,
         Future<?> clientGone, Priority priority) implements InferenceMessage {
 
     /** The same request, from a client in {@code session} (or null) whose going away {@code gone} signals. */
     public InferenceRequest onConnection(String session, Future<?> gone) {
-        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix, session, user,
-                gone, priority);
+        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix,
+                maxTokens, session, user, gone, priority);
     }
 
     /** The same request with another priority. */
     public InferenceRequest withPriority(Priority newPriority) {
-        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix, session, user,
-                clientGone, newPriority);
+        return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix,
+                maxTokens, session, user, clientGone, newPriority);
     }
 
     /**
@@ -51,8 +53,8 @@ public record InferenceRequest(Api api, Protocol protocol, String method, String
         boolean rewrite = api == Api.KSERVE && path.startsWith(named)
                 && (path.length() == named.length() || "/?".indexOf(path.charAt(named.length())) >= 0);
         String newPath = rewrite ? base + "/versions/" + newVersion + path.substring(named.length()) : path;
-        return new InferenceRequest(api, protocol, method, newPath, headers, body, model, newVersion, stream, prefix, session,
-                user, clientGone, priority);
+        return new InferenceRequest(api, protocol, method, newPath, headers, body, model, newVersion, stream, prefix,
+                maxTokens, session, user, clientGone, priority);
     }
 
     @Override

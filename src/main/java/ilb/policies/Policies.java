@@ -15,7 +15,8 @@ public final class Policies {
             "least-request", options -> new LeastRequest(),
             "peak-ewma", options -> new PeakEwma(),
             "prefix-affinity", PrefixAffinity::new,
-            "scored", Scored::new);
+            "scored", Scored::new,
+            "predicted-latency", PredictedLatency::new);
 
     private Policies() {
     }

@@ -71,7 +71,7 @@ public final class KServeApi {
                 + (target.action().isEmpty() ? "" : "/" + target.action())
                 + (rawQuery == null || rawQuery.isEmpty() ? "" : "?" + rawQuery);
         return new InferenceRequest(Api.KSERVE, protocol, method, forwarded, headers, body, target.model(), target.version(),
-                false, PromptPrefix.NONE, null, null, null, Priority.STANDARD);
+                false, PromptPrefix.NONE, 0, null, null, null, Priority.STANDARD);
     }
 
     /** A {@link Target}, an answer of ilb's own (a {@link Supplier}), or the {@link ApiError}. */

@@ -22,7 +22,8 @@ import ilb.routing.ModelCatalog;
 /**
  * The OpenAI-compatible API under {@code /v1}: chat completions, completions and embeddings go to the model's
  * route; the model list is answered here. Bodies are read only as far as routing needs: the top-level
- * {@code model} and {@code stream} fields, and the prompt ({@code messages} or {@code prompt}) as block hashes.
+ * {@code model}, {@code stream} and {@code max_tokens} ({@code max_completion_tokens}) fields, and the prompt
+ * ({@code messages} or {@code prompt}) as block hashes.
  */
 final class OpenAiApi {
 
@@ -100,6 +101,9 @@ final class OpenAiApi {
         String user = null;
         boolean stream = false;
         boolean required = false;
+        // max_completion_tokens replaces max_tokens, and wins where a client sends both
+        int maxTokens = 0;
+        int maxCompletionTokens = 0;
         PromptPrefix.Builder prompt = new PromptPrefix.Builder();
         try (JsonParser parser = JSON.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -142,6 +146,13 @@ final class OpenAiApi {
                             || parser.getLongValue() < 1)) {
                         return ApiError.badRequest("'" + field + "' must be a positive integer.");
                     }
+                    int count = value == JsonToken.VALUE_NULL ? 0
+                            : (int) Math.min(Integer.MAX_VALUE, parser.getLongValue());
+                    if (field.equals("max_tokens")) {
+                        maxTokens = count;
+                    } else if (field.equals("max_completion_tokens")) {
+                        maxCompletionTokens = count;
+                    }
                 } else {
                     parser.skipChildren();
                 }
@@ -169,7 +180,7 @@ final class OpenAiApi {
         }
         byte[] forwarded = name.equals(requested) ? body : withModel(body, name);
         return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", uri, headers, forwarded, name, null, stream, prompt.build(),
-                null, user, null, Priority.STANDARD);
+                maxCompletionTokens > 0 ? maxCompletionTokens : maxTokens, null, user, null, Priority.STANDARD);
     }
 
     /** Reads {@code messages}, a non-empty list of message objects, into the prompt; null, or what is wrong. */

@@ -17,6 +17,7 @@ import ilb.inference.InferenceRequest;
 import ilb.inference.Protocol;
 import ilb.routing.VersionSettings;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -33,6 +34,7 @@ public final class RequestMeters implements RequestObserver {
 
     private static final Duration[] REQUEST_BUCKETS = seconds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120);
     private static final Duration[] TTFT_BUCKETS = seconds(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private static final double[] PREDICTION_ERROR_BUCKETS = {0.25, 0.5, 0.8, 1, 1.25, 2, 4};
     private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
 
     private final MeterRegistry registry;
@@ -75,7 +77,7 @@ public final class RequestMeters implements RequestObserver {
     public void answered(Backend backend, InferenceRequest request, String tenant, long sentNanos,
             InferenceMessage response) {
         BackendMeters meters = backends.computeIfAbsent(new BackendKey(backend.id(), backend.settings().protocol()),
-                key -> new BackendMeters(IlbMeters.tags(backend)));
+                key -> new BackendMeters(backend));
         long now = System.nanoTime();
         if (response instanceof BackendStream stream) {
             meters.ttft.record(now - sentNanos, TimeUnit.NANOSECONDS);
@@ -225,10 +227,12 @@ public final class RequestMeters implements RequestObserver {
         private final Timer interToken;
         private final Counter promptTokens;
         private final Counter completionTokens;
+        /** Made at the first prediction: only pools whose policy predicts have one. */
+        private volatile DistributionSummary ttftPredictionError;
 
-        /** @param backend the backend's labels ({@link IlbMeters#tags(Backend)}) */
-        BackendMeters(Tags backend) {
-            this.backend = backend;
+        /** @param server the backend, whose predictions' errors its meters record too */
+        BackendMeters(Backend server) {
+            this.backend = IlbMeters.tags(server);
             duration = timer("ilb.backend.request.duration", "time from sending a request to the backend to the "
                     + "end of its response", backend, REQUEST_BUCKETS);
             ttft = timer("ilb.backend.time.to.first.token", "time from sending a streamed request to the backend "
@@ -237,6 +241,24 @@ public final class RequestMeters implements RequestObserver {
                     + "from the backend", backend, ITL_BUCKETS);
             promptTokens = tokens("prompt");
             completionTokens = tokens("completion");
+            server.profile().onTtftError(ratio -> ttftPredictionError().record(ratio));
+        }
+
+        /**
+         * A ratio, not a difference: comparable between fast and slow backends, and how predictions err (a wait
+         * mispredicted by a factor); 1 is exact.
+         */
+        private DistributionSummary ttftPredictionError() {
+            DistributionSummary summary = ttftPredictionError;
+            if (summary == null) {
+                summary = DistributionSummary.builder("ilb.backend.ttft.prediction.error")
+                        .description("observed over predicted time to first token at the backend, for the requests"
+                                + " a predicting policy (predicted-latency) sent there: 1 is exact, 2 took twice as"
+                                + " long").tags(backend).serviceLevelObjectives(PREDICTION_ERROR_BUCKETS)
+                        .register(registry);
+                ttftPredictionError = summary;
+            }
+            return summary;
         }
 
         Counter outcome(String outcome) {

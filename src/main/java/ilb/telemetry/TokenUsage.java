@@ -73,7 +73,7 @@ public final class TokenUsage {
     }
 
     /** From the server's usage when it gave one; else the events that carried generated text. */
-    long completionTokens() {
+    public long completionTokens() {
         return completion >= 0 ? completion : events;
     }
 

@@ -60,7 +60,7 @@ class BackendClientsTest {
     private static InferenceRequest request(Api api, Protocol protocol, String method, String path, String model,
             String version, byte[] body) {
         return new InferenceRequest(api, protocol, method, path, Map.of(), body, model, version, false,
-                PromptPrefix.NONE, null, null, null, Priority.STANDARD);
+                PromptPrefix.NONE, 0, null, null, null, Priority.STANDARD);
     }
 
     private static InferenceRequest grpcInfer(byte[] message) {

@@ -18,7 +18,7 @@ class SloTargetsTest {
     void theForecastAddsARoundOfTheQueueForEachBatchOfWaitingRequests() {
         reports(backend, 8, 16, 0.5, 0.1, 0.02, 1.2);
 
-        LatencyForecast forecast = LatencyForecast.of(backend, System.nanoTime());
+        LatencyForecast forecast = LatencyForecast.of(backend.telemetry(System.nanoTime()));
 
         assertThat(forecast.ttftSeconds()).isCloseTo(0.1 + 0.5 * 1.2, within(1e-9));
         assertThat(forecast.tpotSeconds()).isEqualTo(0.02);
@@ -27,25 +27,25 @@ class SloTargetsTest {
     @Test
     void aBackendBreaksTheTargetsWhenEitherForecastIsOver() {
         reports(backend, 0, 4, 0, 0.2, 0.02, 1);
-        assertThat(targets.brokenBy(backend, System.nanoTime())).isFalse();
+        assertThat(targets.brokenBy(backend.telemetry(System.nanoTime()))).isFalse();
 
         reports(backend, 0, 4, 0, 0.6, 0.02, 1);
-        assertThat(targets.brokenBy(backend, System.nanoTime())).isTrue();
+        assertThat(targets.brokenBy(backend.telemetry(System.nanoTime()))).isTrue();
 
         reports(backend, 0, 4, 0, 0.2, 0.08, 1);
-        assertThat(targets.brokenBy(backend, System.nanoTime())).isTrue();
+        assertThat(targets.brokenBy(backend.telemetry(System.nanoTime()))).isTrue();
 
         reports(backend, 4, 4, 0, 0.2, 0.02, 1);
-        assertThat(targets.brokenBy(backend, System.nanoTime())).isTrue();
+        assertThat(targets.brokenBy(backend.telemetry(System.nanoTime()))).isTrue();
     }
 
     @Test
     void withoutAForecastOrWithoutTargetsNothingIsBroken() {
         reportedLongAgo(backend, 100);
-        assertThat(targets.brokenBy(backend, System.nanoTime())).isFalse();
+        assertThat(targets.brokenBy(backend.telemetry(System.nanoTime()))).isFalse();
 
         reports(backend, 100, 4, 1, 9, 9, 9);
-        assertThat(SloTargets.NONE.brokenBy(backend, System.nanoTime())).isFalse();
+        assertThat(SloTargets.NONE.brokenBy(backend.telemetry(System.nanoTime()))).isFalse();
         assertThat(SloTargets.from(PoolOptions.parse("scored?sloTtft=800ms")).holdMillis()).isEqualTo(400);
     }
 }

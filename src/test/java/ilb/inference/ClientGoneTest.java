@@ -40,6 +40,6 @@ class ClientGoneTest {
 
     private static InferenceRequest request(Future<?> clientGone) {
         return new InferenceRequest(Api.KSERVE, Protocol.GRPC, "POST", "/v2/models/m/infer", Map.of(), new byte[0],
-                "m", null, false, PromptPrefix.NONE, null, null, clientGone, Priority.STANDARD);
+                "m", null, false, PromptPrefix.NONE, 0, null, null, clientGone, Priority.STANDARD);
     }
 }

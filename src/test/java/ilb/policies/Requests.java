@@ -11,7 +11,7 @@ import ilb.inference.Protocol;
 import ilb.inference.PromptPrefix;
 import ilb.inference.Priority;
 
-/** Inference requests for policy tests: only what policies look at (prompt and session) is filled in. */
+/** Inference requests for policy tests: only what policies look at (prompt, output tokens and session) is filled in. */
 final class Requests {
 
     static final InferenceRequest ANY = prompt("");
@@ -31,8 +31,17 @@ final class Requests {
     }
 
     static InferenceRequest inSession(String prompt, String session) {
+        return request(prompt, 0, session);
+    }
+
+    /** A request for at most {@code maxTokens} output tokens (0: it does not say). */
+    static InferenceRequest asking(String prompt, int maxTokens) {
+        return request(prompt, maxTokens, null);
+    }
+
+    private static InferenceRequest request(String prompt, int maxTokens, String session) {
         return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null,
-                false, new PromptPrefix.Builder().add(prompt).build(), session, null,
+                false, new PromptPrefix.Builder().add(prompt).build(), maxTokens, session, null,
                 null, Priority.STANDARD);
     }
 }

@@ -245,6 +245,6 @@ class VersionChoiceTest {
 
     private static InferenceRequest request(String user, String session) {
         return new InferenceRequest(Api.OPENAI, Protocol.HTTP, "POST", "/v1/chat/completions", Map.of(), new byte[0], "m", null, false,
-                PromptPrefix.NONE, session, user, null, Priority.STANDARD);
+                PromptPrefix.NONE, 0, session, user, null, Priority.STANDARD);
     }
 }

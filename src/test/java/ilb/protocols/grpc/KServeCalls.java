@@ -33,13 +33,13 @@ final class KServeCalls {
     static InferenceRequest grpc(String method, String path, String model, String version, byte[] message,
             Map<String, String> headers) {
         return new InferenceRequest(Api.KSERVE, Protocol.GRPC, method, path, headers, message, model, version, false,
-                PromptPrefix.NONE, null, null, null, Priority.STANDARD);
+                PromptPrefix.NONE, 0, null, null, null, Priority.STANDARD);
     }
 
     static InferenceRequest rest(String method, String path, String model, String version, byte[] body,
             Map<String, String> headers) {
         return new InferenceRequest(Api.KSERVE, Protocol.HTTP, method, path, headers, body, model, version, false,
-                PromptPrefix.NONE, null, null, null, Priority.STANDARD);
+                PromptPrefix.NONE, 0, null, null, null, Priority.STANDARD);
     }
 
     static InferenceRequest restInfer(String json) {
