@@ -21,6 +21,7 @@ import ilb.backend.BackendEndpoint;
 import ilb.backend.BackendTelemetry;
 import ilb.backend.Lease;
 import ilb.inference.ApiError;
+import ilb.inference.BackendFailure;
 import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
@@ -33,6 +34,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.processor.SendProcessor;
 import org.apache.camel.processor.loadbalancer.LoadBalancerSupport;
+import org.apache.camel.support.ExchangeHelper;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.support.service.ServiceHelper;
 
@@ -52,8 +54,16 @@ import org.apache.camel.support.service.ServiceHelper;
  * requests wait, and is never queued: without spare capacity it is answered 503 {@code no_spare_capacity} at once,
  * and the batch consumer tries it again later. A shadow copy ({@link ExchangeProperties#SHADOW}) likewise never
  * waits and is tried once: without a free backend, or while requests wait, it is answered 503 at once.
+ * <p>
+ * A request whose backend has not answered (its first byte, a stream's first token) within its {@link HedgeDelay}
+ * is also sent to the best other backend free at once, within the retry budget: the first to answer wins, and the
+ * other attempt is called off ({@link AttemptCancel}). At most one hedge per request; batch jobs and shadow copies
+ * never hedge; {@code hedgeAfter=0} turns hedging off.
  */
 public class InferenceLoadBalancer extends LoadBalancerSupport {
+
+    /** The least hedge delay of a pool that names none: well past a healthy server's time to first token. */
+    private static final long DEFAULT_HEDGE_AFTER_MILLIS = 250;
 
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
@@ -71,10 +81,32 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final PoolListener listener;
     private final RequestObserver observer;
     private final QueueObserver queueObserver;
+    /** The least delay before a request is hedged, the pool's {@code hedgeAfter}; 0: never hedged. */
+    private final long hedgeAfterMillis;
+    private Map<Backend, HedgeDelays> hedgeDelays = Map.of();
     private RetryBudget budget;
 
     /** The backends of one priority level and the policy that picks among them. */
     private record Tier(List<Backend> backends, SelectionPolicy policy) {
+    }
+
+    /** A backend's hedge delays: a stream answers at its first token, a whole reply at its end. */
+    private record HedgeDelays(HedgeDelay streamed, HedgeDelay whole) {
+        HedgeDelay of(InferenceRequest request) {
+            return request.stream() ? streamed : whole;
+        }
+    }
+
+    /** Where an attempt's answer leaves it when its request was hedged. */
+    private enum Standing {
+        /** No other attempt is running: its answer is handled as any. */
+        ALONE,
+        /** It answered first: the other attempt is called off. */
+        WON,
+        /** It failed while the other attempt may still answer: that one decides. */
+        WAITS,
+        /** The other answered first: this one was called off. */
+        LOST
     }
 
     /** The outcome of looking for a backend: a lease, or none and why ({@link Selector.Choice}). */
@@ -87,7 +119,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
     /**
      * @param policies makes the selection policy of each tier
-     * @param options  the pool's options: its latency targets are read here, the rest by its policy
+     * @param options  the pool's options: its latency targets and {@code hedgeAfter} are read here, the rest by its
+     *                 policy
      * @param timer    runs queue timeouts; shared by all pools
      * @param listener told when the balancer starts and stops
      * @param observer  told what each request came to
@@ -98,6 +131,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             QueueObserver queueObserver) {
         this.policies = policies;
         this.slo = SloTargets.from(options);
+        this.hedgeAfterMillis = options.millis("hedgeAfter", DEFAULT_HEDGE_AFTER_MILLIS);
         this.settings = settings;
         this.selector = new Selector(slo, new SpareCapacity(settings.batchReserve()), settings.zone(),
                 settings.queueSize());
@@ -174,6 +208,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         Map<Backend, SelectionPolicy> tierPolicies = new HashMap<>();
         tiers.forEach(tier -> tier.backends().forEach(backend -> tierPolicies.put(backend, tier.policy())));
         policyOf = tierPolicies;
+        if (hedgeAfterMillis > 0) {
+            long floor = TimeUnit.MILLISECONDS.toNanos(hedgeAfterMillis);
+            Map<Backend, HedgeDelays> delays = new HashMap<>();
+            processors.keySet().forEach(backend -> delays.put(backend, new HedgeDelays(new HedgeDelay(floor),
+                    new HedgeDelay(floor))));
+            hedgeDelays = delays;
+        }
         budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
         processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
         listener.started(getRouteId(), this);
@@ -303,8 +344,12 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         private final boolean shadow;
         /** Until when it may wait for a backend that meets the latency targets rather than take one that does not. */
         private final long holdUntilNanos;
+        /** The backend of the answer the client gets. */
         private Backend last;
         private InferenceMessage lastResponse;
+        /** The attempt that was hedged, and its hedge; guarded by this dispatch. */
+        private Attempt hedged;
+        private Attempt hedge;
         private ScheduledFuture<?> timeout;
         /** Looks again when its hold for a backend on target is over; null if it holds for none. */
         private ScheduledFuture<?> holdOver;
@@ -445,24 +490,92 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             finish(answer);
         }
 
+        /** Sends the request to the lease's backend; an attempt that may be hedged is hedged when it is slow. */
         void send(Lease lease) {
-            Backend backend = lease.backend();
-            tried.add(backend);
-            last = backend;
-            exchange.getMessage().setBody(request);
-            policyOf.get(backend).sent(request, backend);
-            processors.get(backend).process(exchange, doneSync -> onResponse(lease));
+            boolean mayBeHedged = mayHedge();
+            Attempt attempt = new Attempt(lease, mayBeHedged);
+            tried.add(lease.backend());
+            start(attempt);
+            if (mayBeHedged) {
+                long delay = hedgeDelays.get(lease.backend()).of(request).nanos(System.nanoTime());
+                attempt.hedgeTimer = timer.schedule(() -> hedge(attempt), delay, TimeUnit.NANOSECONDS);
+            }
         }
 
-        private void onResponse(Lease lease) {
-            Object body = exchange.getMessage().getBody();
-            if (exchange.getException() != null || !(body instanceof InferenceMessage response)) {
-                lease.end(Lease.Outcome.EXCUSED);
-                callback.done(false);
+        private void start(Attempt attempt) {
+            Backend backend = attempt.lease.backend();
+            policyOf.get(backend).sent(request, backend);
+            processors.get(backend).process(attempt.carrier, doneSync -> onResponse(attempt));
+        }
+
+        /**
+         * Whether the next attempt may be hedged: hedging is on, the request may be retried, it has not been hedged
+         * yet, and both the attempt and its hedge fit within its attempts and the pool's backends.
+         */
+        private boolean mayHedge() {
+            return hedgeAfterMillis > 0 && mayWaitAndRetry() && hedge == null
+                    && tried.size() + 2 <= settings.maxAttempts() && tried.size() + 2 <= processors.size();
+        }
+
+        /**
+         * No first byte came from {@code slow} within its backend's hedge delay: sends the request to the best other
+         * backend free now too, within the retry budget. Never ahead of requests waiting in the queue, and never to
+         * wait there itself.
+         */
+        private void hedge(Attempt slow) {
+            if (queued() > 0) {
                 return;
+            }
+            Attempt second;
+            synchronized (this) {
+                if (slow.answered || hedge != null) {
+                    return;
+                }
+                Lease lease = select(this, snapshot()).lease();
+                if (lease == null) {
+                    return;
+                }
+                if (!budget.tryWithdraw()) {
+                    lease.end(Lease.Outcome.EXCUSED);
+                    return;
+                }
+                second = new Attempt(lease, true);
+                tried.add(lease.backend());
+                hedged = slow;
+                hedge = second;
+            }
+            start(second);
+        }
+
+        private void onResponse(Attempt attempt) {
+            attempt.over();
+            Lease lease = attempt.lease;
+            InferenceMessage response = attempt.response();
+            AttemptVerdict verdict = response == null ? null : AttemptVerdict.of(response);
+            Standing standing = settle(attempt, verdict);
+            if (standing == Standing.LOST) {
+                drop(attempt, response, verdict);
+                return;
+            }
+            if (standing == Standing.WON) {
+                rivalOf(attempt).cancel.cancel();
+            }
+            // a failure while the other attempt may still answer: that one has the last word
+            boolean rivalDecides = standing == Standing.WAITS;
+            if (response == null) {
+                lease.end(Lease.Outcome.EXCUSED);
+                if (!rivalDecides) {
+                    exchange.setException(attempt.carrier.getException());
+                    callback.done(false);
+                }
+                return;
+            }
+            if (!rivalDecides) {
+                last = lease.backend();
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
             policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+            learn(lease, verdict);
             if (response instanceof BackendStream stream) {
                 lease.endWhenDone(stream);
                 // the HTTP entry relays the stream before the exchange completes; if nothing did, end it there
@@ -475,12 +588,76 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 finish(stream);
                 return;
             }
-            AttemptVerdict verdict = AttemptVerdict.of(response);
             lease.end(verdict.outcome());
+            if (rivalDecides) {
+                return;
+            }
             if (verdict.retryElsewhere()) {
                 retry(verdict.answer());
             } else {
                 finish(verdict.answer());
+            }
+        }
+
+        /**
+         * Where an attempt's answer ({@code null}: it ended in an exception) leaves it against the other attempt of a
+         * hedged request, if there is one.
+         */
+        private synchronized Standing settle(Attempt attempt, AttemptVerdict verdict) {
+            attempt.answered = true;
+            if (attempt.calledOff) {
+                return Standing.LOST;
+            }
+            Attempt rival = rivalOf(attempt);
+            if (rival == null || rival.answered) {
+                return Standing.ALONE;
+            }
+            if (verdict != null && verdict.outcome().kind() == Lease.Outcome.Kind.SERVED) {
+                rival.calledOff = true;
+                return Standing.WON;
+            }
+            if (verdict != null) {
+                // said to the client only if the other fails too; kept now, before the other can look
+                last = attempt.lease.backend();
+                lastResponse = verdict.answer();
+            }
+            return Standing.WAITS;
+        }
+
+        private Attempt rivalOf(Attempt attempt) {
+            return attempt == hedge ? hedged : attempt == hedged ? hedge : null;
+        }
+
+        /**
+         * The end of an attempt called off because the other answered first. Stopped before it answered, it counts
+         * against its backend if it was the slow one (a frozen server is soon out of rotation), not if it was the
+         * hedge; an answer that came anyway is judged as any, and a stream's connection closed. Its place is given
+         * back either way.
+         */
+        private void drop(Attempt loser, InferenceMessage response, AttemptVerdict verdict) {
+            Lease lease = loser.lease;
+            if (response instanceof BackendFailure failure && failure.kind() == BackendFailure.Kind.CLIENT_GONE) {
+                lease.end(loser == hedged ? Lease.Outcome.failed("no first byte within its hedge delay; another"
+                        + " backend answered first") : Lease.Outcome.EXCUSED);
+            } else if (response == null) {
+                lease.end(Lease.Outcome.EXCUSED);
+            } else {
+                observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
+                policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+                learn(lease, verdict);
+                lease.end(verdict.outcome());
+                if (response instanceof BackendStream stream) {
+                    stream.cancel();
+                }
+            }
+        }
+
+        /** What the backend meant to answer teaches its hedge delay how long it takes; failures do not. */
+        private void learn(Lease lease, AttemptVerdict verdict) {
+            HedgeDelays delays = hedgeDelays.get(lease.backend());
+            if (delays != null && verdict.outcome().kind() == Lease.Outcome.Kind.SERVED) {
+                long now = System.nanoTime();
+                delays.of(request).answered(now - lease.startNanos(), now);
             }
         }
 
@@ -501,7 +678,56 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 exchange.setProperty(ExchangeProperties.BACKEND, last.id());
             }
             exchange.setProperty(ExchangeProperties.ATTEMPTS, tried.size());
+            if (hedge != null) {
+                observer.hedged(getRouteId(), request, last == hedge.lease.backend());
+            }
             callback.done(false);
+        }
+
+        /**
+         * One try of the request at one backend. One that may race another (a hedge) runs on a copy of the exchange
+         * and stops on a signal of its own ({@link AttemptCancel}): only the winner's answer reaches the exchange,
+         * and the loser's backend call can be called off alone. {@code answered} and {@code calledOff} are guarded by
+         * the dispatch.
+         */
+        private final class Attempt {
+            private final Lease lease;
+            private final Exchange carrier;
+            /** Null for an attempt that races none: it stops when the client goes, as its request says. */
+            private final AttemptCancel cancel;
+            private volatile ScheduledFuture<?> hedgeTimer;
+            private boolean answered;
+            private boolean calledOff;
+
+            Attempt(Lease lease, boolean racing) {
+                this.lease = lease;
+                if (racing) {
+                    cancel = new AttemptCancel(request);
+                    carrier = ExchangeHelper.createCorrelatedCopy(exchange, false);
+                    carrier.getMessage().setBody(cancel.request(request));
+                } else {
+                    cancel = null;
+                    carrier = exchange;
+                    carrier.getMessage().setBody(request);
+                }
+            }
+
+            /** What the backend answered; null if the attempt ended in an exception. */
+            InferenceMessage response() {
+                Object body = carrier.getMessage().getBody();
+                return carrier.getException() == null && body instanceof InferenceMessage response ? response : null;
+            }
+
+            /** The backend call is over: it needs no hedge, nor to hear of the client going. */
+            void over() {
+                ScheduledFuture<?> timer = hedgeTimer;
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                if (cancel != null) {
+                    cancel.close();
+                }
+            }
         }
     }
 }

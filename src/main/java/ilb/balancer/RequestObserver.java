@@ -25,4 +25,12 @@ public interface RequestObserver {
      * @param arrivedNanos {@link System#nanoTime()} when the request reached the balancer
      */
     void finished(InferenceRequest request, String tenant, long arrivedNanos, InferenceMessage response);
+
+    /**
+     * A request was hedged ({@link HedgeDelay}): {@code won} when its answer came from the hedge, not from the backend
+     * it was first sent to.
+     *
+     * @param pool the pool's route id
+     */
+    void hedged(String pool, InferenceRequest request, boolean won);
 }

@@ -26,8 +26,9 @@ import io.netty.buffer.ByteBuf;
 /**
  * What requests came to, as Prometheus meters: per backend (and the protocol it speaks), each attempt's outcome,
  * latency, time to first token, time between tokens and tokens; per model, version, stage, protocol (the client's)
- * and tenant, each request's outcome and tokens (a shadow copy's under its shadow version, as sheddable). Meters are
- * made once per backend or label set and then only counted, on the thread that has the response.
+ * and tenant, each request's outcome and tokens (a shadow copy's under its shadow version, as sheddable); per pool and
+ * model, the requests hedged and whether the hedge won ({@code ilb_hedges_total}). Meters are made once per backend
+ * or label set and then only counted, on the thread that has the response.
  */
 public final class RequestMeters implements RequestObserver {
 
@@ -41,6 +42,7 @@ public final class RequestMeters implements RequestObserver {
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> tokens = new ConcurrentHashMap<>();
     private final Map<ModelRequest, ModelMeters> models = new ConcurrentHashMap<>();
+    private final Map<Hedge, Counter> hedges = new ConcurrentHashMap<>();
     private final BiFunction<String, String, VersionSettings> routeOf;
 
     /**
@@ -61,6 +63,10 @@ public final class RequestMeters implements RequestObserver {
 
     /** What a backend's meters are labelled by, found per answer without building their tags. */
     private record BackendKey(String id, Protocol protocol) {
+    }
+
+    /** What hedges are counted by: pool, model, and whether the hedge answered first. */
+    private record Hedge(String pool, String model, boolean won) {
     }
 
     /** A label set of the per-model counters: {@code kind} is the outcome of a request or the kind of a token. */
@@ -109,6 +115,15 @@ public final class RequestMeters implements RequestObserver {
         requests.computeIfAbsent(new Labels(model, tenant, priority(request), outcome(response)),
                 labels -> counter("ilb.requests", "requests answered, by model, version, stage, protocol, tenant,"
                         + " priority and outcome", "outcome", labels)).increment();
+    }
+
+    @Override
+    public void hedged(String pool, InferenceRequest request, boolean won) {
+        hedges.computeIfAbsent(new Hedge(pool, request.model(), won), hedge -> Counter.builder("ilb.hedges")
+                .description("requests also sent to a second backend when the first gave no first byte in time, by "
+                        + "whether the second answered first (won) or not (lost)")
+                .tag("pool", pool).tag("model", hedge.model()).tag("outcome", won ? "won" : "lost")
+                .register(registry)).increment();
     }
 
     private void countTokens(BackendMeters meters, InferenceRequest request, String tenant, TokenUsage usage) {

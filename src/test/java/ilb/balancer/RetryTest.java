@@ -126,7 +126,9 @@ class RetryTest {
         // a long completion, not streamed: the backend is busy with it for 50 s
         SimulatedBackend slow = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(50));
         SimulatedBackend other = servers.fastBackend();
-        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("slow", slow), backend("other", other)));
+        // not hedged: the other backend would be asked too once the slow one is past its hedge delay
+        Appliance ilb = servers.ilb(pool("m", "round-robin?hedgeAfter=0", backend("slow", slow),
+                backend("other", other)));
         String body = chat("m", 1000);
 
         try (Socket client = new Socket("127.0.0.1", Integer.parseInt(ilb.baseUrl().replaceAll(".*:", "")))) {
@@ -147,8 +149,9 @@ class RetryTest {
         SimulatedBackend hanging = servers.fastBackend();
         SimulatedBackend healthy = servers.fastBackend();
         hanging.faults().hangRate(1.0);
-        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("hanging", hanging, "timeout: 300ms"),
-                backend("healthy", healthy)));
+        // not hedged, which would take the request to the healthy backend before the timeout (HedgingTest)
+        Appliance ilb = servers.ilb(pool("m", "round-robin?hedgeAfter=0", backend("hanging", hanging,
+                "timeout: 300ms"), backend("healthy", healthy)));
 
         HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
 
