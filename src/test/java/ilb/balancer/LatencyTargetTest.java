@@ -33,7 +33,8 @@ class LatencyTargetTest {
 
     /**
      * A server whose metrics report a time to first token of 1 s (at least: its prefill is 1 s, a busy machine only
-     * adds to it), ten times the 100 ms target; the fast servers report 1 ms, a hundred times under it.
+     * adds to it), ten times the 100 ms target; the fast servers report 1 ms, a hundred times under it. Its pools
+     * do not hedge ({@code hedgeAfter=0}): the other tier would answer its requests first.
      */
     private SimulatedBackend slowFirstToken() {
         return servers.backend(new SimulatorOptions().models("m").ttftMs(1000).itlMs(1));
@@ -43,7 +44,7 @@ class LatencyTargetTest {
     void requestsMoveToTheNextTierOnceTheFirstIsForecastToMissTheTarget() {
         SimulatedBackend gpu = slowFirstToken();
         SimulatedBackend cpu = servers.fastBackend();
-        Appliance ilb = servers.ilb(pool("m", "least-request?sloTtft=100ms",
+        Appliance ilb = servers.ilb(pool("m", "least-request?sloTtft=100ms&hedgeAfter=0",
                 backend("gpu", gpu, "tier: 0", "metricsInterval: 50ms"),
                 backend("cpu", cpu, "tier: 1", "metricsInterval: 50ms")));
 
@@ -58,7 +59,7 @@ class LatencyTargetTest {
     void withoutTargetsTheFirstTierKeepsEverything() {
         SimulatedBackend gpu = slowFirstToken();
         SimulatedBackend cpu = servers.fastBackend();
-        Appliance ilb = servers.ilb(pool("m", "least-request",
+        Appliance ilb = servers.ilb(pool("m", "least-request?hedgeAfter=0",
                 backend("gpu", gpu, "tier: 0", "metricsInterval: 50ms"),
                 backend("cpu", cpu, "tier: 1", "metricsInterval: 50ms")));
         assertThat(ilb.servedBy(1)).containsExactly("gpu");
