@@ -3,7 +3,6 @@ package ilb.policies;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -81,25 +80,11 @@ public final class PredictedLatency implements SelectionPolicy {
         for (int i = 0; i < predictions.length && targets; i++) {
             onTarget[i] = onTarget(candidates.get(i), predictions[i], now);
         }
-        int best = 0;
-        int ties = 1;
-        for (int i = 1; i < predictions.length; i++) {
-            // the more likely on target, the earlier done, the less loaded
+        // the more likely on target, the earlier done
+        return Best.of(candidates, (i, best) -> {
             int order = Double.compare(onTarget[best], onTarget[i]);
-            if (order == 0) {
-                order = Double.compare(predictions[i].finishNanos(), predictions[best].finishNanos());
-            }
-            if (order == 0) {
-                order = Double.compare(LeastRequest.load(candidates.get(i)), LeastRequest.load(candidates.get(best)));
-            }
-            if (order < 0) {
-                best = i;
-                ties = 1;
-            } else if (order == 0 && ThreadLocalRandom.current().nextInt(++ties) == 0) {
-                best = i;
-            }
-        }
-        return candidates.get(best);
+            return order != 0 ? order : Double.compare(predictions[i].finishNanos(), predictions[best].finishNanos());
+        });
     }
 
     @Override

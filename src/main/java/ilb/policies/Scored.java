@@ -2,7 +2,6 @@ package ilb.policies;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import ilb.backend.Backend;
 import ilb.balancer.PoolOptions;
@@ -60,21 +59,7 @@ public final class Scored implements SelectionPolicy {
                 total[i] += weighted.weight() * scores[i];
             }
         }
-        int best = 0;
-        int ties = 1;
-        for (int i = 1; i < total.length; i++) {
-            int order = Double.compare(total[i], total[best]);
-            if (order == 0) {
-                order = Double.compare(LeastRequest.load(candidates.get(i)), LeastRequest.load(candidates.get(best)));
-            }
-            if (order < 0) {
-                best = i;
-                ties = 1;
-            } else if (order == 0 && ThreadLocalRandom.current().nextInt(++ties) == 0) {
-                best = i;
-            }
-        }
-        return candidates.get(best);
+        return Best.of(candidates, (i, best) -> Double.compare(total[i], total[best]));
     }
 
     @Override

@@ -1,14 +1,13 @@
 package ilb.backend;
 
 import java.net.URI;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import ilb.inference.BackendStream;
+import ilb.inference.TestStreams;
 import ilb.inference.Protocol;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,20 +97,7 @@ class LeaseTest {
 
     @Test
     void aStreamIsServedAtItsFirstChunkAndHoldsItsPlaceUntilItIsDone() {
-        BackendStream stream = new BackendStream(200, Map.of(), ImmediateEventExecutor.INSTANCE,
-                new BackendStream.Source() {
-                    @Override
-                    public void pause() {
-                    }
-
-                    @Override
-                    public void resume() {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
+        BackendStream stream = TestStreams.unconnected();
         Lease lease = backend.tryAcquire();
 
         lease.endWhenDone(stream);

@@ -3,18 +3,17 @@ package ilb.policies;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import ilb.backend.Backend;
 import ilb.backend.ServiceProfile.PredictionError;
 import ilb.balancer.PoolOptions;
 import ilb.inference.BackendStream;
+import ilb.inference.TestStreams;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.junit.jupiter.api.Test;
 
 import static ilb.backend.Backends.backend;
@@ -160,20 +159,7 @@ class PredictedLatencyTest {
     private void stream(PredictedLatency policy, InferenceRequest request, long ttftMs, long decodeMs, int tokens) {
         policy.sent(request, a);
         long sent = clock.get();
-        BackendStream stream = new BackendStream(200, Map.of(), ImmediateEventExecutor.INSTANCE,
-                new BackendStream.Source() {
-                    @Override
-                    public void pause() {
-                    }
-
-                    @Override
-                    public void resume() {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
+        BackendStream stream = TestStreams.unconnected();
         stream.push(token());
         clock.addAndGet(ttftMs * MS);
         policy.answered(request, a, sent, stream);
