@@ -48,8 +48,10 @@ class BackendCrashTest {
     void aBackendCrashWithRequestsInFlightCostsTheClientsNothing() throws Exception {
         SimulatedBackend survivor = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
         SimulatedBackend victim = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
-        // each in turn: which backend a request meets follows from the order of requests, not from their timing
-        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("survivor", survivor), backend("victim", victim)));
+        // each in turn: which backend a request meets follows from the order of requests, not from their timing;
+        // a written capacity above the clients' count, so that no backend is ever full (a learned limit starts at 4)
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("survivor", survivor, "capacity: 16"),
+                backend("victim", victim, "capacity: 16")));
 
         // before: both serve, half each
         List<String> before = outcomes(send(ilb, RUN));
