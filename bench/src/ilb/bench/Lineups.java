@@ -10,13 +10,22 @@ import java.util.List;
  */
 final class Lineups {
 
+    /**
+     * Beside the default (hedging on), the same policy with hedging off and the predictor: what each costs per
+     * request (issue 14: at most 5 % of saturation throughput).
+     */
     static final List<String> PROXY_OVERHEAD = List.of(
             "direct",
             "ilb least-request",
+            "ilb least-request?hedgeAfter=0",
+            "ilb predicted-latency",
             "haproxy-leastconn");
 
     /** S1's systems in front of a server that serves gRPC: each of them serves gRPC too. */
-    static final List<String> GRPC_OVERHEAD = PROXY_OVERHEAD;
+    static final List<String> GRPC_OVERHEAD = List.of(
+            "direct",
+            "ilb least-request",
+            "haproxy-leastconn");
 
     static final List<String> HETEROGENEOUS_FLEET = List.of(
             "ilb least-request",

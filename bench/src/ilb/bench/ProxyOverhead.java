@@ -40,7 +40,8 @@ final class ProxyOverhead implements Scenario {
         List<BackendSpec> fleetSpecs = List.of(BackendSpec.instant());
         report.note("One simulated server that answers at once (" + fleetSpecs.get(0) + "), non-streamed chat "
                 + "completions with `max_tokens` 1. Client, server, ilb and HAProxy share the machine's "
-                + Runtime.getRuntime().availableProcessors() + " CPUs. ilb: `least-request`, capacity 4096. "
+                + Runtime.getRuntime().availableProcessors() + " CPUs. ilb's pool writes capacity 4096; "
+                + "hedging is on unless `hedgeAfter=0` (none fires here: every answer comes at once). "
                 + cost.method());
 
         try (SideBySide systems = SideBySide.start(Lineups.PROXY_OVERHEAD, fleetSpecs, Duration.ofSeconds(10),

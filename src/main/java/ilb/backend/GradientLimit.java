@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
  * The no-load baseline is the lowest window average seen. A window faster than it lowers it at once; a slower one
  * raises it slowly (time constant {@link #BASELINE_RISE_NANOS}), but only if it had no more in flight than the
  * window that set it: a server that turned slower for good (the limit falls to where the baseline was measured)
- * becomes its own new baseline, while lasting queueing under load never passes for the norm. Not thread-safe:
- * {@link LearnedCapacity} serializes it.
+ * becomes its own new baseline, while lasting queueing under load never passes for the norm. When the server itself
+ * says nothing waits there ({@link #serverQueueEmpty}), slower windows are no queueing: they are its no-load latency
+ * now, the baseline at once, and the limit stays. Not thread-safe: {@link LearnedCapacity} serializes it.
  */
 final class GradientLimit implements ConcurrencyLimit {
 
@@ -30,6 +31,7 @@ final class GradientLimit implements ConcurrencyLimit {
     private final int ceiling;
     private double limit;
     private int growUpTo;
+    private boolean serverQueueEmpty;
     /** 0 while unknown. */
     private double baselineNanos;
     private long baselineAtNanos;
@@ -67,6 +69,14 @@ final class GradientLimit implements ConcurrencyLimit {
     /** The highest the limit may grow for now (what the server's metrics say); it never lowers the limit. */
     void growUpTo(int cap) {
         growUpTo = Math.max(1, Math.min(cap, ceiling));
+    }
+
+    /**
+     * Whether the server's own metrics say, for now, that no request waits there: a latency rise is then the server
+     * serving slower (a slower model, a throttled GPU), which a smaller limit would not cure but only waste its batch.
+     */
+    void serverQueueEmpty(boolean empty) {
+        serverQueueEmpty = empty;
     }
 
     /** Whether the last window took clearly longer than the baseline: the limit is falling, not to be raised. */
@@ -116,7 +126,11 @@ final class GradientLimit implements ConcurrencyLimit {
             baselineNanos += (average - baselineNanos) * rise;
         }
         baselineAtNanos = nowNanos;
-        if (ratio > TOLERANCE) {
+        if (ratio > TOLERANCE && serverQueueEmpty) {
+            baselineNanos = average;
+            baselineInFlight = maxInFlight;
+            lastRatio = 1;
+        } else if (ratio > TOLERANCE) {
             // queueing time grows with the requests over the batch: scale back to where latency would be flat
             limit = Math.max(1, limit * Math.max(0.5, FLAT / ratio));
         } else if (ratio <= FLAT && used && limit < growUpTo) {

@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
  * limit moves there, at once downwards and halfway per scrape upwards, and does not grow beyond it for
  * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A server
  * running as many as the limit with none waiting has room: the limit grows a step per scrape, unless latency is
- * rising (a server turned slower: the gradient lowers the limit) or its KV cache is near full. Where metrics are
- * fresh they so lead: latency, noisier, cannot hide a batch size they show, yet still lowers the limit of a server
- * clearly slower than its norm.
+ * rising or its KV cache is near full. Where metrics are fresh they so lead: latency, noisier, cannot hide a batch
+ * size they show, and a server that turned slower with nothing waiting keeps its limit (its batch is as large as
+ * before; which requests it should get at its new speed is the policy's choice). Without metrics, latency alone
+ * lowers the limit of a slower server until its new speed becomes the baseline.
  * <p>
  * Thread-safe: samples come from every event loop, scrapes from the poller; {@link #limit()} is a volatile read.
  */
@@ -50,6 +51,7 @@ final class LearnedCapacity implements ConcurrencyLimit {
     @Override
     public synchronized void sample(long latencyNanos, int inFlightAtSend, boolean failed, long nowNanos) {
         gradient.growUpTo(growthCap(nowNanos));
+        gradient.serverQueueEmpty(scrapeFreshUntilNanos - nowNanos >= 0 && lastScrape.nothingWaits());
         gradient.sample(latencyNanos, inFlightAtSend, failed, nowNanos);
         publish();
     }

@@ -142,6 +142,25 @@ class GradientLimitTest {
     }
 
     @Test
+    void aSlowerWindowWhileTheServerSaysNothingWaitsIsItsNewBaselineNotACut() {
+        GradientLimit limit = new GradientLimit(4, 64);
+        window(limit, 100, 4);
+        int before = limit.limit();
+        limit.serverQueueEmpty(true);
+        window(limit, 400, 4);
+        assertThat(limit.limit()).isEqualTo(before);
+        assertThat(limit.baselineNanos()).isEqualTo(400.0 * MS);
+        assertThat(limit.latencyRising()).isFalse();
+        // and back: a faster window lowers the baseline as always
+        window(limit, 100, 4);
+        assertThat(limit.baselineNanos()).isEqualTo(100.0 * MS);
+        // queueing the server does report is still cut
+        limit.serverQueueEmpty(false);
+        window(limit, 400, 4);
+        assertThat(limit.limit()).isLessThan(before);
+    }
+
+    @Test
     void underMoreLoadThanItsBatchTakesTheLimitSettlesNearTheBatch() {
         BatchServerModel server = new BatchServerModel(6, 180);
         GradientLimit limit = new GradientLimit(4, 256);

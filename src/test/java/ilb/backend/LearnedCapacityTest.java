@@ -148,26 +148,43 @@ class LearnedCapacityTest {
     }
 
     @Test
-    void followsAServerThatTurnsFourTimesSlowerAndRecovers() {
+    void aServerThatTurnsFourTimesSlowerWithNothingWaitingKeepsItsBatch() {
         BatchServerModel server = new BatchServerModel(6, 180);
         server.run(capacity, 20_000, 200, at -> scrape(server, at));
         assertThat(capacity.limit()).isEqualTo(6);
 
+        // its batch is as large as before: a smaller limit would only leave it idle
         server.slowFactor(4);
-        long slowSince = server.nowNanos();
-        while (capacity.limit() >= 6) {
-            server.run(capacity, 100, 200, at -> scrape(server, at));
-        }
-        assertThat(server.nowNanos() - slowSince).isLessThanOrEqualTo(TimeUnit.SECONDS.toNanos(5));
-        server.run(capacity, 30_000, 200, at -> scrape(server, at));
-        assertThat(capacity.limit()).isLessThan(3);
+        assertThat(lowestLimitOver(server, 30_000, 200)).isEqualTo(6);
+        assertThat(capacity.limit()).isEqualTo(6);
 
         server.slowFactor(1);
-        long fastSince = server.nowNanos();
-        while (capacity.limit() < 6) {
-            server.run(capacity, 100, 200, at -> scrape(server, at));
+        assertThat(lowestLimitOver(server, 30_000, 200)).isEqualTo(6);
+        assertThat(capacity.limit()).isEqualTo(6);
+    }
+
+    @Test
+    void withoutTheServersMetricsLatencyLowersASlowerServersLimitUntilItsSpeedIsTheNormThenRaisesIt() {
+        BatchServerModel server = new BatchServerModel(6, 180);
+        server.run(capacity, 20_000, 0, at -> { });
+        int before = capacity.limit();
+        assertThat(before).isBetween(5, 8);
+
+        server.slowFactor(4);
+        assertThat(lowestLimitOver(server, 5_000, 0)).isLessThan(before);
+        server.slowFactor(1);
+        server.run(capacity, 10_000, 0, at -> { });
+        assertThat(capacity.limit()).isGreaterThanOrEqualTo(before - 1);
+    }
+
+    /** Runs the server for {@code millis} of its time; the lowest limit seen at each 100 ms. */
+    private int lowestLimitOver(BatchServerModel server, long millis, long scrapeMillis) {
+        int lowest = capacity.limit();
+        for (long t = 0; t < millis; t += 100) {
+            server.run(capacity, 100, scrapeMillis, at -> scrape(server, at));
+            lowest = Math.min(lowest, capacity.limit());
         }
-        assertThat(server.nowNanos() - fastSince).isLessThanOrEqualTo(TimeUnit.SECONDS.toNanos(5));
+        return lowest;
     }
 
     private void scrape(BatchServerModel server, long at) {
