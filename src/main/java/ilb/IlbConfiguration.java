@@ -47,6 +47,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
@@ -153,7 +155,12 @@ public class IlbConfiguration implements CamelConfiguration {
         // thread from client to backend and back (routes/api.yaml: workerGroup)
         EventLoopGroup eventLoops = new NioEventLoopGroup(eventLoopThreads > 0 ? eventLoopThreads
                 : Runtime.getRuntime().availableProcessors());
-        context.addService(new EventLoopsService(eventLoops));
+        context.addService(new StoppedWithCamel(() -> eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS)));
+        // hedge delays: one for nearly every request, nearly all called off before they are due; a wheel sets and
+        // cancels them in constant time and wakes its thread once a tick, not once a request as the ilb-timer would
+        HashedWheelTimer hedgeTimer = new HashedWheelTimer(new DefaultThreadFactory("ilb-hedge-timer", true), 10,
+                TimeUnit.MILLISECONDS);
+        context.addService(new StoppedWithCamel(hedgeTimer::stop));
         // ilb's meters and Camel's in one registry, served by the management server (/observe/metrics): Camel's
         // metrics service has made it already when camel.metrics.enabled is set
         MeterRegistry meters = MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
@@ -245,7 +252,7 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
-        ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer,
+        ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer, hedgeTimer,
                 PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
                         running),
                 new RequestMeters(ilbMeters, catalog::servingRoute), new QueueMeters(ilbMeters)));
@@ -293,17 +300,17 @@ public class IlbConfiguration implements CamelConfiguration {
         }
     }
 
-    /** Shuts the shared I/O threads down with Camel. */
-    private static final class EventLoopsService extends ServiceSupport {
-        private final EventLoopGroup eventLoops;
+    /** Shuts something shared (the I/O threads, the hedge timer) down with Camel. */
+    private static final class StoppedWithCamel extends ServiceSupport {
+        private final Runnable stop;
 
-        EventLoopsService(EventLoopGroup eventLoops) {
-            this.eventLoops = eventLoops;
+        StoppedWithCamel(Runnable stop) {
+            this.stop = stop;
         }
 
         @Override
         protected void doStop() {
-            eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            stop.run();
         }
     }
 }

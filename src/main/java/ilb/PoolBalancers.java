@@ -3,6 +3,8 @@ package ilb;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+
+import io.netty.util.Timer;
 import java.util.function.Function;
 
 import ilb.balancer.BalancerSettings;
@@ -24,14 +26,16 @@ final class PoolBalancers implements BeanRepository {
 
     private final BalancerSettings settings;
     private final ScheduledExecutorService timer;
+    private final Timer hedgeTimer;
     private final PoolListener listener;
     private final RequestObserver observer;
     private final QueueObserver queueObserver;
 
-    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, PoolListener listener,
+    PoolBalancers(BalancerSettings settings, ScheduledExecutorService timer, Timer hedgeTimer, PoolListener listener,
             RequestObserver observer, QueueObserver queueObserver) {
         this.settings = settings;
         this.timer = timer;
+        this.hedgeTimer = hedgeTimer;
         this.listener = listener;
         this.observer = observer;
         this.queueObserver = queueObserver;
@@ -54,7 +58,7 @@ final class PoolBalancers implements BeanRepository {
             return null;
         }
         InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
-                timer, listener, observer, queueObserver);
+                timer, hedgeTimer, listener, observer, queueObserver);
         // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
         // checks) its options before the unread ones are named
         policy.apply(options);

@@ -25,8 +25,11 @@ final class LearnedCapacity implements ConcurrencyLimit {
 
     /** The limit before anything is known: small, so that a new backend is not flooded, but not 1. */
     static final int INITIAL = 4;
-    /** How long a batch size the server's metrics showed caps growth. */
-    static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How long a batch size the server's metrics showed caps growth: a server whose batch grew back is found within
+     * about this long, at the cost of one request waiting at a full server (for one scrape) this often.
+     */
+    static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private final String backendId;
     private final GradientLimit gradient;

@@ -34,7 +34,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.processor.SendProcessor;
 import org.apache.camel.processor.loadbalancer.LoadBalancerSupport;
-import org.apache.camel.support.ExchangeHelper;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.support.service.ServiceHelper;
 
@@ -78,6 +80,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private Map<Backend, AsyncProcessor> processors = Map.of();
     private Map<Backend, SelectionPolicy> policyOf = Map.of();
     private final ScheduledExecutorService timer;
+    private final Timer hedgeTimer;
     private final PoolListener listener;
     private final RequestObserver observer;
     private final QueueObserver queueObserver;
@@ -122,12 +125,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
      * @param options  the pool's options: its latency targets and {@code hedgeAfter} are read here, the rest by its
      *                 policy
      * @param timer    runs queue timeouts; shared by all pools
+     * @param hedgeTimer runs hedge delays, one for nearly every request and nearly all called off; shared by all pools
      * @param listener told when the balancer starts and stops
      * @param observer  told what each request came to
      * @param queueObserver told how long requests wait and which are shed
      */
     public InferenceLoadBalancer(Supplier<SelectionPolicy> policies, PoolOptions options, BalancerSettings settings,
-            ScheduledExecutorService timer, PoolListener listener, RequestObserver observer,
+            ScheduledExecutorService timer, Timer hedgeTimer, PoolListener listener, RequestObserver observer,
             QueueObserver queueObserver) {
         this.policies = policies;
         this.slo = SloTargets.from(options);
@@ -136,6 +140,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.selector = new Selector(slo, new SpareCapacity(settings.batchReserve()), settings.zone(),
                 settings.queueSize());
         this.timer = timer;
+        this.hedgeTimer = hedgeTimer;
         this.listener = listener;
         this.observer = observer;
         this.queueObserver = queueObserver;
@@ -498,7 +503,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             start(attempt);
             if (mayBeHedged) {
                 long delay = hedgeDelays.get(lease.backend()).of(request).nanos(System.nanoTime());
-                attempt.hedgeTimer = timer.schedule(() -> hedge(attempt), delay, TimeUnit.NANOSECONDS);
+                attempt.hedgeTimeout = hedgeTimer.newTimeout(due -> hedge(attempt), delay, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -695,7 +700,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             private final Exchange carrier;
             /** Null for an attempt that races none: it stops when the client goes, as its request says. */
             private final AttemptCancel cancel;
-            private volatile ScheduledFuture<?> hedgeTimer;
+            private volatile Timeout hedgeTimeout;
             private boolean answered;
             private boolean calledOff;
 
@@ -703,7 +708,10 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 this.lease = lease;
                 if (racing) {
                     cancel = new AttemptCancel(request);
-                    carrier = ExchangeHelper.createCorrelatedCopy(exchange, false);
+                    // all the backend's producer reads: the request and its deadline (a full copy costs more)
+                    carrier = new DefaultExchange(exchange.getContext());
+                    carrier.setProperty(ExchangeProperties.DEADLINE_NANOS,
+                            exchange.getProperty(ExchangeProperties.DEADLINE_NANOS));
                     carrier.getMessage().setBody(cancel.request(request));
                 } else {
                     cancel = null;
@@ -720,9 +728,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
             /** The backend call is over: it needs no hedge, nor to hear of the client going. */
             void over() {
-                ScheduledFuture<?> timer = hedgeTimer;
-                if (timer != null) {
-                    timer.cancel(false);
+                Timeout timeout = hedgeTimeout;
+                if (timeout != null) {
+                    timeout.cancel();
                 }
                 if (cancel != null) {
                     cancel.close();

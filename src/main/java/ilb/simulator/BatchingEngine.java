@@ -85,7 +85,9 @@ final class BatchingEngine {
     }
 
     private void admit() {
-        while (running < options.maxNumSeqs && !waiting.isEmpty()) {
+        int batch = options.faults.batchLimit > 0 ? Math.min(options.maxNumSeqs, options.faults.batchLimit)
+                : options.maxNumSeqs;
+        while (running < batch && !waiting.isEmpty()) {
             start(waiting.poll());
         }
         publishLoad();

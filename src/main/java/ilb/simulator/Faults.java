@@ -5,7 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Fault injection, changeable while the backend runs (flags at start, {@code POST /sim/faults} later).
- * Probabilities are 0..1; {@code slowFactor} multiplies every latency.
+ * Probabilities are 0..1; {@code slowFactor} multiplies every latency; {@code batchLimit} (0: none) runs fewer sequences
+ * at once than {@code max-num-seqs}, as a server does when another model takes part of its GPU's memory.
  */
 public final class Faults {
 
@@ -18,6 +19,7 @@ public final class Faults {
     volatile int retryAfterSeconds = 1;
     volatile double hangRate;
     volatile double slowFactor = 1.0;
+    volatile int batchLimit;
 
     Action draw() {
         double r = ThreadLocalRandom.current().nextDouble();
@@ -63,6 +65,12 @@ public final class Faults {
         return this;
     }
 
+    /** At most {@code limit} sequences in the batch from the next one admitted on; 0 lifts the limit. */
+    public Faults batchLimit(int limit) {
+        this.batchLimit = limit;
+        return this;
+    }
+
     /** Applies settings given by name, as in flags or the admin endpoint's query; unknown names are an error. */
     public Faults apply(Map<String, String> settings) {
         settings.forEach((name, value) -> {
@@ -73,6 +81,7 @@ public final class Faults {
                 case "retry-after" -> retryAfterSeconds(Integer.parseInt(value));
                 case "hang-rate" -> hangRate(Double.parseDouble(value));
                 case "slow-factor" -> slowFactor(Double.parseDouble(value));
+                case "batch-limit" -> batchLimit(Integer.parseInt(value));
                 default -> throw new IllegalArgumentException("unknown fault setting: " + name);
             }
         });
@@ -82,6 +91,7 @@ public final class Faults {
     @Override
     public String toString() {
         return "{\"error-rate\":" + errorRate + ",\"error-status\":" + errorStatus + ",\"rate-limit-rate\":" + rateLimitRate
-                + ",\"retry-after\":" + retryAfterSeconds + ",\"hang-rate\":" + hangRate + ",\"slow-factor\":" + slowFactor + "}";
+                + ",\"retry-after\":" + retryAfterSeconds + ",\"hang-rate\":" + hangRate + ",\"slow-factor\":" + slowFactor
+                + ",\"batch-limit\":" + batchLimit + "}";
     }
 }

@@ -153,14 +153,17 @@ class LearnedCapacityTest {
         server.run(capacity, 20_000, 200, at -> scrape(server, at));
         assertThat(capacity.limit()).isEqualTo(6);
 
-        // its batch is as large as before: a smaller limit would only leave it idle
+        // its batch is as large as before: a smaller limit would only leave it idle; above it only while it probes,
+        // until the next scrape
         server.slowFactor(4);
-        assertThat(lowestLimitOver(server, 30_000, 200)).isEqualTo(6);
-        assertThat(capacity.limit()).isEqualTo(6);
+        int[] slow = limitsOver(server, 30_000, 200);
+        assertThat(slow[0]).isEqualTo(6);
+        assertThat(slow[1]).isBetween(7, 8);
 
         server.slowFactor(1);
-        assertThat(lowestLimitOver(server, 30_000, 200)).isEqualTo(6);
-        assertThat(capacity.limit()).isEqualTo(6);
+        int[] recovered = limitsOver(server, 30_000, 200);
+        assertThat(recovered[0]).isEqualTo(6);
+        assertThat(recovered[1]).isBetween(7, 8);
     }
 
     @Test
@@ -171,20 +174,22 @@ class LearnedCapacityTest {
         assertThat(before).isBetween(5, 8);
 
         server.slowFactor(4);
-        assertThat(lowestLimitOver(server, 5_000, 0)).isLessThan(before);
+        assertThat(limitsOver(server, 5_000, 0)[0]).isLessThan(before);
         server.slowFactor(1);
         server.run(capacity, 10_000, 0, at -> { });
         assertThat(capacity.limit()).isGreaterThanOrEqualTo(before - 1);
     }
 
-    /** Runs the server for {@code millis} of its time; the lowest limit seen at each 100 ms. */
-    private int lowestLimitOver(BatchServerModel server, long millis, long scrapeMillis) {
+    /** Runs the server for {@code millis} of its time: the lowest and the highest limit seen at each 100 ms. */
+    private int[] limitsOver(BatchServerModel server, long millis, long scrapeMillis) {
         int lowest = capacity.limit();
+        int highest = capacity.limit();
         for (long t = 0; t < millis; t += 100) {
             server.run(capacity, 100, scrapeMillis, at -> scrape(server, at));
             lowest = Math.min(lowest, capacity.limit());
+            highest = Math.max(highest, capacity.limit());
         }
-        return lowest;
+        return new int[] {lowest, highest};
     }
 
     private void scrape(BatchServerModel server, long at) {

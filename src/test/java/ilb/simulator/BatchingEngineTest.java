@@ -62,6 +62,22 @@ class BatchingEngineTest {
     }
 
     @Test
+    void aBatchLimitRunsFewerSequencesAtOnceFromTheNextAdmittedOn() {
+        SimulatorOptions options = new SimulatorOptions().maxNumSeqs(2).ttftMs(100).prefillMsPerToken(0).itlMs(0);
+        BatchingEngine engine = engine(options);
+        options.faults().batchLimit(1);
+        Record a = submitAt(engine, 0, 1, 1, false);
+        Record b = submitAt(engine, 0, 1, 1, false);
+        // lifted while b waits: the next admission (a's finish) may run both again
+        options.faults().batchLimit(0);
+        Record c = submitAt(engine, 150, 1, 1, false);
+        Record d = submitAt(engine, 150, 1, 1, false);
+        clock.advanceTo(1000);
+
+        assertThat(List.of(a.queuedMs, b.queuedMs, c.queuedMs, d.queuedMs)).containsExactly(0.0, 100.0, 0.0, 50.0);
+    }
+
+    @Test
     void oneSlotQueuesArrivalsFirstComeFirstServed() {
         // one slot, 100 ms of service each (prefill only, one token): waiting time = previous finish - arrival
         BatchingEngine engine = engine(new SimulatorOptions().maxNumSeqs(1).ttftMs(100).prefillMsPerToken(0)
