@@ -60,4 +60,19 @@ class HedgeDelayTest {
         // and then neither is left
         assertThat(delay.nanos(2 * HedgeDelay.WINDOW_NANOS)).isEqualTo(100 * MS);
     }
+
+    @Test
+    void isWorkedOutAgainWhenASixteenthOfTheWindowIsNew() {
+        for (int i = 0; i < HedgeDelay.SAMPLES; i++) {
+            delay.answered(100 * MS, i);
+        }
+        assertThat(delay.nanos(HedgeDelay.SAMPLES)).isEqualTo(200 * MS);
+        // 16 slow answers are a sixteenth: not yet; one more is
+        for (int i = 0; i < HedgeDelay.SAMPLES / 16; i++) {
+            delay.answered(300 * MS, HedgeDelay.SAMPLES + i);
+        }
+        assertThat(delay.nanos(2 * HedgeDelay.SAMPLES)).isEqualTo(200 * MS);
+        delay.answered(300 * MS, 2 * HedgeDelay.SAMPLES);
+        assertThat(delay.nanos(2 * HedgeDelay.SAMPLES)).isEqualTo(600 * MS);
+    }
 }
