@@ -16,8 +16,8 @@ final class Lineups {
      */
     static final List<String> PROXY_OVERHEAD = List.of(
             "direct",
-            "ilb least-request",
             "ilb least-request?hedgeAfter=0",
+            "ilb least-request",
             "ilb predicted-latency",
             "haproxy-leastconn");
 

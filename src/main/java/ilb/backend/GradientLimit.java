@@ -42,6 +42,8 @@ final class GradientLimit implements ConcurrencyLimit {
     private int windowMaxInFlight;
     /** The last window's average over the baseline; 1 before the first. */
     private double lastRatio = 1;
+    /** Windows so far that were clearly faster than the baseline. */
+    private int fasterWindows;
 
     /**
      * @param initial the limit before anything is known
@@ -79,6 +81,14 @@ final class GradientLimit implements ConcurrencyLimit {
         serverQueueEmpty = empty;
     }
 
+    /**
+     * How many windows so far were clearly faster than the baseline (by more than {@link #FLAT}): the server turned
+     * faster, and may take more than it did.
+     */
+    int fasterWindows() {
+        return fasterWindows;
+    }
+
     /** Whether the last window took clearly longer than the baseline: the limit is falling, not to be raised. */
     boolean latencyRising() {
         return lastRatio > TOLERANCE;
@@ -114,6 +124,9 @@ final class GradientLimit implements ConcurrencyLimit {
         int maxInFlight = windowMaxInFlight;
         boolean used = maxInFlight >= NEAR_LIMIT * limit;
         newWindow();
+        if (average * FLAT < baselineNanos) {
+            fasterWindows++;
+        }
         if (baselineNanos == 0 || average < baselineNanos) {
             baselineNanos = average;
             baselineInFlight = maxInFlight;

@@ -9,8 +9,11 @@ import org.slf4j.LoggerFactory;
  * The concurrency limit ilb learns for a backend that has no {@code capacity} written: a {@link GradientLimit} on the
  * latency its requests see, seeded and corrected by the server's own metrics where it publishes them
  * ({@link ServerBatch}). A server found with requests waiting while it runs {@code n} has a batch of {@code n}: the
- * limit moves there, at once downwards and halfway per scrape upwards, and does not grow beyond it for
- * {@link #HOLD_NANOS} (then it probes one more, and a server still full says so again at its next scrape). A server
+ * limit moves there, at once downwards and halfway per scrape upwards, and does not grow beyond it for a hold (then
+ * it probes one more, and a server still full says so again at its next scrape). A probe costs a request waiting at
+ * a full server, long on a slow one: each probe that finds the same batch doubles the hold, from {@link #HOLD_NANOS}
+ * up to {@link #HOLD_MAX_NANOS}; a different batch, or latency falling clearly below its norm (the server turned
+ * faster, and may take more), starts over at once. A server
  * running as many as the limit with none waiting has room: the limit grows a step per scrape, unless latency is
  * rising or its KV cache is near full. Where metrics are fresh they so lead: latency, noisier, cannot hide a batch
  * size they show, and a server that turned slower with nothing waiting keeps its limit (its batch is as large as
@@ -25,17 +28,19 @@ final class LearnedCapacity implements ConcurrencyLimit {
 
     /** The limit before anything is known: small, so that a new backend is not flooded, but not 1. */
     static final int INITIAL = 4;
-    /**
-     * How long a batch size the server's metrics showed caps growth: a server whose batch grew back is found within
-     * about this long, at the cost of one request waiting at a full server (for one scrape) this often.
-     */
+    /** The first hold of a batch size the server's metrics showed: growth beyond it waits this long. */
     static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** The longest hold, after probes kept finding the same batch. */
+    static final long HOLD_MAX_NANOS = 16 * HOLD_NANOS;
 
     private final String backendId;
     private final GradientLimit gradient;
     private volatile int limit;
     private int heldBatch;
     private long heldUntilNanos;
+    private long holdNanos = HOLD_NANOS;
+    /** The gradient's count of faster windows, as last seen. */
+    private int fasterWindowsSeen;
     private ServerBatch lastScrape = ServerBatch.UNKNOWN;
     private long scrapeFreshUntilNanos;
 
@@ -56,6 +61,11 @@ final class LearnedCapacity implements ConcurrencyLimit {
         gradient.growUpTo(growthCap(nowNanos));
         gradient.serverQueueEmpty(scrapeFreshUntilNanos - nowNanos >= 0 && lastScrape.nothingWaits());
         gradient.sample(latencyNanos, inFlightAtSend, failed, nowNanos);
+        if (gradient.fasterWindows() != fasterWindowsSeen) {
+            fasterWindowsSeen = gradient.fasterWindows();
+            heldUntilNanos = nowNanos;
+            holdNanos = HOLD_NANOS;
+        }
         publish();
     }
 
@@ -79,8 +89,14 @@ final class LearnedCapacity implements ConcurrencyLimit {
             }
             return gradient.limit() > before;
         }
+        if (batch.full() != heldBatch) {
+            holdNanos = HOLD_NANOS;
+        } else if (heldUntilNanos - telemetry.scrapedNanos() <= 0) {
+            // the hold had run out: the limit probed past the batch, and found it again
+            holdNanos = Math.min(2 * holdNanos, HOLD_MAX_NANOS);
+        }
         heldBatch = batch.full();
-        heldUntilNanos = telemetry.scrapedNanos() + HOLD_NANOS;
+        heldUntilNanos = telemetry.scrapedNanos() + holdNanos;
         if (batch.full() != before) {
             gradient.moveTo(batch.full() < before ? batch.full() : before + (batch.full() - before + 1) / 2);
         }

@@ -72,6 +72,41 @@ class LearnedCapacityTest {
     }
 
     @Test
+    void eachProbeThatFindsTheSameBatchAgainDoublesTheHoldAndADifferentBatchStartsItOver() {
+        scrape(1, 3, 0.1);
+        now += LearnedCapacity.HOLD_NANOS;
+        assertThat(scrape(0, 3, 0.1)).isTrue();
+        scrape(1, 3, 0.1);
+        assertThat(capacity.limit()).isEqualTo(3);
+
+        // held twice as long now
+        now += LearnedCapacity.HOLD_NANOS;
+        assertThat(scrape(0, 3, 0.1)).isFalse();
+        now += LearnedCapacity.HOLD_NANOS;
+        assertThat(scrape(0, 3, 0.1)).isTrue();
+
+        // a batch of 4 found: a new batch, the first hold again
+        scrape(1, 4, 0.1);
+        now += LearnedCapacity.HOLD_NANOS;
+        assertThat(scrape(0, 4, 0.1)).isTrue();
+        assertThat(capacity.limit()).isEqualTo(5);
+    }
+
+    @Test
+    void latencyFallingClearlyBelowItsNormEndsTheHold() {
+        scrape(1, 3, 0.1);
+        flatWindowsAtTheLimit(2);
+        assertThat(scrape(0, 3, 0.1)).isFalse();
+        // the server turned twice as fast: it may take more than it did
+        for (int i = 0; i < GradientLimit.MIN_WINDOW; i++) {
+            now += MS;
+            capacity.sample(50 * MS, 3, false, now);
+        }
+        assertThat(scrape(0, 3, 0.1)).isTrue();
+        assertThat(capacity.limit()).isEqualTo(4);
+    }
+
+    @Test
     void aLimitBelowTheBatchFoundMayGrowBackToIt() {
         scrape(1, 6, 0.1);
         capacity.scraped(new BackendTelemetry(now, 1, 2, 0.1, Double.NaN, Double.NaN, Double.NaN), FRESH);
