@@ -11,13 +11,18 @@ import java.util.List;
 final class Lineups {
 
     /**
-     * Beside the default (hedging on), the same policy with hedging off and the predictor: what each costs per
-     * request (issue 14: at most 5 % of saturation throughput).
+     * Hedging off and on, and the predictor with and without it: what each costs per request (issue 14: at most 5 %
+     * of saturation throughput). least-request runs each way twice ({@code hedgeAfter=0} and {@code 0ms}; the
+     * default and {@code 250ms}, the same setting), off first, so the spread between identical setups shows beside
+     * the difference.
      */
     static final List<String> PROXY_OVERHEAD = List.of(
             "direct",
             "ilb least-request?hedgeAfter=0",
             "ilb least-request",
+            "ilb least-request?hedgeAfter=0ms",
+            "ilb least-request?hedgeAfter=250ms",
+            "ilb predicted-latency?hedgeAfter=0",
             "ilb predicted-latency",
             "haproxy-leastconn");
 
@@ -53,9 +58,13 @@ final class Lineups {
             "ilb scored urls-only",
             "haproxy-leastconn");
 
-    /** One server frozen (SIGSTOP), each system with and without the freeze: ilb's hedged first token. */
+    /**
+     * One server frozen (SIGSTOP), each system with and without the freeze: ilb's hedged first token; with the
+     * servers' capacities written too, to show what learning them costs.
+     */
     static final List<String> FROZEN_SERVER = List.of(
             "ilb predicted-latency urls-only",
+            "ilb predicted-latency",
             "haproxy-leastconn");
 
     static final List<String> SHARED_PREFIXES = List.of(

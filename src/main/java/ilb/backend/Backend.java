@@ -112,6 +112,15 @@ public final class Backend {
         return configured > 0 ? configured : learned.limit();
     }
 
+    /**
+     * How many requests its server runs at once, as far as ilb knows: its capacity, or less while a learned limit
+     * probes past the batch its server's metrics showed. Requests in flight beyond it wait at the server.
+     */
+    public int places() {
+        int configured = settings.capacity();
+        return configured > 0 ? configured : learned.places();
+    }
+
     public CapacitySource capacitySource() {
         return settings.capacity() > 0 ? CapacitySource.CONFIGURED : CapacitySource.LEARNED;
     }

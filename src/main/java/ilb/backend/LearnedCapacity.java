@@ -36,7 +36,8 @@ final class LearnedCapacity implements ConcurrencyLimit {
     private final String backendId;
     private final GradientLimit gradient;
     private volatile int limit;
-    private int heldBatch;
+    /** The batch its server's metrics last showed full (0: none, or one it has since outgrown). */
+    private volatile int heldBatch;
     private long heldUntilNanos;
     private long holdNanos = HOLD_NANOS;
     /** The gradient's count of faster windows, as last seen. */
@@ -54,6 +55,16 @@ final class LearnedCapacity implements ConcurrencyLimit {
     @Override
     public int limit() {
         return limit;
+    }
+
+    /**
+     * How many requests its server runs at once, as far as is known: the limit, or the smaller batch its metrics
+     * showed full while the limit probes past it (a request beyond it waits at the server).
+     */
+    int places() {
+        int batch = heldBatch;
+        int now = limit;
+        return batch > 0 ? Math.min(batch, now) : now;
     }
 
     @Override
@@ -81,6 +92,10 @@ final class LearnedCapacity implements ConcurrencyLimit {
         scrapeFreshUntilNanos = telemetry.scrapedNanos() + freshNanos;
         int before = gradient.limit();
         if (batch.full() == 0) {
+            if (telemetry.running() > heldBatch && batch.nothingWaits()) {
+                // it runs more at once than the batch it showed: that one is outgrown
+                heldBatch = 0;
+            }
             int cap = growthCap(telemetry.scrapedNanos());
             if (!batch.kvCacheNearFull() && telemetry.running() >= before && !gradient.latencyRising()
                     && cap > before) {

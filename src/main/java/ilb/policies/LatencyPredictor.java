@@ -14,9 +14,9 @@ import ilb.inference.PromptPrefix;
  * its server's metrics when fresh, and the requests ahead of it there:
  * <ul>
  * <li>time to first token: the wait for a place in the batch (the requests queued ahead of it, what ilb has in
- * flight beyond the backend's concurrency limit and what the server says is waiting, each worth one slot: a
- * request's time at the backend over the places in its batch), plus the prefill of the part of the prompt its
- * prefix cache likely lacks, at the load it would run at;</li>
+ * flight beyond the places its server runs at once ({@link Backend#places()}) and what the server says is waiting,
+ * each worth one slot: a request's time at the backend over the places in its batch), plus the prefill of the part
+ * of the prompt its prefix cache likely lacks, at the load it would run at;</li>
  * <li>time per output token, at the batch the request would join;</li>
  * <li>finish: time to first token plus the output tokens (the request's {@code max_tokens}, else the candidates'
  * mean output) at that pace.</li>
@@ -33,13 +33,6 @@ final class LatencyPredictor {
     private static final double NANOS_PER_SECOND = 1e9;
 
     private LatencyPredictor() {
-    }
-
-    /**
-     * How many requests the backend serves at once: the one place that says so. A request beyond it waits.
-     */
-    static int limit(Backend backend) {
-        return backend.capacity();
     }
 
     /**
@@ -112,17 +105,19 @@ final class LatencyPredictor {
 
     private static Estimate estimate(Backend backend, InferenceRequest request, int matchedBlocks, int joining,
             long nowNanos) {
-        int limit = limit(backend);
+        // a learned limit probing past its server's batch lets a request in that waits there: it goes only if that
+        // is still its best choice
+        int places = backend.places();
         int load = backend.inFlight() + joining;
         BackendTelemetry telemetry = backend.telemetry(nowNanos);
         double waiting = Double.isNaN(telemetry.waiting()) ? 0 : telemetry.waiting();
         double running = telemetry.running();
-        int overLimit = Math.max(0, load - limit);
+        int overLimit = Math.max(0, load - places);
         // the server's own queue (fed by other clients too) holds it up as well, and it waits behind all of it
         double queued = waiting > 0 ? waiting + Math.max(1, overLimit) : overLimit;
         // a server that queues has a full batch: its running requests are its places
-        double slots = waiting > 0 && running >= 1 ? running : limit;
-        int batch = (int) Math.min(limit, Math.max(load, Double.isNaN(running) ? 0 : running + joining));
+        double slots = waiting > 0 && running >= 1 ? running : places;
+        int batch = (int) Math.min(places, Math.max(load, Double.isNaN(running) ? 0 : running + joining));
         int uncached = Math.max(0, request.prefix().chars() - matchedBlocks * PromptPrefix.BLOCK_CHARS);
         ServiceProfile profile = backend.profile();
         double prefill = profile.prefillNanos(uncached, load, nowNanos);

@@ -39,6 +39,18 @@ public final class Backends {
         backend.telemetry(new BackendTelemetry(System.nanoTime() - 60_000_000_000L, waiting, 0, 0, 0, 0, 0));
     }
 
+    /**
+     * For a backend with no capacity written: its server showed a full batch of {@code batch} long enough ago that
+     * the hold is over, and now runs as many with nothing waiting, so its learned limit probes past it.
+     */
+    public static void probingPast(Backend backend, int batch) {
+        long longAgo = System.nanoTime() - 60_000_000_000L;
+        while (backend.capacity() != batch) {
+            backend.telemetry(new BackendTelemetry(longAgo, 1, batch, 0.1, Double.NaN, Double.NaN, Double.NaN));
+        }
+        reports(backend, 0, batch, 0.1, Double.NaN, Double.NaN, Double.NaN);
+    }
+
     /** Takes {@code requests} places at the backend, as requests in flight would. */
     public static void occupy(Backend backend, int requests) {
         for (int i = 0; i < requests; i++) {

@@ -72,6 +72,29 @@ class LearnedCapacityTest {
     }
 
     @Test
+    void whileTheLimitProbesPastTheBatchItsServerShowedItsPlacesStayThatBatch() {
+        assertThat(capacity.places()).isEqualTo(LearnedCapacity.INITIAL);
+        scrape(1, 3, 0.1);
+        assertThat(capacity.places()).isEqualTo(3);
+
+        now += LearnedCapacity.HOLD_NANOS;
+        scrape(0, 3, 0.1);
+        assertThat(capacity.limit()).isEqualTo(4);
+        assertThat(capacity.places()).isEqualTo(3);
+    }
+
+    @Test
+    void aServerRunningMoreThanTheBatchItShowedWithNothingWaitingHasOutgrownIt() {
+        scrape(1, 3, 0.1);
+        now += LearnedCapacity.HOLD_NANOS;
+        scrape(0, 3, 0.1);
+        assertThat(capacity.places()).isEqualTo(3);
+
+        scrape(0, 4, 0.1);
+        assertThat(capacity.places()).isEqualTo(capacity.limit()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
     void eachProbeThatFindsTheSameBatchAgainDoublesTheHoldAndADifferentBatchStartsItOver() {
         scrape(1, 3, 0.1);
         now += LearnedCapacity.HOLD_NANOS;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static ilb.backend.Backends.backend;
 import static ilb.backend.Backends.occupy;
+import static ilb.backend.Backends.probingPast;
 import static ilb.backend.Backends.reports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -70,6 +71,19 @@ class LatencyPredictorTest {
         Prediction placed = LatencyPredictor.predict(List.of(small), Requests.ANY, new int[] {0}, 0,
                 now)[0];
         assertThat(placed.waitNanos()).isZero();
+    }
+
+    @Test
+    void aRequestBeyondTheBatchItsServerShowedWaitsThereThoughALearnedLimitProbingPastItLetsItIn() {
+        Backend learning = backend("learning", 1, 0);
+        probingPast(learning, 3);
+        measured(learning, 20, 5, 300, 10);
+        occupy(learning, 3);
+
+        assertThat(learning.capacity()).isGreaterThan(3);
+        assertThat(learning.places()).isEqualTo(3);
+        // the fourth waits for one of the 3 places: a third of a request's time
+        assertThat(predict(learning, Requests.ANY, 0).waitNanos()).isEqualTo(100 * MS);
     }
 
     @Test
