@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,6 +33,10 @@ import org.apache.camel.main.Main;
  * loopback), serving the pool routes a test writes, with properties the test overrides.
  */
 public final class Appliance implements AutoCloseable {
+
+    /** Where {@link #freePort()} starts: above the well-known and most registered services' ports. */
+    private static final int LOWEST_PICKED_PORT = 20000;
+    private static final int LOWEST_EPHEMERAL_PORT = lowestEphemeralPort();
 
     /** The API key of tenant "test", which may use every model; requests made here carry it. */
     public static final String API_KEY = "sk-test";
@@ -101,11 +106,32 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
+    /**
+     * A port free now, below the kernel's range for the local ends of outgoing connections: one picked inside it (as
+     * {@code new ServerSocket(0)} does) may become some client connection's own port before it is bound again, and a
+     * test then fails for no reason of its own.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tries = 0; tries < 100; tries++) {
+            int port = LOWEST_PICKED_PORT
+                    + ThreadLocalRandom.current().nextInt(LOWEST_EPHEMERAL_PORT - LOWEST_PICKED_PORT);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new UncheckedIOException(new IOException("no free port below " + LOWEST_EPHEMERAL_PORT));
+    }
+
+    /** The start of Linux's {@code ip_local_port_range} (32768 by default, and where it cannot be read). */
+    private static int lowestEphemeralPort() {
+        try {
+            int low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim().split("\\s+")[0]);
+            return Math.max(low, LOWEST_PICKED_PORT + 1000);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,13 +34,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** One that asks for {@code password} (null: none). */
     public static RedisServer start(String password) {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        RedisServer server = new RedisServer(port, password);
+        RedisServer server = new RedisServer(Appliance.freePort(), password);
         server.restart();
         return server;
     }

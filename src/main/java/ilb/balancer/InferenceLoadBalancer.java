@@ -229,7 +229,23 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     protected void doStop() throws Exception {
         listener.stopped(getRouteId(), this);
         processors.keySet().forEach(backend -> backend.removeReleaseListener(drainOnRelease));
+        answerTheQueue();
         super.doStop();
+    }
+
+    /**
+     * The pool stops (its route reloaded, or ilb shutting down) with requests in its queue: it can send them nowhere
+     * now (Camel has stopped its backends' processors, not counting queued requests in flight), so each is answered
+     * {@link ApiError#poolStopped} at once, which the model's catalog sends to the route that replaces this one; not
+     * left to meet its queue deadline.
+     */
+    private void answerTheQueue() {
+        List<Dispatch> stranded = new ArrayList<>();
+        synchronized (waiting) {
+            waiting.forEach(stranded::add);
+            stranded.forEach(waiting::remove);
+        }
+        stranded.forEach(Dispatch::poolStopped);
     }
 
     private static BackendEndpoint backendEndpoint(Processor processor) {
@@ -438,22 +454,32 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
 
         private void enqueue() {
-            Dispatch shed;
+            boolean stopped;
+            Dispatch shed = null;
             synchronized (waiting) {
-                shed = waiting.offer(this, request.priority(), tenant, weight);
-                if (shed != this) {
-                    queuedNanos = System.nanoTime();
-                    timeout = timer.schedule(this::expire, settings.queueTimeouts().millis(request.priority()),
-                            TimeUnit.MILLISECONDS);
-                    long holdLeft = holdUntilNanos - queuedNanos;
-                    if (holdLeft > 0 && slo.any()) {
-                        // when the wait is over, look again: a backend off target is better than none
-                        holdOver = timer.schedule(InferenceLoadBalancer.this::drain, holdLeft, TimeUnit.NANOSECONDS);
+                // a pool that stopped (a retry of a request in flight then) has nothing left to serve its queue
+                stopped = !isRunAllowed();
+                if (!stopped) {
+                    shed = waiting.offer(this, request.priority(), tenant, weight);
+                    if (shed != this) {
+                        queuedNanos = System.nanoTime();
+                        timeout = timer.schedule(this::expire, settings.queueTimeouts().millis(request.priority()),
+                                TimeUnit.MILLISECONDS);
+                        long holdLeft = holdUntilNanos - queuedNanos;
+                        if (holdLeft > 0 && slo.any()) {
+                            // when the wait is over, look again: a backend off target is better than none
+                            holdOver = timer.schedule(InferenceLoadBalancer.this::drain, holdLeft,
+                                    TimeUnit.NANOSECONDS);
+                        }
+                    }
+                    if (shed != null && shed != this) {
+                        shed.leftQueue();
                     }
                 }
-                if (shed != null && shed != this) {
-                    shed.leftQueue();
-                }
+            }
+            if (stopped) {
+                poolStopped();
+                return;
             }
             if (shed != null) {
                 shed.shed(QueueObserver.Shed.QUEUE_FULL, ApiError.unavailable("overloaded", "every backend for model "
@@ -468,10 +494,20 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         /** Out of the queue, served or shed: its timers are of no more use, and would hold up a shutdown. */
         private void leftQueue() {
-            timeout.cancel(false);
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
             if (holdOver != null) {
                 holdOver.cancel(false);
             }
+        }
+
+        /** Taken out of the queue of a pool that stops, or kept from it: handed back, neither served nor shed here. */
+        private void poolStopped() {
+            leftQueue();
+            queueObserver.shed(getRouteId(), request.priority(), tenant, QueueObserver.Shed.POOL_STOPPED);
+            exchange.getMessage().setBody(ApiError.poolStopped(request.model()));
+            callback.done(false);
         }
 
         private void expire() {

@@ -17,9 +17,11 @@ public interface QueueObserver {
         /** Its class's queue deadline passed. */
         DEADLINE,
         /** A request that never waits (a shadow copy) found no backend free. */
-        NO_CAPACITY;
+        NO_CAPACITY,
+        /** Its pool stopped while it waited (a route reload, a shutdown): handed back, to the route replacing it. */
+        POOL_STOPPED;
 
-        /** Its name as a metric label: {@code queue_full}, {@code deadline}, {@code no_capacity}. */
+        /** Its name as a metric label: {@code queue_full}, {@code deadline}, {@code no_capacity}, {@code pool_stopped}. */
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -12,6 +12,8 @@ package ilb.inference;
 public record ApiError(int status, String type, String code, String message, int retryAfterSeconds)
         implements InferenceMessage {
 
+    private static final String POOL_STOPPED = "pool_stopped";
+
     public static ApiError badRequest(String message) {
         return new ApiError(400, "invalid_request_error", "invalid_request", message, 0);
     }
@@ -32,6 +34,20 @@ public record ApiError(int status, String type, String code, String message, int
 
     public static ApiError unavailable(String code, String message, int retryAfterSeconds) {
         return new ApiError(503, "service_unavailable", code, message, Math.max(1, retryAfterSeconds));
+    }
+
+    /**
+     * The pool a request waited in stopped (its route reloaded, or ilb shutting down). The model's catalog sends such
+     * a request again, to the route that replaces it; a client sees it only if none does.
+     */
+    public static ApiError poolStopped(String model) {
+        return unavailable(POOL_STOPPED, "the pool for model " + model + " stopped (its route was reloaded, or ilb"
+                + " is shutting down) while the request waited for a backend; send it again", 1);
+    }
+
+    /** Whether it is the answer of a pool that stopped while the request waited: {@link #poolStopped}. */
+    public boolean isPoolStopped() {
+        return status == 503 && POOL_STOPPED.equals(code);
     }
 
     public static ApiError badGateway(String message) {

@@ -217,7 +217,15 @@ public final class ModelCatalog {
             exchange.setProperty(ExchangeProperties.MODEL_VERSION, serving);
         }
         exchange.getMessage().setBody(primary);
-        consumer.process(exchange, callback);
+        consumer.process(exchange, doneSync -> {
+            if (exchange.getMessage().getBody() instanceof ApiError error && error.isPoolStopped()) {
+                // it waited in a pool whose route stopped: to the route that replaces it, or wait for one
+                exchange.getMessage().setBody(request);
+                dispatch(name, version, exchange, callback);
+            } else {
+                callback.done(doneSync);
+            }
+        });
         // only once the primary is on its way, and off its thread: a copy never delays or fails it
         for (ModelConsumer shadow : shadows) {
             try {

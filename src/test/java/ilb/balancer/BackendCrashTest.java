@@ -49,9 +49,10 @@ class BackendCrashTest {
         SimulatedBackend survivor = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
         SimulatedBackend victim = servers.backend(new SimulatorOptions().models("m").ttftMs(2).itlMs(1));
         // each in turn: which backend a request meets follows from the order of requests, not from their timing;
-        // a written capacity above the clients' count, so that no backend is ever full (a learned limit starts at 4)
-        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("survivor", survivor, "capacity: 16"),
-                backend("victim", victim, "capacity: 16")));
+        // a written capacity above the clients' count, so that no backend is ever full (a learned limit starts at 4);
+        // no hedging: a hedge of a request the victim holds would take a turn of the round (HedgingTest covers it)
+        Appliance ilb = servers.ilb(pool("m", "round-robin?hedgeAfter=0",
+                backend("survivor", survivor, "capacity: 16"), backend("victim", victim, "capacity: 16")));
 
         // before: both serve, half each
         List<String> before = outcomes(send(ilb, RUN));
@@ -74,8 +75,10 @@ class BackendCrashTest {
         assertThat(after).hasSize(RUN).allMatch(outcome -> outcome.startsWith("200 survivor "));
         assertThat(ilb.backend("victim").isDown()).isTrue();
 
-        // each request reached a backend once per attempt, no more
-        assertThat(victim.inferenceRequests()).isEqualTo(RUN / 2 + CLIENTS / 2);
+        // each request reached a backend once per attempt, no more; except that a request the victim held may have
+        // been sent once more on another of its pooled connections not reset yet (ilb's backend client sends a
+        // request again when a reused connection breaks before any answer: a server's idle close, most often)
+        assertThat(victim.inferenceRequests()).isBetween((long) RUN / 2 + CLIENTS / 2, (long) RUN / 2 + CLIENTS);
         assertThat(survivor.inferenceRequests()).isEqualTo(RUN / 2 + CLIENTS + RUN);
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,11 +80,39 @@ class HotReloadTest {
         assertThat(counts(all)).containsOnlyKeys("200 before", "200 after");
     }
 
+    @Test
+    void aRequestWaitingInThePoolsQueueWhenItsRouteReloadsIsServedByTheNewRoute() throws Exception {
+        // one place, taken by the first request, which the server never answers: the second waits in the queue
+        SimulatedBackend before = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
+        before.faults().hangRate(1.0);
+        SimulatedBackend after = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("before", before, "capacity: 1")),
+                "camel.main.routesReloadEnabled=true");
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> outcome(ilb));
+        await().until(() -> before.inferenceRequests() == 1);
+        CompletableFuture<String> queued = CompletableFuture.supplyAsync(() -> outcome(ilb));
+        await().until(() -> ilb.balancer("pool-m").queued() == 1);
+
+        Files.writeString(ilb.poolRouteFile(), pool("m", "round-robin", backend("after", after, "capacity: 1")));
+
+        // the old pool cannot send it anywhere once stopped: the model's catalog sends it to the new route
+        assertThat(queued.get(30, TimeUnit.SECONDS)).isEqualTo("200 after");
+        // the one in flight stays with the old route, and is answered there when its server dies (no backend left
+        // there to try: the old route's error, not a hang)
+        before.crash();
+        assertThat(inFlight.get(30, TimeUnit.SECONDS)).matches("50[23] before \\{\"error\".*");
+        // once, or twice if the client sent it again on another pooled connection the crash had not reset yet
+        assertThat(before.inferenceRequests()).isBetween(1L, 2L);
+        assertThat(after.inferenceRequests()).isEqualTo(1);
+    }
+
     /** The status and backend of one request's response, or what kept the client from having one. */
     private static String outcome(Appliance ilb) {
         try {
             HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
-            return response.statusCode() + " " + servedBy(response);
+            // a failure says why, in the assertion's message
+            return response.statusCode() + " " + servedBy(response)
+                    + (response.statusCode() == 200 ? "" : " " + response.body());
         } catch (RuntimeException e) {
             return "failed: " + e;
         }
