@@ -3,6 +3,7 @@ package ilb;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -115,7 +116,11 @@ public final class Appliance implements AutoCloseable {
         for (int tries = 0; tries < 100; tries++) {
             int port = LOWEST_PICKED_PORT
                     + ThreadLocalRandom.current().nextInt(LOWEST_EPHEMERAL_PORT - LOWEST_PICKED_PORT);
-            try (ServerSocket socket = new ServerSocket(port)) {
+            try (ServerSocket socket = new ServerSocket()) {
+                // not reused: a port an earlier test's connections still hold in TIME_WAIT refuses servers that
+                // bind without SO_REUSEADDR (the gRPC entry)
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress(port));
                 return socket.getLocalPort();
             } catch (IOException taken) {
                 // try another

@@ -1,6 +1,5 @@
 package ilb.backend;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Map;
@@ -11,6 +10,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import com.google.rpc.RetryInfo;
+import ilb.Appliance;
 import ilb.inference.BackendFailure;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
@@ -199,10 +199,7 @@ class GrpcBackendClientTest {
 
     @Test
     void noServerIsAConnectFailure() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = Appliance.freePort();
         BackendSettings settings = held("grpc://127.0.0.1:" + port);
 
         assertThat(failureOf(infer(settings, request("m")))).isEqualTo(BackendFailure.Kind.CONNECT);

@@ -1,9 +1,9 @@
 package ilb.backend;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
+import ilb.Appliance;
 import ilb.inference.Protocol;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -93,10 +93,7 @@ class GrpcHealthCheckTest {
 
     @Test
     void aServerThatIsNotThereIsDownUntilItComes() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = Appliance.freePort();
         HealthCheck check = check("grpc://127.0.0.1:" + port, "grpc.health.v1.Health");
 
         assertThat(checkNow(check)).startsWith("unhealthy: could not connect");
