@@ -177,6 +177,9 @@ public class IlbConfiguration implements CamelConfiguration {
         MeterRegistry ilbMeters = meters;
         BackendComponent backends = new BackendComponent(eventLoops);
         backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));
+        backends.onBackendGone(backend -> IlbMeters.backendGone(ilbMeters, backend));
+        IlbMeters.dnsLookups(ilbMeters, backends);
+        backends.setDnsNameservers(context.getPropertiesComponent().resolveProperty("ilb.dns.nameservers").orElse(""));
         context.addComponent("backend", backends);
 
         Registry registry = context.getRegistry();

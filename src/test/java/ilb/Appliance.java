@@ -221,9 +221,14 @@ public final class Appliance implements AutoCloseable {
 
     /** Sends chat completions for model {@code m} one after the other; the backends that served them, in order. */
     public List<String> servedBy(int requests) {
+        return servedBy("m", requests);
+    }
+
+    /** Sends chat completions for the model one after the other; the backends that served them, in order. */
+    public List<String> servedBy(String model, int requests) {
         List<String> served = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
-            HttpResponse<String> response = post("/v1/chat/completions", chat("m", 2));
+            HttpResponse<String> response = post("/v1/chat/completions", chat(model, 2));
             if (response.statusCode() != 200) {
                 throw new AssertionError("request " + i + " failed: " + response.statusCode() + " " + response.body());
             }

@@ -60,6 +60,8 @@ public final class Backend {
     private volatile BackendTelemetry telemetry = BackendTelemetry.NONE;
     private final OutlierEjection ejection;
     private volatile boolean drained;
+    /** Its server left the DNS answer that made it a backend: no new requests, as if drained. */
+    private volatile boolean leaving;
     private volatile HealthCheck healthCheck;
     private final LearnedCapacity learned;
     private final List<Runnable> capacitySettingListeners = new CopyOnWriteArrayList<>();
@@ -210,6 +212,31 @@ public final class Backend {
         }
     }
 
+    /** Its server left the DNS answer of its group: it takes no new request, and those in flight finish. */
+    void leaves() {
+        leaving = true;
+    }
+
+    /** Its server is back in the DNS answer of its group (or of the group of a reloaded route) before it was removed. */
+    void stays() {
+        if (leaving) {
+            leaving = false;
+            notifyRelease();
+        }
+    }
+
+    boolean isLeaving() {
+        return leaving;
+    }
+
+    /**
+     * Whether it left its group and has no request in flight: none can start any more (a request that took a place
+     * as it left gives it back, {@link #tryAcquire}), so it can be removed.
+     */
+    boolean idleAfterLeaving() {
+        return leaving && inFlight.get() == 0;
+    }
+
     public void undrain() {
         if (drained) {
             drained = false;
@@ -284,6 +311,12 @@ public final class Backend {
         downReason = reason;
     }
 
+    /** A server that joins its group out of rotation until its first health check passes; said once it is UP. */
+    synchronized void downUntilChecked() {
+        downUntilNanos = Long.MAX_VALUE / 2 + System.nanoTime();
+        downReason = "joining: its first health check has not passed yet";
+    }
+
     public synchronized void markUp() {
         if (downReason != null) {
             LOG.info("backend {} UP", id());
@@ -314,7 +347,7 @@ public final class Backend {
     }
 
     public Availability availability(long nowNanos) {
-        return Availability.of(drained, isDown(), ejection.ejected(nowNanos), breakerOpen(),
+        return Availability.of(drained || leaving, isDown(), ejection.ejected(nowNanos), breakerOpen(),
                 coolUntilNanos - nowNanos > 0, inFlight.get() >= capacity());
     }
 
@@ -332,7 +365,7 @@ public final class Backend {
     /** Takes a place for one request, if the backend can take one now; {@code null} if it cannot. */
     public Lease tryAcquire() {
         int capacity = capacity();
-        if (drained || inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
+        if (drained || leaving || inFlight.get() >= capacity || !breaker.tryAcquirePermission()) {
             return null;
         }
         int current;
@@ -343,6 +376,12 @@ public final class Backend {
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
+        if (leaving) {
+            // it left as this request took its place: removing it may have seen no request in flight
+            inFlight.decrementAndGet();
+            breaker.releasePermission();
+            return null;
+        }
         sent.increment();
         return new Lease(this, current + 1);
     }

@@ -5,9 +5,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import ilb.discovery.DnsLookup;
 import io.netty.channel.EventLoopGroup;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -26,6 +28,11 @@ public class BackendComponent extends DefaultComponent {
     private final EventLoopGroup eventLoops;
     private BackendClients clients;
     private Consumer<Backend> newBackendListener = backend -> { };
+    private Consumer<Backend> goneBackendListener = backend -> { };
+    private DnsLookup dns;
+    private final LongAdder dnsAnswers = new LongAdder();
+    private final LongAdder dnsFailures = new LongAdder();
+    private String dnsNameservers = "";
 
     private int maxResponseBytes = 64 << 20;
     private int capacity = 256;
@@ -34,6 +41,7 @@ public class BackendComponent extends DefaultComponent {
     private String connectTimeout = "2s";
     private String healthInterval = "2s";
     private String metricsInterval = "200ms";
+    private String resolveInterval = "5s";
     private Map<String, Integer> hardwareWeights = Map.of();
     private float breakerFailureRateThreshold = 50;
     private int breakerSlidingWindowSize = 20;
@@ -58,6 +66,7 @@ public class BackendComponent extends DefaultComponent {
         endpoint.setConnectTimeout(connectTimeout);
         endpoint.setHealthInterval(healthInterval);
         endpoint.setMetricsInterval(metricsInterval);
+        endpoint.setResolveInterval(resolveInterval);
         setProperties(endpoint, parameters);
         return endpoint;
     }
@@ -71,6 +80,9 @@ public class BackendComponent extends DefaultComponent {
     @Override
     protected void doStop() throws Exception {
         mbeans.unregisterAll();
+        if (dns != null) {
+            dns.close();
+        }
         clients.close();
         super.doStop();
     }
@@ -82,6 +94,42 @@ public class BackendComponent extends DefaultComponent {
     /** Called with each backend as it is first known, e.g. to make meters of its state. */
     public void onNewBackend(Consumer<Backend> listener) {
         this.newBackendListener = listener;
+    }
+
+    /** Called with each backend as it is removed (its server left the DNS answer it came from), e.g. to drop its meters. */
+    public void onBackendGone(Consumer<Backend> listener) {
+        this.goneBackendListener = listener;
+    }
+
+    /** Whether a backend of that name is known: a new one is health-checked before it joins a group found by DNS. */
+    boolean knows(String id) {
+        return backends.containsKey(id);
+    }
+
+    /** Forgets a backend whose server left for good: its state, its MBean and its meters. */
+    void forget(Backend backend) {
+        if (backends.remove(backend.id(), backend)) {
+            mbeans.unregister(backend);
+            goneBackendListener.accept(backend);
+        }
+    }
+
+    /** Where {@code dns://} and {@code srv://} names are looked up; made when the first one is. */
+    synchronized DnsLookup dns() {
+        if (dns == null) {
+            dns = new DnsLookup(eventLoops.next(), DnsLookup.nameservers(dnsNameservers), Durations.millis(connectTimeout));
+        }
+        return dns;
+    }
+
+    /** Counts a DNS lookup of a {@code dns://} or {@code srv://} url: answered, or failed. */
+    void lookedUp(boolean answered) {
+        (answered ? dnsAnswers : dnsFailures).increment();
+    }
+
+    /** DNS lookups of backend urls since start that were answered ({@code failed} false) or failed. */
+    public long dnsLookups(boolean failed) {
+        return (failed ? dnsFailures : dnsAnswers).sum();
     }
 
     /** The live state of the named backend, created on first use; its settings are replaced by these. */
@@ -158,6 +206,22 @@ public class BackendComponent extends DefaultComponent {
 
     public void setHealthInterval(String healthInterval) {
         this.healthInterval = healthInterval;
+    }
+
+    /**
+     * Default time between two DNS lookups of a {@code dns://} or {@code srv://} backend url (sooner when its records'
+     * time to live runs out).
+     */
+    public void setResolveInterval(String resolveInterval) {
+        this.resolveInterval = resolveInterval;
+    }
+
+    /**
+     * The nameservers {@code dns://} and {@code srv://} urls are looked up on, as {@code host[:port],...}; empty: the
+     * system's ({@code /etc/resolv.conf}). Set from {@code ilb.dns.nameservers}.
+     */
+    public void setDnsNameservers(String dnsNameservers) {
+        this.dnsNameservers = dnsNameservers;
     }
 
     /** How often each backend's metrics path is scraped; 0 turns scraping off. */

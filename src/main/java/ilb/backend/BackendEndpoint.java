@@ -1,7 +1,10 @@
 package ilb.backend;
 
 import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import ilb.discovery.DnsTarget;
 import ilb.inference.Protocol;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -9,10 +12,12 @@ import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
 
 /**
- * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}). Sending
- * an {@link ilb.inference.InferenceRequest} to it sends the request to the server; the reply replaces the body.
- * While the endpoint runs, the server's health path is polled, and its metrics path scraped if it speaks HTTP (the
- * metrics of a server that speaks gRPC are not scraped: they are HTTP).
+ * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}), or every
+ * server a DNS name gives ({@code dns://name:port}, {@code srv://_service._proto.name}: {@link DiscoveredBackends}),
+ * each with the entry's settings. Sending an {@link ilb.inference.InferenceRequest} to it sends the request to the
+ * server (of a group, the one the balancer chose); the reply replaces the body. While the endpoint runs, each
+ * server's health path is polled, and its metrics path scraped if it speaks HTTP (the metrics of a server that speaks
+ * gRPC are not scraped: they are HTTP).
  */
 public class BackendEndpoint extends DefaultEndpoint {
 
@@ -35,10 +40,10 @@ public class BackendEndpoint extends DefaultEndpoint {
     private String metricsInterval;
     private String apiKey;
     private String protocol;
-    private BackendSettings settings;
-    private Backend backend;
-    private HealthCheck healthCheck;
-    private MetricsScrape metricsScrape;
+    private String resolveInterval;
+    private MonitoredBackend sole;
+    private DiscoveredBackends discovered;
+    private final List<Runnable> groupListeners = new CopyOnWriteArrayList<>();
 
     BackendEndpoint(String uri, BackendComponent component, String id) {
         super(uri, component);
@@ -50,11 +55,6 @@ public class BackendEndpoint extends DefaultEndpoint {
         return (BackendComponent) super.getComponent();
     }
 
-    /** The backend's live state; available once the endpoint has started. */
-    public Backend backend() {
-        return backend;
-    }
-
     @Override
     protected void doStart() throws Exception {
         super.doStart();
@@ -62,40 +62,61 @@ public class BackendEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
         }
         URI uri = URI.create(url);
-        Protocol speaks = BackendSettings.protocolOf(id, uri, protocol);
-        settings = new BackendSettings(id, uri, speaks, tier,
-                weight > 0 ? weight : getComponent().weightOf(hardware), capacity,
+        if (DnsTarget.names(uri)) {
+            DnsTarget target = DnsTarget.of(uri);
+            Protocol speaks = BackendSettings.protocolOf(id, URI.create("http://" + target.name()), protocol);
+            String scheme = speaks == Protocol.GRPC ? "grpc" : "http";
+            discovered = new DiscoveredBackends(id, target, getComponent(), server -> settings(id + "@"
+                    + server.hostPort(), target.serverUrl(scheme, server), speaks, server.weight()),
+                    Durations.millis(resolveInterval), () -> groupListeners.forEach(Runnable::run));
+            discovered.start(Durations.millis(connectTimeout));
+        } else {
+            sole = MonitoredBackend.start(getComponent(), settings(id, uri, BackendSettings.protocolOf(id, uri,
+                    protocol), 0), false);
+        }
+    }
+
+    /** The entry's settings for one server; {@code recordWeight}: its SRV record's weight, if the entry sets none. */
+    private BackendSettings settings(String backendId, URI serverUrl, Protocol speaks, int recordWeight) {
+        int chosenWeight = weight > 0 ? weight : recordWeight > 0 ? recordWeight : getComponent().weightOf(hardware);
+        return new BackendSettings(backendId, serverUrl, speaks, tier, chosenWeight, capacity,
                 healthPath != null ? healthPath : BackendSettings.defaultHealthPath(speaks), metricsPath, zone,
                 hardware, Durations.millis(timeout), Durations.millis(deadline), Durations.millis(connectTimeout),
                 Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey);
-        // its channel first: requests see the new settings (a new address) as soon as backend() publishes them
-        getComponent().clients().hold(settings);
-        backend = getComponent().backend(settings);
-        if (!settings.healthPath().isEmpty()) {
-            healthCheck = new HealthCheck(backend, getComponent().clients());
-            healthCheck.start(settings.healthIntervalMillis());
-            backend.healthCheck(healthCheck);
-        }
-        if (settings.scrapesMetrics()) {
-            metricsScrape = new MetricsScrape(backend, getComponent().clients());
-            metricsScrape.start(settings.metricsIntervalMillis());
-        }
     }
 
     @Override
     protected void doStop() throws Exception {
-        if (healthCheck != null) {
-            healthCheck.stop();
-            backend.noHealthCheck(healthCheck);
+        if (sole != null) {
+            sole.stop();
         }
-        if (metricsScrape != null) {
-            metricsScrape.stop();
-        }
-        if (settings != null) {
-            // what this endpoint held: the backend's settings may be a newer endpoint's by now
-            getComponent().clients().release(settings);
+        if (discovered != null) {
+            discovered.stop();
         }
         super.doStop();
+    }
+
+    /** The backends it stands for now; available once the endpoint has started. */
+    public BackendGroup group() {
+        return discovered != null ? discovered.group() : BackendGroup.of(sole.backend());
+    }
+
+    /** Runs whenever the group changes: a server found by DNS joins, leaves or is removed. */
+    public void onGroupChange(Runnable listener) {
+        groupListeners.add(listener);
+    }
+
+    public void removeGroupListener(Runnable listener) {
+        groupListeners.remove(listener);
+    }
+
+    /** The one backend of an entry that names one server; an entry found by DNS has no single one. */
+    Backend soleBackend() {
+        if (sole == null) {
+            throw new IllegalStateException("backend:" + id + " names servers found by DNS (" + url + "): send to it"
+                    + " through a load balancer, which chooses one");
+        }
+        return sole.backend();
     }
 
     @Override
@@ -115,6 +136,11 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     public void setUrl(String url) {
         this.url = url;
+    }
+
+    /** Its tier: every backend it stands for is of this tier. */
+    public int tier() {
+        return tier;
     }
 
     public void setTier(int tier) {
@@ -169,6 +195,14 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     public void setApiKey(String apiKey) {
         this.apiKey = apiKey;
+    }
+
+    /**
+     * How often a {@code dns://} or {@code srv://} url is looked up again (sooner when its records' time to live
+     * runs out).
+     */
+    public void setResolveInterval(String resolveInterval) {
+        this.resolveInterval = resolveInterval;
     }
 
     /** {@code http} or {@code grpc}; without it, a {@code grpc://} url speaks gRPC and any other HTTP. */

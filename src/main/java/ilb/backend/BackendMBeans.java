@@ -52,6 +52,20 @@ final class BackendMBeans {
         }
     }
 
+    void unregister(Backend backend) {
+        ObjectName name = name(backend.id());
+        View view = registered.get(name);
+        if (view == null || view.backend != backend) {
+            return;
+        }
+        registered.remove(name);
+        try {
+            server.unregisterMBean(name);
+        } catch (JMException e) {
+            // replaced or gone already
+        }
+    }
+
     void unregisterAll() {
         registered.forEach((name, view) -> {
             try {

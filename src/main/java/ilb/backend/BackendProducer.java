@@ -31,7 +31,9 @@ final class BackendProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
-        BackendSettings settings = getEndpoint().backend().settings();
+        // an entry found by DNS has several: the balancer says which it chose
+        Backend target = exchange.getProperty(ExchangeProperties.TARGET, Backend.class);
+        BackendSettings settings = (target != null ? target : getEndpoint().soleBackend()).settings();
         TimeLimits limits = TimeLimits.of(settings, exchange.getProperty(ExchangeProperties.DEADLINE_NANOS, Long.class),
                 System.nanoTime());
         getEndpoint().getComponent().clients().send(settings, request, limits, response -> {

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
 
 import ilb.admission.Tenant;
 import ilb.backend.Backend;
+import ilb.backend.BackendGroup;
 import ilb.backend.BackendEndpoint;
 import ilb.backend.BackendTelemetry;
 import ilb.backend.Lease;
@@ -73,12 +75,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final Selector selector;
     private final FairQueue<Dispatch> waiting;
     private final Runnable drainOnRelease = this::drain;
+    /** The tiers' numbers, lowest first, and the policy of each: fixed while the pool runs, whatever joins. */
     private List<Tier> tiers = List.of();
-    /** The backends of each tier, lowest first, as a snapshot takes them. */
-    private List<List<Backend>> tierBackends = List.of();
     private final IntFunction<SelectionPolicy> policyOfTier = tier -> tiers.get(tier).policy();
-    private Map<Backend, AsyncProcessor> processors = Map.of();
-    private Map<Backend, SelectionPolicy> policyOf = Map.of();
+    /** The {@code backend:} endpoints, each with the processor that sends to it. */
+    private Map<BackendEndpoint, AsyncProcessor> entries = Map.of();
+    private final Runnable regroupOnChange = this::regroup;
+    private volatile Members members = Members.NONE;
     private final ScheduledExecutorService timer;
     private final Timer hedgeTimer;
     private final PoolListener listener;
@@ -86,11 +89,24 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     private final QueueObserver queueObserver;
     /** The least delay before a request is hedged, the pool's {@code hedgeAfter}; 0: never hedged. */
     private final long hedgeAfterMillis;
-    private Map<Backend, HedgeDelays> hedgeDelays = Map.of();
     private RetryBudget budget;
 
-    /** The backends of one priority level and the policy that picks among them. */
-    private record Tier(List<Backend> backends, SelectionPolicy policy) {
+    /** One priority level and the policy that picks among its backends. */
+    private record Tier(int number, SelectionPolicy policy) {
+    }
+
+    /**
+     * The pool's backends now: those serving, tier by tier, as a snapshot takes them, and for each backend, leaving
+     * ones too (their requests in flight finish), the processor that sends to it, its tier's policy and its hedge
+     * delays. Replaced as a whole when a group found by DNS changes.
+     */
+    private record Members(List<List<Backend>> tiers, Map<Backend, AsyncProcessor> processors,
+            Map<Backend, SelectionPolicy> policyOf, Map<Backend, HedgeDelays> hedgeDelays) {
+        static final Members NONE = new Members(List.of(), Map.of(), Map.of(), Map.of());
+
+        List<Backend> serving() {
+            return tiers.stream().flatMap(List::stream).toList();
+        }
     }
 
     /** A backend's hedge delays: a stream answers at its first token, a whole reply at its end. */
@@ -154,16 +170,16 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         }
     }
 
-    /** The pool's backends, every tier. */
+    /** The pool's backends, every tier; not those leaving it. */
     public Collection<Backend> backends() {
-        return processors.keySet();
+        return members.serving();
     }
 
     /** How many of the pool's backends are in rotation ({@link Backend#inRotation}) now. */
     public int backendsInRotation() {
         long now = System.nanoTime();
         int inRotation = 0;
-        for (Backend backend : processors.keySet()) {
+        for (Backend backend : backends()) {
             if (backend.inRotation(now)) {
                 inRotation++;
             }
@@ -180,7 +196,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         long now = System.nanoTime();
         double capacity = 0;
         double busy = queued();
-        for (Backend backend : processors.keySet()) {
+        for (Backend backend : backends()) {
             BackendState state = BackendState.of(backend, now);
             if (state.inRotation()) {
                 capacity += state.limit();
@@ -196,39 +212,90 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        Map<Integer, List<Backend>> byTier = new TreeMap<>();
-        Map<Backend, AsyncProcessor> byBackend = new HashMap<>();
+        Map<BackendEndpoint, AsyncProcessor> byEntry = new LinkedHashMap<>();
+        Map<Integer, Tier> byNumber = new TreeMap<>();
         for (AsyncProcessor processor : getProcessors()) {
             BackendEndpoint endpoint = backendEndpoint(processor);
             ServiceHelper.startService(endpoint);
-            Backend backend = endpoint.backend();
-            if (byBackend.put(backend, processor) != null) {
-                throw new IllegalArgumentException("backend " + backend.id() + " appears twice in route " + getRouteId());
-            }
-            byTier.computeIfAbsent(backend.settings().tier(), t -> new ArrayList<>()).add(backend);
+            byEntry.put(endpoint, processor);
+            byNumber.computeIfAbsent(endpoint.tier(), number -> new Tier(number, policies.get()));
         }
-        processors = byBackend;
-        tiers = byTier.values().stream().map(tier -> new Tier(List.copyOf(tier), policies.get())).toList();
-        tierBackends = tiers.stream().map(Tier::backends).toList();
-        Map<Backend, SelectionPolicy> tierPolicies = new HashMap<>();
-        tiers.forEach(tier -> tier.backends().forEach(backend -> tierPolicies.put(backend, tier.policy())));
-        policyOf = tierPolicies;
-        if (hedgeAfterMillis > 0) {
-            long floor = TimeUnit.MILLISECONDS.toNanos(hedgeAfterMillis);
-            Map<Backend, HedgeDelays> delays = new HashMap<>();
-            processors.keySet().forEach(backend -> delays.put(backend, new HedgeDelays(new HedgeDelay(floor),
-                    new HedgeDelay(floor))));
-            hedgeDelays = delays;
-        }
+        entries = byEntry;
+        tiers = List.copyOf(byNumber.values());
         budget = new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.retryMaxSaved());
-        processors.keySet().forEach(backend -> backend.onRelease(drainOnRelease));
+        entries.keySet().forEach(endpoint -> endpoint.onGroupChange(regroupOnChange));
+        regroup();
         listener.started(getRouteId(), this);
+    }
+
+    /**
+     * Takes the backends each entry stands for now ({@link BackendEndpoint#group()}): at start, and whenever a group
+     * found by DNS changes. A backend that joins starts with fresh hedge delays; one that leaves keeps its processor,
+     * policy and hedge delays until it is removed, for its requests in flight.
+     */
+    private void regroup() {
+        boolean changed;
+        synchronized (this) {
+            changed = takeMembers();
+        }
+        if (changed) {
+            // a backend that joined may take what waits
+            drain();
+        }
+    }
+
+    /** @return whether the pool had members before (a change, not the start) */
+    private boolean takeMembers() {
+        Map<Integer, List<Backend>> serving = new TreeMap<>();
+        tiers.forEach(tier -> serving.put(tier.number(), new ArrayList<>()));
+        Map<Backend, AsyncProcessor> processors = new HashMap<>();
+        Map<Backend, SelectionPolicy> policyOf = new HashMap<>();
+        Map<Backend, HedgeDelays> hedgeDelays = new HashMap<>();
+        Members before = members;
+        entries.forEach((endpoint, processor) -> {
+            Tier tier = tiers.stream().filter(t -> t.number() == endpoint.tier()).findFirst().orElseThrow();
+            BackendGroup group = endpoint.group();
+            for (Backend backend : group.serving()) {
+                if (processors.containsKey(backend)) {
+                    throw new IllegalArgumentException("backend " + backend.id() + " appears twice in route "
+                            + getRouteId());
+                }
+                serving.get(tier.number()).add(backend);
+                processors.put(backend, processor);
+            }
+            for (Backend backend : concat(group.serving(), group.leaving())) {
+                processors.put(backend, processor);
+                policyOf.put(backend, tier.policy());
+                HedgeDelays delays = before.hedgeDelays().get(backend);
+                if (delays == null && hedgeAfterMillis > 0) {
+                    long floor = TimeUnit.MILLISECONDS.toNanos(hedgeAfterMillis);
+                    delays = new HedgeDelays(new HedgeDelay(floor), new HedgeDelay(floor));
+                }
+                if (delays != null) {
+                    hedgeDelays.put(backend, delays);
+                }
+            }
+        });
+        processors.keySet().stream().filter(backend -> !before.processors().containsKey(backend))
+                .forEach(backend -> backend.onRelease(drainOnRelease));
+        before.processors().keySet().stream().filter(backend -> !processors.containsKey(backend))
+                .forEach(backend -> backend.removeReleaseListener(drainOnRelease));
+        members = new Members(serving.values().stream().map(List::copyOf).toList(), Map.copyOf(processors),
+                Map.copyOf(policyOf), Map.copyOf(hedgeDelays));
+        return before != Members.NONE;
+    }
+
+    private static List<Backend> concat(List<Backend> first, List<Backend> second) {
+        List<Backend> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
     }
 
     @Override
     protected void doStop() throws Exception {
         listener.stopped(getRouteId(), this);
-        processors.keySet().forEach(backend -> backend.removeReleaseListener(drainOnRelease));
+        entries.keySet().forEach(endpoint -> endpoint.removeGroupListener(regroupOnChange));
+        members.processors().keySet().forEach(backend -> backend.removeReleaseListener(drainOnRelease));
         answerTheQueue();
         super.doStop();
     }
@@ -277,7 +344,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
     /** The pool as it is now, for a {@link Selector} to choose from. */
     private PoolSnapshot snapshot() {
-        return PoolSnapshot.of(tierBackends, queued(), System.nanoTime());
+        return PoolSnapshot.of(members.tiers(), queued(), System.nanoTime());
     }
 
     /**
@@ -538,15 +605,17 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             tried.add(lease.backend());
             start(attempt);
             if (mayBeHedged) {
-                long delay = hedgeDelays.get(lease.backend()).of(request).nanos(System.nanoTime());
+                long delay = members.hedgeDelays().get(lease.backend()).of(request).nanos(System.nanoTime());
                 attempt.hedgeTimeout = hedgeTimer.newTimeout(due -> hedge(attempt), delay, TimeUnit.NANOSECONDS);
             }
         }
 
         private void start(Attempt attempt) {
             Backend backend = attempt.lease.backend();
-            policyOf.get(backend).sent(request, backend);
-            processors.get(backend).process(attempt.carrier, doneSync -> onResponse(attempt));
+            Members now = members;
+            now.policyOf().get(backend).sent(request, backend);
+            attempt.carrier.setProperty(ExchangeProperties.TARGET, backend);
+            now.processors().get(backend).process(attempt.carrier, doneSync -> onResponse(attempt));
         }
 
         /**
@@ -555,7 +624,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
          */
         private boolean mayHedge() {
             return hedgeAfterMillis > 0 && mayWaitAndRetry() && hedge == null
-                    && tried.size() + 2 <= settings.maxAttempts() && tried.size() + 2 <= processors.size();
+                    && tried.size() + 2 <= settings.maxAttempts() && tried.size() + 2 <= members.processors().size();
         }
 
         /**
@@ -615,7 +684,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 last = lease.backend();
             }
             observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
-            policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+            members.policyOf().get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
             learn(lease, verdict);
             if (response instanceof BackendStream stream) {
                 lease.endWhenDone(stream);
@@ -684,7 +753,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                 lease.end(Lease.Outcome.EXCUSED);
             } else {
                 observer.answered(lease.backend(), request, tenant, lease.startNanos(), response);
-                policyOf.get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
+                members.policyOf().get(lease.backend()).answered(request, lease.backend(), lease.startNanos(), response);
                 learn(lease, verdict);
                 lease.end(verdict.outcome());
                 if (response instanceof BackendStream stream) {
@@ -695,7 +764,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
 
         /** What the backend meant to answer teaches its hedge delay how long it takes; failures do not. */
         private void learn(Lease lease, AttemptVerdict verdict) {
-            HedgeDelays delays = hedgeDelays.get(lease.backend());
+            HedgeDelays delays = members.hedgeDelays().get(lease.backend());
             if (delays != null && verdict.outcome().kind() == Lease.Outcome.Kind.SERVED) {
                 long now = System.nanoTime();
                 delays.of(request).answered(now - lease.startNanos(), now);

@@ -11,6 +11,11 @@ public final class ExchangeProperties {
     public static final String CALLER = "ilb.caller";
     /** Id of the backend that served (or last tried) the request. */
     public static final String BACKEND = "ilb.backend";
+    /**
+     * The {@link ilb.backend.Backend} an attempt is sent to, which the balancer chose among those of its
+     * {@code backend:} endpoint (one, or each server its DNS name gives).
+     */
+    public static final String TARGET = "ilb.target";
     /** How many backends were tried. */
     public static final String ATTEMPTS = "ilb.attempts";
     /**

@@ -8,6 +8,7 @@ import java.util.function.ToDoubleFunction;
 
 import ilb.admission.RedisLimits;
 import ilb.backend.Backend;
+import ilb.backend.BackendComponent;
 import ilb.backend.CapacitySource;
 import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolListener;
@@ -68,6 +69,26 @@ public final class IlbMeters {
                     .tags(tags(backend)).tag("state", state.name().toLowerCase())
                     .register(registry);
         }
+    }
+
+    /** DNS lookups of {@code dns://} and {@code srv://} backend urls, by outcome: a failing one keeps the last answer. */
+    public static void dnsLookups(MeterRegistry registry, BackendComponent backends) {
+        for (boolean failed : new boolean[] {false, true}) {
+            FunctionCounter.builder("ilb.dns.lookups", backends, b -> b.dnsLookups(failed))
+                    .description("DNS lookups of the backend urls that name a service (dns://, srv://); a failed one"
+                            + " keeps the servers of the last answer")
+                    .tag("outcome", failed ? "failed" : "answered").register(registry);
+        }
+    }
+
+    /**
+     * Removes every meter of a backend that is gone (its server left the DNS answer it came from), so that servers
+     * coming and going leave no series behind.
+     */
+    public static void backendGone(MeterRegistry registry, Backend backend) {
+        List.copyOf(registry.getMeters()).stream()
+                .filter(meter -> backend.id().equals(meter.getId().getTag("backend")))
+                .forEach(registry::remove);
     }
 
     /**

@@ -45,8 +45,8 @@ class GrpcEndpointTest {
         BackendEndpoint endpoint = camel.getEndpoint("backend:grpc-end?url=" + server.url() + "&healthInterval=50ms",
                 BackendEndpoint.class);
 
-        assertThat(endpoint.backend().settings().protocol()).isEqualTo(Protocol.GRPC);
-        assertThat(endpoint.backend().settings().healthPath()).isEqualTo("/v2/health/ready");
+        assertThat(endpoint.group().serving().get(0).settings().protocol()).isEqualTo(Protocol.GRPC);
+        assertThat(endpoint.group().serving().get(0).settings().healthPath()).isEqualTo("/v2/health/ready");
         assertThat(server.nextCall().method()).isEqualTo("inference.GRPCInferenceService/ServerReady");
         assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(
                 new ObjectName("ilb:type=Backend,name=grpc-end"), "Protocol")).isEqualTo("grpc");
@@ -63,7 +63,7 @@ class GrpcEndpointTest {
         BackendEndpoint endpoint = camel.getEndpoint("backend:grpc-option?url=http://127.0.0.1:" + server.port()
                 + "&protocol=grpc&healthPath=grpc.health.v1.Health", BackendEndpoint.class);
 
-        assertThat(endpoint.backend().settings().protocol()).isEqualTo(Protocol.GRPC);
+        assertThat(endpoint.group().serving().get(0).settings().protocol()).isEqualTo(Protocol.GRPC);
         assertThat(server.nextCall().method()).isEqualTo("grpc.health.v1.Health/Check");
     }
 
