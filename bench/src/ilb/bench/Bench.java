@@ -19,7 +19,7 @@ public final class Bench {
     private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), HeterogeneousFleet.tiered(),
             HeterogeneousFleet.urlsOnly(), new DriftingFleet(), new SharedPrefixes(), new BackendFaults(),
             new FrozenServer(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
-            new SharedLimits(), new GrpcOverhead());
+            new SharedLimits(), new GrpcOverhead(), new ScaleOut());
 
     private Bench() {
     }

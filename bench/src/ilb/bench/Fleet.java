@@ -88,8 +88,31 @@ final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * A fleet in the bench's JVM whose servers listen on {@code hosts} (loopback addresses, one each), all on the same
+     * port: the pods behind one DNS name.
+     */
+    static Fleet startAt(List<BackendSpec> specs, List<String> hosts, int port) {
+        Fleet fleet = new Fleet();
+        try {
+            for (int i = 0; i < specs.size(); i++) {
+                List<String> flags = new ArrayList<>(List.of(specs.get(i).simulatorFlags(port)));
+                flags.addAll(List.of("--host", hosts.get(i)));
+                fleet.add(specs.get(i), flags.toArray(String[]::new));
+            }
+            return fleet;
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
     private void addInProcess(BackendSpec spec) {
-        SimulatedBackend simulator = SimulatedBackend.start(SimulatorOptions.parse(spec.simulatorFlags(0)));
+        add(spec, spec.simulatorFlags(0));
+    }
+
+    private void add(BackendSpec spec, String... flags) {
+        SimulatedBackend simulator = SimulatedBackend.start(SimulatorOptions.parse(flags));
         members.add(new Member("b" + members.size(), spec, new InProcess(simulator)));
     }
 

@@ -34,30 +34,74 @@ final class HaProxy {
 
     static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         int port = SystemUnderTest.freePort();
+        return start(system, port, fleet.protocol(), config(system, port, fleet), settings);
+    }
+
+    private static SystemUnderTest start(String system, int port, Protocol protocol, String configText,
+            BenchSettings settings) throws SystemUnavailable {
         Path dir = settings.work().resolve(system);
         Path config = dir.resolve("haproxy.cfg");
         try {
             Files.createDirectories(dir);
-            Files.writeString(config, config(system, port, fleet));
+            Files.writeString(config, configText);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         // -db: stay in the foreground, so that the bench owns the process
         ChildProcess process = ChildProcess.start(List.of(BINARY, "-db", "-f", config.toString()), dir,
                 dir.resolve("haproxy.log"));
-        String scheme = fleet.protocol() == Protocol.GRPC ? "grpc" : "http";
+        String scheme = protocol == Protocol.GRPC ? "grpc" : "http";
         return SystemUnderTest.started(process, scheme + "://127.0.0.1:" + port, null, Duration.ofSeconds(20),
                 "[ALERT]");
     }
 
+    /**
+     * {@code haproxy-leastconn} whose servers come from DNS, as HAProxy documents service discovery: a
+     * {@code resolvers} section asking {@code nameserver} every second, and a {@code server-template} of as many
+     * slots as the fleet has servers, each filled by one address of {@code name} at {@code serverPort}.
+     */
+    static SystemUnderTest startWithDns(Fleet fleet, String name, int serverPort, String nameserver,
+            BenchSettings settings) throws SystemUnavailable {
+        String system = "haproxy-leastconn";
+        int port = SystemUnderTest.freePort();
+        String config = head(system, port, false)
+                .replace("\nbackend fleet\n", "\nresolvers dns\n"
+                        + "    nameserver dns1 " + nameserver + "\n"
+                        + "    accepted_payload_size 8192\n"
+                        + "    timeout resolve 1s\n"
+                        + "    timeout retry 1s\n"
+                        + "    hold valid 1s\n"
+                        + "    hold obsolete 0s\n\n"
+                        + "backend fleet\n")
+                + "    server-template b " + fleet.members().size() + " " + name + ":" + serverPort
+                + " resolvers dns init-addr none resolve-prefer ipv4\n";
+        return start(system + "-dns", port, Protocol.HTTP, config, settings);
+    }
+
     static String config(String system, int port, Fleet fleet) {
+        boolean grpc = fleet.protocol() == Protocol.GRPC;
+        StringBuilder cfg = new StringBuilder(head(system, port, grpc));
+        for (Fleet.Member member : fleet.members()) {
+            URI url = URI.create(member.server().url());
+            cfg.append("    server ").append(member.id()).append(' ').append(url.getHost()).append(':').append(url.getPort());
+            if (grpc) {
+                cfg.append(" proto h2");
+            }
+            if (system.endsWith("-maxconn")) {
+                cfg.append(" maxconn ").append(member.spec().capacity());
+            }
+            cfg.append('\n');
+        }
+        return cfg.toString();
+    }
+
+    /** Everything but the servers: the last lines are the fleet backend's, its servers' lines go after them. */
+    private static String head(String system, int port, boolean grpc) {
         String balance = switch (system) {
             case "haproxy-roundrobin" -> "roundrobin";
             case "haproxy-leastconn", "haproxy-leastconn-maxconn" -> "leastconn";
             default -> throw new IllegalArgumentException("unknown HAProxy system: " + system);
         };
-        boolean maxconn = system.endsWith("-maxconn");
-        boolean grpc = fleet.protocol() == Protocol.GRPC;
         StringBuilder cfg = new StringBuilder("""
                 global
                     nbthread 2
@@ -92,17 +136,6 @@ final class HaProxy {
             cfg.append("    option httpchk GET /health\n");
         }
         cfg.append("    default-server check inter 1s fall 2 rise 1\n");
-        for (Fleet.Member member : fleet.members()) {
-            URI url = URI.create(member.server().url());
-            cfg.append("    server ").append(member.id()).append(' ').append(url.getHost()).append(':').append(url.getPort());
-            if (grpc) {
-                cfg.append(" proto h2");
-            }
-            if (maxconn) {
-                cfg.append(" maxconn ").append(member.spec().capacity());
-            }
-            cfg.append('\n');
-        }
         return cfg.toString();
     }
 }
