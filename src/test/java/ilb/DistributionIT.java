@@ -39,8 +39,9 @@ class DistributionIT {
     Path dir;
 
     /**
-     * The prod profile: the config dir's tenant serves OpenAI requests through the routes dir's pool, and each layer
-     * of properties overrides the one below: env over -D over the config file over the jar's defaults.
+     * The prod profile: the config dir's tenant serves OpenAI requests through the routes dir's pool (reloaded when
+     * edited), and each layer of properties overrides the one below: env over -D over the config file over the jar's
+     * defaults.
      */
     @Test
     void servesFromAnyDirectoryWithTheOperatorsConfigAndRoutes() throws Exception {
@@ -79,6 +80,13 @@ class DistributionIT {
                 assertThat(chat(httpPort, "sk-ilb-demo").statusCode()).as("the dev profile's demo key").isEqualTo(401);
                 assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/hawtio/"))
                         .build()).statusCode()).as("the console on the -D port").isBetween(200, 399);
+                // ILB_ROUTES_DIR is the folder watched for changes too: a pool edited there is reloaded
+                Files.writeString(routes.resolve("pool-m.yaml"),
+                        PoolRoute.pool("m", "round-robin", PoolRoute.backend("sim-1-reloaded", sim1)));
+                Awaitility.await("the edited pool route reloaded").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200)).until(() -> chat(httpPort, KEY).headers()
+                                .firstValue("x-ilb-backend").orElse("none").equals("sim-1-reloaded"));
+
                 // exec java: the launcher's PID, written for drain, is the JVM's
                 assertThat(Files.readString(dir.resolve("ilb.pid")).trim()).isEqualTo(String.valueOf(process.pid()));
 
