@@ -4,7 +4,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
-KAFKA_DATA="${KAFKA_DATA:-target/kafka-standalone}"
+# The source tree (with pom.xml), or ilb's distribution (README, Deploy), which has no target/ and no Maven
+if [[ -f "$ROOT/pom.xml" ]]; then
+    KAFKA_DATA="${KAFKA_DATA:-target/kafka-standalone}"
+else
+    KAFKA_DATA="${KAFKA_DATA:-data/kafka-standalone}"
+fi
 case "$KAFKA_DATA" in /*) ;; *) KAFKA_DATA="$ROOT/$KAFKA_DATA" ;; esac
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 PID_FILE="$KAFKA_DATA/kafka.pid"
@@ -14,8 +19,12 @@ QUIET="-Dilb.log.level=WARN"
 
 # The project's runtime classpath (it holds kafka_2.13: broker and tools) and
 # its classes (BatchTopics, logback.xml), resolved by Maven once and again
-# only when pom.xml changes.
+# only when pom.xml changes. In the distribution: its lib/, which holds them all.
 classpath() {
+    if [[ ! -f "$ROOT/pom.xml" ]]; then
+        echo "$ROOT/lib/*"
+        return
+    fi
     local file="$ROOT/target/kafka-classpath.txt"
     if [[ ! -s "$file" || "$ROOT/pom.xml" -nt "$file" ]]; then
         echo "resolving the classpath with Maven..." >&2

@@ -48,7 +48,9 @@ public final class ConsoleUserCli {
     }
 
     private static UsersFile usersFile(String[] args, int index) {
-        return new UsersFile(Path.of(args.length > index ? args[index] : "hawtio/users.properties"));
+        // the distribution's bin/ilb names its users file with ilb.console.users
+        return new UsersFile(Path.of(args.length > index ? args[index]
+                : System.getProperty("ilb.console.users", "hawtio/users.properties")));
     }
 
     private static char[] password(String user) throws IOException {

@@ -91,8 +91,9 @@ public final class HawtioConsole extends ServiceSupport {
             if (settings.firstAdmin()) {
                 FirstAdmin.createIfNoUsers(users);
             } else if (users.users().isEmpty()) {
-                LOG.info("Console users file {} has no users: nobody can log in until one is added (mvn -q compile"
-                        + " exec:java@hawtio-user -Dexec.args=\"add <name> admin\")", users.path());
+                LOG.info("Console users file {} has no users: nobody can log in until one is added (bin/ilb"
+                        + " hawtio-user add <name> admin; in the source tree: mvn -q compile exec:java@hawtio-user"
+                        + " -Dexec.args=\"add <name> admin\")", users.path());
             }
             passwords = new PasswordCheck(users, settings.rememberVerified(), System::nanoTime);
             realm = ConsoleRealm.install(passwords);
