@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import ilb.DnsServer;
 import ilb.PoolRoute;
 import ilb.backend.Backend;
 import ilb.backend.BackendComponent;
+import ilb.balancer.InferenceLoadBalancer;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -159,6 +161,33 @@ class DnsDiscoveryTest {
     }
 
     @Test
+    void aReloadOfTheRouteKeepsItsServersWithoutAnError() throws Exception {
+        server("127.0.0.2");
+        server("127.0.0.3");
+        dns.addresses(NAME, "127.0.0.2", "127.0.0.3");
+        ilb = Appliance.start(route("least-request"), "ilb.dns.nameservers=" + dns.nameserver(),
+                "camel.main.routesReloadEnabled=true");
+        await().until(() -> ilb.balancer("pool-" + MODEL).backendsInRotation() == 2);
+        try (Load load = new Load(ilb, 4)) {
+            await().until(() -> load.ok() >= 40);
+            Backend before = ilb.backend(id("127.0.0.2"));
+            InferenceLoadBalancer first = ilb.balancer("pool-" + MODEL);
+
+            Files.writeString(ilb.poolRouteFile(), route("round-robin"));
+            // while the route is replaced, it may be missing for a moment
+            await().ignoreExceptions().until(() -> ilb.balancer("pool-" + MODEL) != first);
+            long servedThen = load.ok();
+            await().until(() -> load.ok() > servedThen + 40);
+            load.stop();
+
+            assertThat(load.failures()).isEmpty();
+            assertThat(load.ok()).isEqualTo(load.sent());
+            assertThat(ilb.backend(id("127.0.0.2"))).as("its state kept across the reload").isSameAs(before);
+            assertThat(ilb.balancer("pool-" + MODEL).backendsInRotation()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void eachSrvTargetIsABackendAtItsRecordsPortAndWeight() throws Exception {
         SimulatedBackend light = SimulatedBackend.start(new SimulatorOptions());
         SimulatedBackend heavy = SimulatedBackend.start(new SimulatorOptions());
@@ -193,6 +222,11 @@ class DnsDiscoveryTest {
     private void startIlb(String url) {
         ilb = Appliance.start(PoolRoute.pool(MODEL, "least-request", PoolRoute.backend("sim", url,
                 "resolveInterval: 100ms", "healthInterval: 100ms")), "ilb.dns.nameservers=" + dns.nameserver());
+    }
+
+    private String route(String policy) {
+        return PoolRoute.pool(MODEL, policy, PoolRoute.backend("sim", "dns://" + NAME + ":" + port,
+                "resolveInterval: 100ms", "healthInterval: 100ms"));
     }
 
     private String id(String ip) {
