@@ -8,8 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -34,13 +32,9 @@ class ShutdownDrainTest {
 
     private final Servers servers = new Servers();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private Process ilb;
 
     @AfterEach
     void stop() throws Exception {
-        if (ilb != null) {
-            ilb.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
         servers.close();
     }
 
@@ -49,65 +43,55 @@ class ShutdownDrainTest {
         // 60 tokens 80 ms apart: a response takes about 5 s, so both are in flight when the signal comes and the drain
         // begins
         SimulatedBackend backend = servers.backend(new SimulatorOptions().models("m").ttftMs(10).itlMs(80));
-        Path dir = Files.createDirectories(Path.of("target", "shutdown-drain-test", "run-" + ProcessHandle.current().pid()));
-        Path routes = Files.createDirectories(dir.resolve("routes"));
-        Files.writeString(routes.resolve("pool.yaml"), pool("m", "round-robin", backend("slow", backend)));
-        Path log = dir.resolve("ilb.log");
-        int port = Appliance.freePort();
         int management = Appliance.freePort();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dilb.http.host=127.0.0.1", "-Dilb.http.port=" + port,
-                "-Dilb.grpc.host=127.0.0.1", "-Dilb.grpc.port=" + Appliance.freePort(),
-                "-Dcamel.management.host=127.0.0.1", "-Dcamel.management.port=" + management,
-                "-Dilb.tenants=test", "-Dilb.tenant.test.apiKeys=" + Appliance.API_KEY, "-Dilb.tenant.test.models=*",
-                "-Dilb.batch.enabled=false", "-Dilb.console.enabled=false", "-Dcamel.main.routesReloadEnabled=false",
-                "-Dcamel.main.routesIncludePattern=file:routes/api.yaml,file:" + routes + "/*.yaml",
-                // how long load balancers get to notice: short here, as the test needs no load balancer to notice
-                "-Dilb.shutdown.drainDelay=1s",
-                "ilb.Ilb"));
-        ilb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        String api = "http://127.0.0.1:" + port;
-        String observe = "http://127.0.0.1:" + management + "/observe/health";
-        try {
-            await().atMost(60, TimeUnit.SECONDS).ignoreExceptions().until(() -> status(observe + "/ready") == 200);
+        try (IlbProcess ilb = IlbProcess.start(Path.of("target", "shutdown-drain-test", "run-"
+                        + ProcessHandle.current().pid()), pool("m", "round-robin", backend("slow", backend)),
+                "ilb.batch.enabled=false", "ilb.grpc.host=127.0.0.1", "ilb.grpc.port=" + Appliance.freePort(),
+                "camel.management.enabled=true", "camel.management.host=127.0.0.1",
+                "camel.management.port=" + management,
+                // how long load balancers get to notice: short here, as the test has none that must notice
+                "ilb.shutdown.drainDelay=1s")) {
+            String observe = "http://127.0.0.1:" + management + "/observe/health";
+            try {
+                await().atMost(60, TimeUnit.SECONDS).until(() -> status(observe + "/ready") == 200);
 
-            CompletableFuture<HttpResponse<String>> stream = send(api, true);
-            CompletableFuture<HttpResponse<String>> request = send(api, false);
-            await().until(() -> backend.running() == 2);
+                CompletableFuture<HttpResponse<String>> stream = send(ilb, true);
+                CompletableFuture<HttpResponse<String>> request = send(ilb, false);
+                await().until(() -> backend.running() == 2);
 
-            ilb.destroy();   // SIGTERM
+                ilb.terminate();
 
-            await().until(() -> status(observe + "/ready") == 503);
-            assertThat(status(observe + "/live")).isEqualTo(200);
-            assertThat(stream.isDone()).as("the stream still in flight when readiness went down").isFalse();
-            // once the drain delay is over, a new request is turned away (its client tries another replica)
-            await().until(() -> Files.readString(log).contains("Draining: taking no new requests"));
-            HttpResponse<String> late = send(api, false).get(30, TimeUnit.SECONDS);
-            assertThat(late.statusCode()).isEqualTo(503);
-            assertThat(late.body()).contains("shutting_down");
-            assertThat(stream.isDone()).as("the stream still in flight when the drain began").isFalse();
+                await().until(() -> status(observe + "/ready") == 503);
+                assertThat(status(observe + "/live")).isEqualTo(200);
+                assertThat(stream.isDone()).as("the stream still in flight when readiness went down").isFalse();
+                // once the drain delay is over, a new request is turned away (its client tries another replica)
+                await().until(() -> Files.readString(ilb.log()).contains("Draining: taking no new requests"));
+                HttpResponse<String> late = send(ilb, false).get(30, TimeUnit.SECONDS);
+                assertThat(late.statusCode()).isEqualTo(503);
+                assertThat(late.body()).contains("shutting_down");
+                assertThat(stream.isDone()).as("the stream still in flight when the drain began").isFalse();
 
-            HttpResponse<String> streamed = stream.get(30, TimeUnit.SECONDS);
-            assertThat(streamed.statusCode()).isEqualTo(200);
-            assertThat(streamed.body().strip()).endsWith("data: [DONE]");
-            assertThat(streamed.body().split("\n\n")).hasSizeGreaterThan(60);
-            HttpResponse<String> answered = request.get(30, TimeUnit.SECONDS);
-            assertThat(answered.statusCode()).isEqualTo(200);
-            assertThat(answered.body()).contains("\"completion_tokens\":60");
+                HttpResponse<String> streamed = stream.get(30, TimeUnit.SECONDS);
+                assertThat(streamed.statusCode()).isEqualTo(200);
+                assertThat(streamed.body().strip()).endsWith("data: [DONE]");
+                assertThat(streamed.body().split("\n\n")).hasSizeGreaterThan(60);
+                HttpResponse<String> answered = request.get(30, TimeUnit.SECONDS);
+                assertThat(answered.statusCode()).isEqualTo(200);
+                assertThat(answered.body()).contains("\"completion_tokens\":60");
 
-            assertThat(ilb.waitFor(60, TimeUnit.SECONDS)).as("ilb exited").isTrue();
-            assertThat(ilb.exitValue()).isIn(0, 143);
-            assertThat(Files.readString(log)).contains("Draining: not ready", "Draining: taking no new requests");
-        } catch (AssertionError | Exception e) {
-            throw new AssertionError(e.getMessage() + "\n--- ilb's output (" + log + "):\n" + Files.readString(log), e);
+                assertThat(ilb.process().waitFor(60, TimeUnit.SECONDS)).as("ilb exited").isTrue();
+                assertThat(ilb.process().exitValue()).isIn(0, 143);
+            } catch (AssertionError | Exception e) {
+                throw new AssertionError(e.getMessage() + "\n--- ilb's output (" + ilb.log() + "):\n"
+                        + Files.readString(ilb.log()), e);
+            }
         }
     }
 
-    private CompletableFuture<HttpResponse<String>> send(String api, boolean stream) {
+    private CompletableFuture<HttpResponse<String>> send(IlbProcess ilb, boolean stream) {
         String body = "{\"model\":\"m\",\"stream\":" + stream + ",\"max_tokens\":60,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"tell a story\"}]}";
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(api + "/v1/chat/completions"))
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(ilb.baseUrl() + "/v1/chat/completions"))
                 .header("authorization", "Bearer " + Appliance.API_KEY).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
