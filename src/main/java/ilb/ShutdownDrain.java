@@ -1,8 +1,6 @@
 package ilb;
 
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import ilb.backend.Durations;
 import ilb.protocols.HttpEdge;
@@ -66,13 +64,12 @@ final class ShutdownDrain extends MainListenerSupport {
             edge.drain();
             LOG.info("Draining: taking no new requests; waiting up to {} ms for the {} in flight",
                     shutdownTimeoutMillis, edge.inFlight());
-            edge.answered().get(shutdownTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            LOG.warn("Draining: requests still in flight after {} ms; stopping anyway", shutdownTimeoutMillis);
+            if (!edge.awaitAnswered(shutdownTimeoutMillis, TimeUnit.MILLISECONDS)) {
+                LOG.warn("Draining: {} requests still in flight after {} ms; stopping anyway", edge.inFlight(),
+                        shutdownTimeoutMillis);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
         }
     }
 }

@@ -1,6 +1,6 @@
 package ilb.protocols;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * When ilb shuts down, {@link #drain()} stops it taking requests: a request arriving after it is answered 503
  * {@code shutting_down} (its client tries another replica), a connection is closed once it owes no response, and
- * the requests in flight, streams included, are answered to their end ({@link #answered()}).
+ * the requests in flight, streams included, are answered to their end ({@link #awaitAnswered}).
  */
 public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory {
 
@@ -85,7 +85,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     private final AtomicInteger owed = new AtomicInteger();
     private final ChannelGroup open = new DefaultChannelGroup("ilb-http", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
-    private final CompletableFuture<Void> answered = new CompletableFuture<>();
+    /** Counted down once draining with nothing owed. */
+    private final CountDownLatch answered = new CountDownLatch(1);
 
     public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi) {
         this.limits = limits;
@@ -129,14 +130,17 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         settle();
     }
 
-    /** Completes once {@link #drain()} was called and every request in flight then has been answered. */
-    public CompletableFuture<Void> answered() {
-        return answered;
+    /**
+     * Waits until, after {@link #drain()}, every request in flight has been answered to its end; false if some are
+     * still owed after the timeout.
+     */
+    public boolean awaitAnswered(long timeout, TimeUnit unit) throws InterruptedException {
+        return answered.await(timeout, unit);
     }
 
     private void settle() {
         if (draining && owed.get() == 0) {
-            answered.complete(null);
+            answered.countDown();
         }
     }
 
