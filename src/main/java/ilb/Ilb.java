@@ -28,6 +28,8 @@ public final class Ilb {
         Main main = new Main();
         main.configure().addConfiguration(IlbConfiguration.class);
         operatorProperties().forEach((name, value) -> main.addOverrideProperty((String) name, (String) value));
+        // on SIGTERM: not ready first, then serve on a while, then let the requests in flight finish (ShutdownDrain)
+        main.addMainListener(new ShutdownDrain());
         main.run(args);
     }
 

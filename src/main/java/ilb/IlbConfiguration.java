@@ -1,5 +1,6 @@
 package ilb;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +33,7 @@ import ilb.protocols.HttpEdge;
 import ilb.protocols.grpc.GrpcApi;
 import ilb.protocols.grpc.KServeGrpcComponent;
 import ilb.protocols.grpc.ServingModels;
+import ilb.routing.ConfigMapReload;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.routing.ModelEndpoint;
@@ -87,6 +89,12 @@ public class IlbConfiguration implements CamelConfiguration {
     private String idleTimeout;
     @PropertyInject(value = "ilb.http.maxConnections")
     private int maxConnections;
+    @PropertyInject(value = "camel.main.routesReloadEnabled", defaultValue = "false")
+    private boolean routesReloadEnabled;
+    @PropertyInject(value = "camel.main.routesReloadDirectory", defaultValue = "src/main/resources/camel")
+    private String routesReloadDirectory;
+    @PropertyInject(value = "camel.main.routesReloadPattern", defaultValue = "*.yaml,*.xml")
+    private String routesReloadPattern;
     @PropertyInject(value = "ilb.routes.reloadGraceMillis")
     private long reloadGraceMillis;
     @PropertyInject(value = "ilb.balancer.maxAttempts")
@@ -150,6 +158,10 @@ public class IlbConfiguration implements CamelConfiguration {
                         .rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
         ModelCatalog catalog = new ModelCatalog(timer, copying, reloadGraceMillis);
         context.addComponent("model", new ModelComponent(catalog));
+        // a routes directory that is a Kubernetes ConfigMap changes by a symlink swap Camel's reload does not see
+        if (routesReloadEnabled) {
+            context.addService(new ConfigMapReload(Path.of(routesReloadDirectory), routesReloadPattern));
+        }
 
         // one set of I/O threads for the inference API and the backend connections: a request is served on one
         // thread from client to backend and back (routes/api.yaml: workerGroup)

@@ -1,5 +1,6 @@
 package ilb.protocols;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,6 +15,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -27,6 +30,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.camel.component.netty.ChannelHandlerFactory;
 import org.slf4j.Logger;
@@ -46,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * it sees the decoded request heads and body chunks before the aggregator gathers them, and the responses before they
  * are encoded. Camel asks it for a new {@code Connection} guard per connection (a factory must be a handler itself).
  * Every decision is on the connection's event loop and takes no lock.
+ * <p>
+ * When ilb shuts down, {@link #drain()} stops it taking requests: a request arriving after it is answered 503
+ * {@code shutting_down} (its client tries another replica), a connection is closed once it owes no response, and
+ * the requests in flight, streams included, are answered to their end ({@link #awaitAnswered}).
  */
 public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory {
 
@@ -73,6 +81,12 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     private final HttpApi httpApi;
     private final ByteBudget budget;
     private final AtomicInteger connections = new AtomicInteger();
+    /** Requests read whose responses are not written to their end yet, on every connection. */
+    private final AtomicInteger owed = new AtomicInteger();
+    private final ChannelGroup open = new DefaultChannelGroup("ilb-http", GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
+    /** Counted down once draining with nothing owed. */
+    private final CountDownLatch answered = new CountDownLatch(1);
 
     public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi) {
         this.limits = limits;
@@ -96,6 +110,40 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         return connections.get();
     }
 
+    /** Requests being served now (read whole, response not yet written to its end). */
+    public int inFlight() {
+        return owed.get();
+    }
+
+    /**
+     * Takes no more requests: each later one is answered 503 {@code shutting_down} and its connection closed;
+     * connections that owe no response are closed now, the others once they do not. Does not wait.
+     */
+    public void drain() {
+        draining = true;
+        open.forEach(channel -> channel.eventLoop().execute(() -> {
+            Connection connection = channel.pipeline().get(Connection.class);
+            if (connection != null && connection.timeouts.nothingOwed()) {
+                channel.close();
+            }
+        }));
+        settle();
+    }
+
+    /**
+     * Waits until, after {@link #drain()}, every request in flight has been answered to its end; false if some are
+     * still owed after the timeout.
+     */
+    public boolean awaitAnswered(long timeout, TimeUnit unit) throws InterruptedException {
+        return answered.await(timeout, unit);
+    }
+
+    private void settle() {
+        if (draining && owed.get() == 0) {
+            answered.countDown();
+        }
+    }
+
     /** The guard of one client connection. */
     private final class Connection extends ChannelDuplexHandler {
         private ConnectionTimeouts timeouts;
@@ -105,6 +153,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         private boolean counted;
         /** Bytes this connection holds in the budget. */
         private long held;
+        /** Requests of this connection in {@link #owed}. */
+        private int owedHere;
         /** Body bytes of the request being read: a chunked body says its size only as it comes. */
         private long received;
         /** A request was refused: drop what follows of it, then close. */
@@ -137,6 +187,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                         + " connections open; try again later", 1), false);
                 return;
             }
+            open.add(context.channel());
             arm();
             context.fireChannelActive();
         }
@@ -151,6 +202,10 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (timer != null) {
                 timer.cancel(false);
             }
+            // a client gone before its answer: nothing more is owed to it
+            owed.addAndGet(-owedHere);
+            owedHere = 0;
+            settle();
             context.fireChannelInactive();
         }
 
@@ -162,7 +217,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             }
             if (msg instanceof HttpRequest request) {
                 timeouts.requestBytes(System.nanoTime());
-                ApiError refusal = admit(request);
+                ApiError refusal = draining ? ApiError.unavailable("shutting_down", "ilb is shutting down; try"
+                        + " again", 1) : admit(request);
                 if (refusal != null) {
                     LOG.debug("Refused a request from its head: {} {}", refusal.status(), refusal.code());
                     long length = HttpUtil.getContentLength(request, -1L);
@@ -196,6 +252,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                 held += reserved;
                 if (last) {
                     timeouts.requestRead();
+                    owedHere++;
+                    owed.incrementAndGet();
                     arm();
                 }
             }
@@ -231,14 +289,29 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
 
         @Override
         public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
+            ChannelPromise written = promise;
             if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse head && isInterim(head))) {
                 timeouts.responseWritten(System.nanoTime());
+                if (owedHere > 0) {
+                    owedHere--;
+                    // answered once its last bytes are out, not merely queued: a drain may then close everything
+                    written = promise.unvoid();
+                    written.addListener(done -> {
+                        owed.decrementAndGet();
+                        settle();
+                    });
+                }
                 if (timeouts.nothingOwed()) {
                     giveBack();
+                    if (draining) {
+                        // the connection's last answer: closed once written, so its client reconnects elsewhere
+                        written = written.unvoid();
+                        written.addListener(ChannelFutureListener.CLOSE);
+                    }
                 }
                 arm();
             }
-            context.write(msg, promise);
+            context.write(msg, written);
         }
 
         /** Answers the refusal and closes, once the rest of a small refused body has been read. */

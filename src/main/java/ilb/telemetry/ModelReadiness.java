@@ -16,17 +16,25 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * model's servers (a zone's network) leaves its traffic to ilbs that can reach them. Otherwise while any model has
  * one: ilbs that share a fleet then do not all leave their load balancer's rotation, and take the models still
  * served with them, when one model's servers are all gone. The check's data lists each model's backends in rotation.
+ * Once ilb is shutting down ({@link #shuttingDown()}) it is never ready again, so that its load balancers stop
+ * sending to it while it still serves.
  */
 public final class ModelReadiness extends AbstractHealthCheck {
 
     private final RunningPools pools;
     private final boolean everyModel;
+    private volatile boolean shuttingDown;
 
     /** @param everyModel whether every model must have a backend in rotation, or only one */
     public ModelReadiness(RunningPools pools, boolean everyModel) {
         super("ilb", "models");
         this.pools = pools;
         this.everyModel = everyModel;
+    }
+
+    /** From now on not ready, whatever the backends: ilb is shutting down (ilb.ShutdownDrain). */
+    public void shuttingDown() {
+        shuttingDown = true;
     }
 
     @Override
@@ -37,6 +45,10 @@ public final class ModelReadiness extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        if (shuttingDown) {
+            builder.message("shutting down: serving the requests in flight, taking no new ones soon").down();
+            return;
+        }
         Map<String, Object> inRotation = new TreeMap<>();
         List<String> without = new ArrayList<>();
         pools.byId().forEach((pool, balancer) -> {

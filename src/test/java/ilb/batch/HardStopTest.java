@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import ilb.Appliance;
+import ilb.IlbProcess;
 import ilb.PoolRoute;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;

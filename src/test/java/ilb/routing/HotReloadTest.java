@@ -1,28 +1,19 @@
 package ilb.routing;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import ilb.Appliance;
 import ilb.Servers;
+import ilb.Traffic;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static ilb.Appliance.chat;
 import static ilb.Appliance.counts;
-import static ilb.Appliance.servedBy;
 import static ilb.PoolRoute.backend;
 import static ilb.PoolRoute.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,38 +37,17 @@ class HotReloadTest {
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("before", before)),
                 "camel.main.routesReloadEnabled=true");
 
-        // every request sent gets one outcome, even one the client could not send or read: no worker ends early
-        Queue<String> outcomes = new ConcurrentLinkedQueue<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        List<Future<Integer>> workers = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            workers.add(clients.submit(() -> {
-                int sent = 0;
-                while (running.get()) {
-                    sent++;
-                    outcomes.add(outcome(ilb));
-                }
-                return sent;
-            }));
+        try (Traffic traffic = new Traffic(ilb, 8)) {
+            await().until(() -> traffic.seen() >= 40);
+
+            // what an operator does: edit the file and save it
+            Files.writeString(ilb.poolRouteFile(), pool("m", "least-request", backend("after", after)));
+
+            await().atMost(30, TimeUnit.SECONDS).until(() -> traffic.served("after") >= 40);
+            List<String> all = traffic.stop();
+            assertThat(all).allMatch(outcome -> outcome.startsWith("200 "), "every request succeeded");
+            assertThat(counts(all)).containsOnlyKeys("200 before", "200 after");
         }
-        await().until(() -> outcomes.size() >= 40);
-
-        // what an operator does: edit the file and save it
-        Files.writeString(ilb.poolRouteFile(), pool("m", "least-request", backend("after", after)));
-
-        await().atMost(30, TimeUnit.SECONDS).until(() -> outcomes.stream().filter("200 after"::equals).count() >= 40);
-        running.set(false);
-        int sent = 0;
-        for (Future<Integer> worker : workers) {
-            sent += worker.get(30, TimeUnit.SECONDS);
-        }
-        clients.shutdown();
-
-        List<String> all = List.copyOf(outcomes);
-        assertThat(all).hasSize(sent);
-        assertThat(all).allMatch(outcome -> outcome.startsWith("200 "), "every request succeeded");
-        assertThat(counts(all)).containsOnlyKeys("200 before", "200 after");
     }
 
     @Test
@@ -88,9 +58,9 @@ class HotReloadTest {
         SimulatedBackend after = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(1));
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("before", before, "capacity: 1")),
                 "camel.main.routesReloadEnabled=true");
-        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> outcome(ilb));
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> Traffic.outcome(ilb));
         await().until(() -> before.inferenceRequests() == 1);
-        CompletableFuture<String> queued = CompletableFuture.supplyAsync(() -> outcome(ilb));
+        CompletableFuture<String> queued = CompletableFuture.supplyAsync(() -> Traffic.outcome(ilb));
         await().until(() -> ilb.balancer("pool-m").queued() == 1);
 
         Files.writeString(ilb.poolRouteFile(), pool("m", "round-robin", backend("after", after, "capacity: 1")));
@@ -104,17 +74,5 @@ class HotReloadTest {
         // once, or twice if the client sent it again on another pooled connection the crash had not reset yet
         assertThat(before.inferenceRequests()).isBetween(1L, 2L);
         assertThat(after.inferenceRequests()).isEqualTo(1);
-    }
-
-    /** The status and backend of one request's response, or what kept the client from having one. */
-    private static String outcome(Appliance ilb) {
-        try {
-            HttpResponse<String> response = ilb.post("/v1/chat/completions", chat("m", 2));
-            // a failure says why, in the assertion's message
-            return response.statusCode() + " " + servedBy(response)
-                    + (response.statusCode() == 200 ? "" : " " + response.body());
-        } catch (RuntimeException e) {
-            return "failed: " + e;
-        }
     }
 }

@@ -1,4 +1,4 @@
-package ilb.batch;
+package ilb;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,22 +13,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import ilb.Appliance;
 import org.awaitility.Awaitility;
 
-/** ilb in a JVM of its own, as it runs in production, so that a test can kill it the hard way (SIGKILL). */
-final class IlbProcess implements AutoCloseable {
+/**
+ * ilb in a JVM of its own, as it runs in production ({@code ilb.Ilb}), so that a test can stop it as the system does:
+ * kill it the hard way (SIGKILL), or send it SIGTERM. Its output goes to {@code ilb.log} in its directory.
+ */
+public final class IlbProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private final int port;
 
-    private IlbProcess(Process process, Path log) {
+    private IlbProcess(Process process, Path log, int port) {
         this.process = process;
         this.log = log;
+        this.port = port;
     }
 
     /** Starts ilb with the pool route file and properties, and waits until it answers. */
-    static IlbProcess start(Path dir, String poolRoutes, String... properties) {
+    public static IlbProcess start(Path dir, String poolRoutes, String... properties) {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("pool.yaml"), poolRoutes);
@@ -48,7 +52,7 @@ final class IlbProcess implements AutoCloseable {
             Path log = dir.resolve("ilb.log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();
-            IlbProcess ilb = new IlbProcess(process, log);
+            IlbProcess ilb = new IlbProcess(process, log, port);
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest live = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/live")).build();
             Awaitility.await("ilb in its own JVM answers").atMost(Duration.ofSeconds(60))
@@ -64,8 +68,22 @@ final class IlbProcess implements AutoCloseable {
         }
     }
 
+    /** The inference API, e.g. {@code http://127.0.0.1:20123}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** What Kubernetes and {@code bin/ilb drain} send to stop it gracefully: SIGTERM. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    public Process process() {
+        return process;
+    }
+
     /** As a crash or {@code kill -9} would: no shutdown, no last commit. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
@@ -74,7 +92,7 @@ final class IlbProcess implements AutoCloseable {
         kill();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 }
