@@ -157,6 +157,7 @@ public class IlbConfiguration implements CamelConfiguration {
                 new ThreadPoolProfileBuilder("ilb-shadow").poolSize(1).maxPoolSize(1).maxQueueSize(1000)
                         .rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
         ModelCatalog catalog = new ModelCatalog(timer, copying, reloadGraceMillis);
+        context.getRegistry().bind("modelCatalog", catalog);
         context.addComponent("model", new ModelComponent(catalog));
         // a routes directory that is a Kubernetes ConfigMap changes by a symlink swap Camel's reload does not see
         if (routesReloadEnabled) {

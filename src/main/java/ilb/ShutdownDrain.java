@@ -1,11 +1,16 @@
 package ilb;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import ilb.backend.Durations;
+import ilb.protocols.Drainable;
 import ilb.protocols.HttpEdge;
+import ilb.routing.ModelCatalog;
 import ilb.telemetry.ModelReadiness;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.main.MainShutdownStrategy;
@@ -20,12 +25,14 @@ import org.slf4j.LoggerFactory;
  * in flight included, while load balancers and kube-proxy still send new requests here. Before Main stops Camel,
  * this
  * <ol>
- * <li>reports not ready ({@code /observe/health/ready} 503; liveness stays up), so that they stop sending here;</li>
+ * <li>reports not ready ({@code /observe/health/ready} 503, KServe's {@code /v2/health/ready} and ServerReady, gRPC
+ * health; liveness stays up), so that they stop sending here;</li>
  * <li>keeps serving for {@code ilb.shutdown.drainDelay}, the time they take to notice;</li>
- * <li>takes no new HTTP requests (503 {@code shutting_down}, connections closed as they fall idle) and waits for
- * those in flight, streams to their end, at most {@code camel.main.shutdownTimeout};</li>
+ * <li>takes no new requests (HTTP: 503 {@code shutting_down}, connections closed as they fall idle; gRPC: GOAWAY,
+ * new calls refused) and waits for those in flight, streams to their end, at most {@code camel.main.shutdownTimeout}
+ * in all;</li>
  * </ol>
- * then lets Camel stop (the gRPC entry lets its calls finish itself, within the same timeout).
+ * then lets Camel stop.
  */
 final class ShutdownDrain extends MainListenerSupport {
 
@@ -55,18 +62,25 @@ final class ShutdownDrain extends MainListenerSupport {
             return;
         }
         context.getRegistry().lookupByNameAndType("ilbModelReadiness", ModelReadiness.class).shuttingDown();
+        // KServe's /v2/health/ready and ServerReady, and gRPC's health service, say so too
+        context.getRegistry().lookupByNameAndType("modelCatalog", ModelCatalog.class).shuttingDown();
         LOG.info("Draining: not ready from now (/observe/health/ready 503), serving {} ms more for load balancers to"
                 + " notice", drainDelayMillis);
         try {
             // a pause of the main thread, which has nothing else to do: the event loops keep serving meanwhile
             TimeUnit.MILLISECONDS.sleep(drainDelayMillis);
-            HttpEdge edge = context.getRegistry().lookupByNameAndType("httpEdge", HttpEdge.class);
-            edge.drain();
-            LOG.info("Draining: taking no new requests; waiting up to {} ms for the {} in flight",
-                    shutdownTimeoutMillis, edge.inFlight());
-            if (!edge.awaitAnswered(shutdownTimeoutMillis, TimeUnit.MILLISECONDS)) {
-                LOG.warn("Draining: {} requests still in flight after {} ms; stopping anyway", edge.inFlight(),
-                        shutdownTimeoutMillis);
+            List<Drainable> entries = new ArrayList<>();
+            entries.add(context.getRegistry().lookupByNameAndType("httpEdge", HttpEdge.class));
+            context.getRoutes().stream().map(Route::getConsumer).filter(Drainable.class::isInstance)
+                    .map(Drainable.class::cast).forEach(entries::add);
+            entries.forEach(Drainable::drain);
+            LOG.info("Draining: taking no new requests; waiting up to {} ms for those in flight", shutdownTimeoutMillis);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(shutdownTimeoutMillis);
+            for (Drainable entry : entries) {
+                if (!entry.awaitDrained(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("Draining: requests still in flight after {} ms; stopping anyway", shutdownTimeoutMillis);
+                    break;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +40,8 @@ public final class Appliance implements AutoCloseable {
     /** Where {@link #freePort()} starts: above the well-known and most registered services' ports. */
     private static final int LOWEST_PICKED_PORT = 20000;
     private static final int LOWEST_EPHEMERAL_PORT = lowestEphemeralPort();
+    /** Every port {@link #freePort()} has returned in this JVM: none is returned twice. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     /** The API key of tenant "test", which may use every model; requests made here carry it. */
     public static final String API_KEY = "sk-test";
@@ -116,6 +120,11 @@ public final class Appliance implements AutoCloseable {
         for (int tries = 0; tries < 100; tries++) {
             int port = LOWEST_PICKED_PORT
                     + ThreadLocalRandom.current().nextInt(LOWEST_EPHEMERAL_PORT - LOWEST_PICKED_PORT);
+            if (!HANDED_OUT.add(port)) {
+                // free now perhaps, but handed out before: its taker may not have bound it yet (an ilb picks its
+                // HTTP and gRPC ports before binding either)
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
                 // not reused: a port an earlier test's connections still hold in TIME_WAIT refuses servers that
                 // bind without SO_REUSEADDR (the gRPC entry)

@@ -39,11 +39,13 @@ public final class IlbProcess implements AutoCloseable {
             int port = Appliance.freePort();
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                     "-cp", System.getProperty("java.class.path"),
-                    "-Dcamel.main.routesIncludePattern=file:routes/api.yaml,file:routes/batch.yaml,file:" + dir
+                    "-Dcamel.main.routesIncludePattern=file:routes/api.yaml,file:routes/api-grpc.yaml,file:routes/batch.yaml,file:" + dir
                             + "/pool.yaml",
                     "-Dcamel.main.routesReloadEnabled=false", "-Dilb.demo.fleet=false", "-Dilb.http.host=127.0.0.1",
                     "-Dilb.http.port=" + port, "-Dilb.tenants=test", "-Dilb.tenant.test.apiKeys=" + Appliance.API_KEY,
                     "-Dilb.tenant.test.models=*", "-Dcamel.management.enabled=false",
+                    // its gRPC entry on a port of its own (a property given below overrides it: the last -D wins)
+                    "-Dilb.grpc.host=127.0.0.1", "-Dilb.grpc.port=" + Appliance.freePort(),
                     "-Dilb.console.enabled=false"));
             for (String property : properties) {
                 command.add("-D" + property);

@@ -91,10 +91,15 @@ final class DiscoveredBackends {
     }
 
     private CompletableFuture<Void> lookup() {
-        return dns.lookup(target).handleAsync((answer, failure) -> {
-            answered(answer, failure);
-            return null;
-        }, scheduler);
+        try {
+            return dns.lookup(target).handleAsync((answer, failure) -> {
+                answered(answer, failure);
+                return null;
+            }, scheduler);
+        } catch (RuntimeException e) {
+            answered(null, e);
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     private synchronized void answered(DnsAnswer answer, Throwable failure) {
@@ -102,25 +107,34 @@ final class DiscoveredBackends {
             return;
         }
         long delay = intervalMillis;
-        component.lookedUp(failure == null);
-        if (failure != null) {
-            String reason = failure.getCause() != null ? failure.getCause().getMessage() : failure.toString();
-            if (!reason.equals(failing)) {
-                LOG.warn("backend {}: DNS lookup of {} failed ({}); keeping the {} servers of its last answer",
-                        entryId, target, reason, serving.size());
+        try {
+            component.lookedUp(failure == null);
+            if (failure != null) {
+                String reason = failure.getCause() != null ? failure.getCause().getMessage() : failure.toString();
+                if (!reason.equals(failing)) {
+                    LOG.warn("backend {}: DNS lookup of {} failed ({}); keeping the {} servers of its last answer",
+                            entryId, target, reason, serving.size());
+                }
+                failing = reason;
+            } else {
+                if (failing != null) {
+                    LOG.info("backend {}: DNS lookup of {} answers again", entryId, target);
+                    failing = null;
+                }
+                change(MembershipChange.between(servers, answer));
+                if (answer.ttlSeconds() > 0 && answer.ttlSeconds() < Integer.MAX_VALUE) {
+                    delay = Math.min(delay, Math.max(LEAST_LOOKUP_INTERVAL_MILLIS, answer.ttlSeconds() * 1000));
+                }
             }
-            failing = reason;
-        } else {
-            if (failing != null) {
-                LOG.info("backend {}: DNS lookup of {} answers again", entryId, target);
-                failing = null;
-            }
-            change(MembershipChange.between(servers, answer));
-            if (answer.ttlSeconds() > 0) {
-                delay = Math.min(delay, Math.max(LEAST_LOOKUP_INTERVAL_MILLIS, answer.ttlSeconds() * 1000));
-            }
+            // a request that took a leaving backend's place as it left gives it back without a release to hear
+            removeIdle();
+        } catch (RuntimeException e) {
+            LOG.warn("backend {}: the DNS answer of {} could not be applied; looking up again", entryId, target, e);
+        } finally {
+            // whatever happened, the next lookup comes
+            next = scheduler.schedule(this::lookup, Math.max(LEAST_LOOKUP_INTERVAL_MILLIS / 10, delay),
+                    TimeUnit.MILLISECONDS);
         }
-        next = scheduler.schedule(this::lookup, delay, TimeUnit.MILLISECONDS);
     }
 
     private void change(MembershipChange change) {
@@ -158,7 +172,6 @@ final class DiscoveredBackends {
             gone.backend().onRelease(removeIdleSoon);
         }
         publish();
-        removeIdle();
     }
 
     /** Removes the leaving backends whose requests are all over. */

@@ -603,9 +603,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             boolean mayBeHedged = mayHedge();
             Attempt attempt = new Attempt(lease, mayBeHedged);
             tried.add(lease.backend());
+            // before the attempt starts: one that ends at once may free the last place of a backend leaving the pool
+            HedgeDelays delays = mayBeHedged ? members.hedgeDelays().get(lease.backend()) : null;
             start(attempt);
             if (mayBeHedged) {
-                long delay = members.hedgeDelays().get(lease.backend()).of(request).nanos(System.nanoTime());
+                long delay = delays.of(request).nanos(System.nanoTime());
                 attempt.hedgeTimeout = hedgeTimer.newTimeout(due -> hedge(attempt), delay, TimeUnit.NANOSECONDS);
             }
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsRawRecord;
@@ -44,6 +45,8 @@ public final class DnsLookup implements AutoCloseable {
                 : new SequentialDnsServerAddressStreamProvider(nameservers.toArray(InetSocketAddress[]::new));
         resolver = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(NioDatagramChannel.class)
+                // an answer truncated over UDP (many servers) is asked again over TCP, not taken as the whole list
+                .socketChannelType(NioSocketChannel.class)
                 .nameServerProvider(servers)
                 .resolveCache(NoopDnsCache.INSTANCE)
                 .queryTimeoutMillis(timeoutMillis)

@@ -53,9 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * When ilb shuts down, {@link #drain()} stops it taking requests: a request arriving after it is answered 503
  * {@code shutting_down} (its client tries another replica), a connection is closed once it owes no response, and
- * the requests in flight, streams included, are answered to their end ({@link #awaitAnswered}).
+ * the requests in flight, streams included, are answered to their end ({@link #awaitDrained}).
  */
-public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory {
+public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory, Drainable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpEdge.class);
     /**
@@ -119,6 +119,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
      * Takes no more requests: each later one is answered 503 {@code shutting_down} and its connection closed;
      * connections that owe no response are closed now, the others once they do not. Does not wait.
      */
+    @Override
     public void drain() {
         draining = true;
         open.forEach(channel -> channel.eventLoop().execute(() -> {
@@ -134,7 +135,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
      * Waits until, after {@link #drain()}, every request in flight has been answered to its end; false if some are
      * still owed after the timeout.
      */
-    public boolean awaitAnswered(long timeout, TimeUnit unit) throws InterruptedException {
+    @Override
+    public boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
         return answered.await(timeout, unit);
     }
 

@@ -85,8 +85,10 @@ public final class KServeApi {
                 return get(method, () -> new HttpReply(200, Map.of(), new byte[0]));
             }
             case "/v2/health/ready" -> {
-                return get(method, () -> catalog.models().isEmpty()
-                        ? ApiError.unavailable("not_ready", "no model is served yet", 1)
+                return get(method, () -> catalog.isShuttingDown()
+                        ? ApiError.unavailable("shutting_down", "ilb is shutting down: it finishes the requests in"
+                                + " flight and takes no new ones soon", 1)
+                        : catalog.models().isEmpty() ? ApiError.unavailable("not_ready", "no model is served yet", 1)
                         : new HttpReply(200, Map.of(), new byte[0]));
             }
             default -> {

@@ -65,6 +65,7 @@ public final class ModelCatalog {
     private final List<Parked> parked = new ArrayList<>();
     /** The settings of each model's versions, in version order: replaced whole whenever a route or setting changes. */
     private volatile Map<String, List<VersionSettings>> versions = Map.of();
+    private volatile boolean shuttingDown;
 
     /**
      * @param timer   parked requests' timeouts
@@ -139,6 +140,15 @@ public final class ModelCatalog {
     }
 
     /** The models ilb serves now, by name. */
+    /** ilb is shutting down (ilb.ShutdownDrain): the APIs say they are not ready, and still serve. */
+    public void shuttingDown() {
+        shuttingDown = true;
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
     public synchronized List<ServedModel> models() {
         List<ServedModel> models = new ArrayList<>();
         routes.keySet().stream().sorted().forEach(name -> {

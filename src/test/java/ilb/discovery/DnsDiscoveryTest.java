@@ -101,6 +101,7 @@ class DnsDiscoveryTest {
         await().until(() -> ilb.balancer("pool-" + MODEL).backends().stream().map(Backend::id).toList()
                 .equals(List.of(id("127.0.0.3"))));
         assertThat(known(id("127.0.0.2"))).as("kept while its stream runs").isTrue();
+        await().until(() -> ilb.balancer("pool-" + MODEL).backendsInRotation() == 1);
         HttpResponse<String> meanwhile = ilb.post("/v1/chat/completions", Appliance.chat(MODEL, 2));
 
         List<String> events = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import ilb.protocols.Drainable;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * {@code grpc.health.v1.Health} ({@link GrpcHealth}, refreshed every second) and server reflection (v1, and v1alpha
  * for older tools such as grpcurl). The calls open without a key are held to a few kilobytes ({@link OpenCallLimit}).
  */
-final class KServeGrpcConsumer extends DefaultConsumer {
+public final class KServeGrpcConsumer extends DefaultConsumer implements Drainable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KServeGrpcConsumer.class);
     private static final long HEALTH_REFRESH_MILLIS = 1000;
@@ -81,6 +82,19 @@ final class KServeGrpcConsumer extends DefaultConsumer {
         refreshing = component.timer().scheduleWithFixedDelay(this::refreshHealth, HEALTH_REFRESH_MILLIS,
                 HEALTH_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("KServe v2 gRPC on {}:{}", endpoint.host(), server.getPort());
+    }
+
+    /** Refuses new calls (HTTP/2 GOAWAY: clients open them elsewhere); calls under way go on. */
+    @Override
+    public void drain() {
+        if (server != null) {
+            server.shutdown();
+        }
+    }
+
+    @Override
+    public boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
+        return server == null || server.awaitTermination(timeout, unit);
     }
 
     @Override
