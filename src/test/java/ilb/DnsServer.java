@@ -84,7 +84,9 @@ public final class DnsServer implements AutoCloseable {
     /** Starts it (again) on its port, and returns once it answers. */
     public void restart() {
         List<String> command = List.of("/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-                "--no-poll", "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--no-poll",
+                // as the test's user: run as root, dnsmasq would become 'nobody', who may not read a private clone
+                "--user=" + System.getProperty("user.name"), "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
                 "--local-ttl=" + ttl, "--pid-file=", "--log-facility=-", "--conf-file=" + dir.resolve("srv.conf"),
                 "--addn-hosts=" + dir.resolve("hosts"));
         try {
