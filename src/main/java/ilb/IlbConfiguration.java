@@ -115,6 +115,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private String sheddableQueueTimeout;
     @PropertyInject(value = "ilb.zone")
     private String zone;
+    @PropertyInject(value = "ilb.dns.nameservers", defaultValue = "")
+    private String dnsNameservers;
     @PropertyInject(value = "ilb.balancer.batchReserve")
     private double batchReserve;
     @PropertyInject(value = "ilb.batch.enabled")
@@ -192,7 +194,7 @@ public class IlbConfiguration implements CamelConfiguration {
         backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));
         backends.onBackendGone(backend -> IlbMeters.backendGone(ilbMeters, backend));
         IlbMeters.dnsLookups(ilbMeters, backends);
-        backends.setDnsNameservers(context.getPropertiesComponent().resolveProperty("ilb.dns.nameservers").orElse(""));
+        backends.setDnsNameservers(dnsNameservers);
         context.addComponent("backend", backends);
 
         Registry registry = context.getRegistry();
