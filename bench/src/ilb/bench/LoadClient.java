@@ -38,6 +38,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -65,6 +66,8 @@ final class LoadClient implements AutoCloseable {
     private final Deque<Channel> idle = new ConcurrentLinkedDeque<>();
     /** Connections opened so far: with TLS, the handshakes. */
     private final AtomicLong opened = new AtomicLong();
+    /** The TLS version and cipher suite of the last handshake; null over plain HTTP. */
+    private volatile String negotiated;
 
     /**
      * A client of the server at {@code baseUrl}; a request still unanswered {@code timeout} after its intended send
@@ -85,7 +88,14 @@ final class LoadClient implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null) {
                             // writes wait in the handler until the handshake is done
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), uri.getHost(), uri.getPort()));
+                            SslHandler handler = tls.newHandler(ch.alloc(), uri.getHost(), uri.getPort());
+                            handler.handshakeFuture().addListener(f -> {
+                                if (f.isSuccess()) {
+                                    negotiated = handler.engine().getSession().getProtocol() + " "
+                                            + handler.engine().getSession().getCipherSuite();
+                                }
+                            });
+                            ch.pipeline().addLast(handler);
                         }
                         ch.pipeline().addLast(new HttpClientCodec(), new ResponseHandler());
                     }
@@ -143,6 +153,11 @@ final class LoadClient implements AutoCloseable {
     /** Connections the client has opened so far (over TLS, each one a full handshake). */
     long connectionsOpened() {
         return opened.get();
+    }
+
+    /** What the last TLS handshake agreed on ({@code TLSv1.3 TLS_AES_128_GCM_SHA256}); null if there was none. */
+    String negotiated() {
+        return negotiated;
     }
 
     @Override
