@@ -76,8 +76,10 @@ interface SystemUnderTest extends AutoCloseable {
             var answer = Http.post(baseUrl, ChatRequest.user("are you there", 1, false));
             return answer.statusCode() == 200 ? null : "HTTP " + answer.statusCode() + " " + answer.body();
         } catch (UncheckedIOException e) {
-            // what the JDK says of a plain HTTP answer to its ClientHello: no point waiting for TLS that will not come
-            if (e.getCause() instanceof SSLException ssl && String.valueOf(ssl.getMessage()).contains("unrecognized")) {
+            // the JDK's "Unrecognized SSL message, plaintext connection?": it answered the ClientHello in plain HTTP,
+            // and TLS will not come by waiting
+            if (e.getCause() instanceof SSLException ssl
+                    && String.valueOf(ssl.getMessage()).contains("plaintext connection")) {
                 throw new SystemUnavailable("it answers in plain HTTP, not TLS (" + ssl.getMessage() + ")");
             }
             return e.toString();

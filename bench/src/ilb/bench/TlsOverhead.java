@@ -57,8 +57,8 @@ final class TlsOverhead implements Scenario {
         });
         report.table(table);
         report.note("`connections opened` counts every connection the client made to the system over all phases "
-                + "(warm-up included), each a full handshake; the client opens one only when none is idle, so once "
-                + "the closed loop has its " + ProxyOverhead.USERS + " the open-loop phases reuse them. `negotiated` "
+                + "(warm-up included), each a full handshake; it opens one only when none is idle (the closed loop "
+                + "needs " + ProxyOverhead.USERS + ", an open-loop burst may need more), and keeps it. `negotiated` "
                 + "is what the client's last handshake agreed on (the JDK's defaults against the server's).");
     }
 }
