@@ -46,8 +46,8 @@ final class Http {
             return CLIENT;
         }
         if (tlsClient == null) {
-            tlsClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
-                    .sslContext(BenchTls.current().jdkClient()).build();
+            tlsClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2)).sslContext(BenchTls.current().jdkClient()).build();
         }
         return tlsClient;
     }

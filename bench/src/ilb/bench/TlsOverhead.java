@@ -31,10 +31,10 @@ final class TlsOverhead implements Scenario {
         report.note(ProxyOverhead.setup() + " Systems ending in `tls` serve HTTPS (HTTP/1.1) with one certificate and "
                 + "key, EC P-256, issued at run time by the bench's own authority, and talk plain HTTP to the server: "
                 + "ilb with `ilb.tls.certFile` and `ilb.tls.keyFile` on its HTTP port, HAProxy with `bind ... ssl crt` "
-                + "(certificate and key in one file); otherwise each is S1's. `direct` stays plain: added latency is the "
-                + "proxy's and TLS's together. The client (Netty, one I/O thread) trusts the bench's authority alone "
-                + "and keeps its connections alive, so the handshakes fall in the warm-up and what is measured is "
-                + "TLS's cost per request. " + cost.method());
+                + "(certificate and key in one file); otherwise each is S1's. `direct` stays plain: added latency is "
+                + "the proxy's and TLS's together. The client (Netty, one I/O thread) trusts the bench's authority "
+                + "alone and keeps its connections alive, so most handshakes fall in the warm-up and what is measured "
+                + "is TLS's cost per request. " + cost.method());
         ProxyOverhead.measure(cost, Lineups.TLS_OVERHEAD, settings, report, systems -> tlsTable(report, cost, systems));
     }
 

@@ -35,8 +35,8 @@ final class TracingOverhead implements Scenario {
         ProxyCost cost = ProxyOverhead.cost("S1c", BASELINE, RATES, settings);
         report.note(ProxyOverhead.setup() + " ilb `least-request` three ways: tracing off (no OTel endpoint set), "
                 + "`tracing=1` (every request traced) and `tracing=0.01` (1 %). A traced ilb gets the standard OTel "
-                + "variables: `OTEL_EXPORTER_OTLP_ENDPOINT` a sink the bench runs on loopback for it (it answers 200 to "
-                + "every POST and counts what it got), `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, "
+                + "variables: `OTEL_EXPORTER_OTLP_ENDPOINT` a sink the bench runs on loopback for it (it answers 200 "
+                + "to every POST and counts what it got), `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, "
                 + "`OTEL_TRACES_SAMPLER=parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG` the share (the client "
                 + "sends no `traceparent`, so every request is a root and the ratio decides), `OTEL_SERVICE_NAME`, and "
                 + "`OTEL_METRICS_EXPORTER=none`, `OTEL_LOGS_EXPORTER=none` so that tracing alone is measured; no ilb "
