@@ -31,10 +31,11 @@ final class HaProxy {
 
     static final String BINARY = "/usr/sbin/haproxy";
 
+    /** The end of a system's name that has it serve TLS. */
+    private static final String TLS = " tls";
+
     private HaProxy() {
     }
-
-    private static final String TLS = " tls";
 
     static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         int port = SystemUnderTest.freePort();

@@ -54,7 +54,7 @@ final class TracingOverhead implements Scenario {
         Table table = new Table("what each ilb exported to its OTLP sink over the run")
                 .column("system").column("traced").column("POST " + OtlpSink.TRACES, "%d").column("KB", "%.1f")
                 .column("other paths");
-        boolean allTracedNothing = false;
+        boolean fullTracingExportedNothing = false;
         for (var entry : systems.testbeds().entrySet()) {
             String system = entry.getKey();
             if (!IlbSpec.names(system)) {
@@ -68,18 +68,18 @@ final class TracingOverhead implements Scenario {
             OtlpSink.Received spans = traced.sink().received(OtlpSink.TRACES);
             Map<String, OtlpSink.Received> others = traced.sink().all();
             others.remove(OtlpSink.TRACES);
-            table.row(system, String.format("%.0f %%", share.getAsDouble() * 100), spans.requests(),
+            table.row(system, share.getAsDouble() * 100 + " %", spans.requests(),
                     spans.bytes() / 1024.0, others.isEmpty() ? "none" : others.entrySet().stream()
                             .map(o -> o.getKey() + " " + o.getValue().requests()).collect(Collectors.joining(", ")));
             if (share.getAsDouble() >= 1 && spans.requests() == 0) {
-                allTracedNothing = true;
+                fullTracingExportedNothing = true;
             }
         }
         report.table(table);
         report.note("Counted " + EXPORT_WAIT_MILLIS / 1000 + " s after the last phase (the SDK exports in batches, "
                 + "every 5 s by default); a batch holds many spans, and at saturation an ilb tracing every request may "
                 + "drop spans its export queue has no room for."
-                + (allTracedNothing ? " **The ilb tracing every request exported nothing: tracing was not on (an ilb "
+                + (fullTracingExportedNothing ? " **The ilb tracing every request exported nothing: tracing was not on (an ilb "
                         + "without OpenTelemetry ignores the variables), so the ratios above are not tracing's cost.**"
                         : ""));
     }
