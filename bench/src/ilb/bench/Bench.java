@@ -16,7 +16,8 @@ import java.util.Map;
  */
 public final class Bench {
 
-    private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), HeterogeneousFleet.tiered(),
+    private static final List<Scenario> SCENARIOS = List.of(new ProxyOverhead(), new TlsOverhead(),
+            new TracingOverhead(), HeterogeneousFleet.tiered(),
             HeterogeneousFleet.urlsOnly(), new DriftingFleet(), new SharedPrefixes(), new BackendFaults(),
             new FrozenServer(), new BatchYield(), new NoisyNeighbour(), new CanaryVersions(),
             new SharedLimits(), new GrpcOverhead(), new ScaleOut());

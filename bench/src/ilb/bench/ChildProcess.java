@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A process the bench starts (ilb, HAProxy, a simulated server), its output in a log file, stopped when the bench stops, even by Ctrl-C. */
 final class ChildProcess implements AutoCloseable {
@@ -24,10 +26,18 @@ final class ChildProcess implements AutoCloseable {
     }
 
     static ChildProcess start(List<String> command, Path workDir, Path log) {
+        return start(command, environment -> { }, workDir, log);
+    }
+
+    /** @param environment changes the environment the process inherits from the bench's (ilb's OTel variables) */
+    static ChildProcess start(List<String> command, Consumer<Map<String, String>> environment, Path workDir,
+            Path log) {
         try {
             Files.createDirectories(log.getParent());
-            Process process = new ProcessBuilder(command).directory(workDir.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            environment.accept(builder.environment());
+            Process process = builder.start();
             return new ChildProcess(process, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

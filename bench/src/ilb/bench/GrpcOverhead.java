@@ -34,7 +34,7 @@ final class GrpcOverhead implements Scenario {
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
         ProxyCost cost = new ProxyCost("S9", BASELINE, "call", "calls/s", CALLS,
-                CALLS + " calls in flight over " + CHANNELS + " HTTP/2 channels", settings);
+                CALLS + " calls in flight over " + CHANNELS + " HTTP/2 channels", ProxyOverhead.RATES, settings);
         List<BackendSpec> fleetSpecs = List.of(BackendSpec.instant().overGrpc());
         report.note("One simulated server that serves KServe v2 over gRPC and answers at once (" + fleetSpecs.get(0)
                 + "); every call is a `ModelInfer` of one FP32 input of shape [1, " + GrpcLoadClient.ELEMENTS + "] as "

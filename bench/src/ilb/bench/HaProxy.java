@@ -15,7 +15,9 @@ import ilb.inference.Protocol;
  * production: keep-alive and connection reuse to the servers, health checks every second like ilb's, retries on
  * another server for connection failures. Systems: {@code haproxy-roundrobin}, {@code haproxy-leastconn}, and
  * {@code haproxy-leastconn-maxconn}, which also caps each server at the capacity ilb is given (excess waits in
- * HAProxy's queue up to 10 s, as in ilb's wait queue).
+ * HAProxy's queue up to 10 s, as in ilb's wait queue). A system name ending in {@code " tls"}
+ * ({@code haproxy-leastconn tls}) terminates TLS on its bind with the bench's certificate ({@link BenchTls}) and talks
+ * plain HTTP to the servers, as ilb serving TLS does.
  * <p>
  * HAProxy has no spill tier: its {@code backup} servers take traffic only when every other server is down, so
  * servers of every tier are plain servers here.
@@ -29,17 +31,24 @@ final class HaProxy {
 
     static final String BINARY = "/usr/sbin/haproxy";
 
+    /** The end of a system's name that has it serve TLS. */
+    private static final String TLS = " tls";
+
     private HaProxy() {
     }
 
     static SystemUnderTest start(String system, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         int port = SystemUnderTest.freePort();
-        return start(system, port, fleet.protocol(), config(system, port, fleet), settings);
+        boolean tls = system.endsWith(TLS);
+        String bind = tls ? " ssl crt " + BenchTls.in(settings).certAndKeyFile().toAbsolutePath() : "";
+        String config = config(tls ? system.substring(0, system.length() - TLS.length()) : system, port, bind, fleet);
+        return start(system, port, tls ? "https" : null, fleet.protocol(), config, settings);
     }
 
-    private static SystemUnderTest start(String system, int port, Protocol protocol, String configText,
+    /** @param scheme the clients' url scheme if not the protocol's own ({@code https}) */
+    private static SystemUnderTest start(String system, int port, String scheme, Protocol protocol, String configText,
             BenchSettings settings) throws SystemUnavailable {
-        Path dir = settings.work().resolve(system);
+        Path dir = settings.work().resolve(system.replace(' ', '-'));
         Path config = dir.resolve("haproxy.cfg");
         try {
             Files.createDirectories(dir);
@@ -50,7 +59,9 @@ final class HaProxy {
         // -db: stay in the foreground, so that the bench owns the process
         ChildProcess process = ChildProcess.start(List.of(BINARY, "-db", "-f", config.toString()), dir,
                 dir.resolve("haproxy.log"));
-        String scheme = protocol == Protocol.GRPC ? "grpc" : "http";
+        if (scheme == null) {
+            scheme = protocol == Protocol.GRPC ? "grpc" : "http";
+        }
         return SystemUnderTest.started(process, scheme + "://127.0.0.1:" + port, null, Duration.ofSeconds(20),
                 "[ALERT]");
     }
@@ -64,7 +75,7 @@ final class HaProxy {
             BenchSettings settings) throws SystemUnavailable {
         String system = "haproxy-leastconn";
         int port = SystemUnderTest.freePort();
-        String config = head(system, port, false)
+        String config = head(system, port, "", false)
                 .replace("\nbackend fleet\n", "\nresolvers dns\n"
                         + "    nameserver dns1 " + nameserver + "\n"
                         + "    accepted_payload_size 8192\n"
@@ -75,12 +86,13 @@ final class HaProxy {
                         + "backend fleet\n")
                 + "    server-template b " + fleet.members().size() + " " + name + ":" + serverPort
                 + " resolvers dns init-addr none resolve-prefer ipv4\n";
-        return start(system + "-dns", port, Protocol.HTTP, config, settings);
+        return start(system + "-dns", port, null, Protocol.HTTP, config, settings);
     }
 
-    static String config(String system, int port, Fleet fleet) {
+    /** @param bind more options of the frontend's {@code bind} line (TLS), or none */
+    static String config(String system, int port, String bind, Fleet fleet) {
         boolean grpc = fleet.protocol() == Protocol.GRPC;
-        StringBuilder cfg = new StringBuilder(head(system, port, grpc));
+        StringBuilder cfg = new StringBuilder(head(system, port, bind, grpc));
         for (Fleet.Member member : fleet.members()) {
             URI url = URI.create(member.server().url());
             cfg.append("    server ").append(member.id()).append(' ').append(url.getHost()).append(':').append(url.getPort());
@@ -96,7 +108,7 @@ final class HaProxy {
     }
 
     /** Everything but the servers: the last lines are the fleet backend's, its servers' lines go after them. */
-    private static String head(String system, int port, boolean grpc) {
+    private static String head(String system, int port, String bind, boolean grpc) {
         String balance = switch (system) {
             case "haproxy-roundrobin" -> "roundrobin";
             case "haproxy-leastconn", "haproxy-leastconn-maxconn" -> "leastconn";
@@ -125,13 +137,13 @@ final class HaProxy {
                     retry-on conn-failure empty-response response-timeout 503
 
                 frontend bench
-                    bind 127.0.0.1:%d%s
+                    bind 127.0.0.1:%d%s%s
                     maxconn 8000
                     default_backend fleet
 
                 backend fleet
                     balance %s
-                """.formatted(port, grpc ? " proto h2" : "", balance));
+                """.formatted(port, bind, grpc ? " proto h2" : "", balance));
         if (!grpc) {
             cfg.append("    option httpchk GET /health\n");
         }

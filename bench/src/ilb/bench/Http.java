@@ -13,6 +13,8 @@ final class Http {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
+    /** For {@code https://} urls: trusts the bench's authority ({@link BenchTls}); made when first needed. */
+    private static HttpClient tlsClient;
 
     private Http() {
     }
@@ -28,13 +30,25 @@ final class Http {
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) {
+        HttpRequest built = request.timeout(Duration.ofSeconds(10)).build();
         try {
-            return CLIENT.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return client(built.uri()).send(built, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static synchronized HttpClient client(URI uri) {
+        if (!uri.getScheme().equals("https")) {
+            return CLIENT;
+        }
+        if (tlsClient == null) {
+            tlsClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2)).sslContext(BenchTls.current().jdkClient()).build();
+        }
+        return tlsClient;
     }
 }

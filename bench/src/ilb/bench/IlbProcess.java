@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.stream.Stream;
 
 import ilb.inference.Protocol;
@@ -23,7 +24,10 @@ import ilb.inference.Protocol;
  * Batch inference over Kafka is off (it would start a Kafka broker in ilb's JVM, on the same fixed port for every
  * ilb), except in {@link #startWithBatch}. Authentication is off unless the ilb is started with tenants. In front of
  * a fleet that serves gRPC, ilb also runs its gRPC entry (routes/api-grpc.yaml) on a port of its own, the bench's
- * clients talk to that, and the servers are gRPC backends (their {@code grpc://} urls).
+ * clients talk to that, and the servers are gRPC backends (their {@code grpc://} urls). With {@link IlbSpec#tls()} it
+ * serves HTTPS with the bench's certificate ({@code ilb.tls.certFile}, {@code ilb.tls.keyFile}); with
+ * {@link IlbSpec#tracing()} it exports spans to an {@link OtlpSink} of its own ({@link Traced}). Tracing is off in
+ * every other ilb, whatever OTel variables the bench's own environment has.
  */
 final class IlbProcess {
 
@@ -39,13 +43,71 @@ final class IlbProcess {
         }
     }
 
+    /** A traced ilb, and the sink it exports its spans to (closed with it). */
+    record Traced(SystemUnderTest ilb, OtlpSink sink) implements SystemUnderTest {
+        @Override
+        public String baseUrl() {
+            return ilb.baseUrl();
+        }
+
+        @Override
+        public String metricsUrl() {
+            return ilb.metricsUrl();
+        }
+
+        @Override
+        public Duration cpuTime() {
+            return ilb.cpuTime();
+        }
+
+        @Override
+        public void close() {
+            ilb.close();
+            sink.close();
+        }
+    }
+
     private IlbProcess() {
     }
 
     static SystemUnderTest start(IlbSpec ilb, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
         Path dir = settings.work().resolve(dirName(ilb));
-        return start(poolRoute(ilb, fleet), List.of(), settings, dir, List.of("-Dilb.batch.enabled=false"), false,
-                fleet.protocol());
+        List<String> properties = new ArrayList<>(List.of("-Dilb.batch.enabled=false"));
+        if (ilb.tls()) {
+            BenchTls tls = BenchTls.in(settings);
+            properties.add("-Dilb.tls.certFile=" + tls.certFile().toAbsolutePath());
+            properties.add("-Dilb.tls.keyFile=" + tls.keyFile().toAbsolutePath());
+        }
+        if (ilb.tracing().isEmpty()) {
+            return start(poolRoute(ilb, fleet), List.of(), settings, dir, properties, Map.of(), false,
+                    fleet.protocol(), ilb.tls());
+        }
+        OtlpSink sink = OtlpSink.start();
+        try {
+            return new Traced(start(poolRoute(ilb, fleet), List.of(), settings, dir, properties,
+                    tracing(sink, ilb.tracing(), dir.getFileName().toString()), false, fleet.protocol(), ilb.tls()),
+                    sink);
+        } catch (SystemUnavailable | RuntimeException e) {
+            sink.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The standard OTel variables that turn tracing on and export every sampled span over OTLP/HTTP to the sink;
+     * sampling as production would set it (the root decides, children follow their parent; the bench's requests
+     * carry no {@code traceparent}, so every request is a root). Metrics and logs are not exported, so that the run
+     * measures tracing alone.
+     */
+    private static Map<String, String> tracing(OtlpSink sink, OptionalDouble share, String serviceName) {
+        return Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint(),
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+                "OTEL_TRACES_SAMPLER", "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG", String.valueOf(share.getAsDouble()),
+                "OTEL_SERVICE_NAME", serviceName,
+                "OTEL_METRICS_EXPORTER", "none",
+                "OTEL_LOGS_EXPORTER", "none");
     }
 
     /**
@@ -57,7 +119,8 @@ final class IlbProcess {
             BenchSettings settings) throws SystemUnavailable {
         List<String> all = new ArrayList<>(List.of("-Dilb.batch.enabled=false"));
         all.addAll(properties);
-        return start(poolRoutes, tenants, settings, settings.work().resolve(fileName(name)), all, false, Protocol.HTTP);
+        return start(poolRoutes, tenants, settings, settings.work().resolve(fileName(name)), all, Map.of(), false,
+                Protocol.HTTP, false);
     }
 
     /**
@@ -73,13 +136,18 @@ final class IlbProcess {
         SystemUnderTest ilb = start(poolRoute(spec, fleet), List.of(), settings, dir, List.of(
                 "-Dilb.batch.enabled=true", "-Dilb.kafka.embedded=true", "-Dilb.kafka.embedded.port=" + ports[0],
                 "-Dilb.kafka.embedded.controllerPort=" + ports[1],
-                "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), true, Protocol.HTTP);
+                "-Dilb.kafka.embedded.dir=" + kafka.toAbsolutePath()), Map.of(), true, Protocol.HTTP, false);
         return new WithBatch(ilb, "127.0.0.1:" + ports[0]);
     }
 
-    /** @param clients the wire the bench's clients speak to it: HTTP, or gRPC to its gRPC entry */
+    /**
+     * @param environment OTel variables (tracing on), or none
+     * @param clients     the wire the bench's clients speak to it: HTTP, or gRPC to its gRPC entry
+     * @param tls         it serves HTTPS (its properties name the certificate)
+     */
     private static SystemUnderTest start(String poolRoutes, List<TenantSpec> tenants, BenchSettings settings, Path dir,
-            List<String> properties, boolean batchRoutes, Protocol clients) throws SystemUnavailable {
+            List<String> properties, Map<String, String> environment, boolean batchRoutes, Protocol clients,
+            boolean tls) throws SystemUnavailable {
         Path routes = dir.resolve("routes");
         int port = SystemUnderTest.freePort();
         int grpcPort = clients == Protocol.GRPC ? SystemUnderTest.freePort() : 0;
@@ -120,8 +188,13 @@ final class IlbProcess {
         }
         command.addAll(properties);
         command.add("ilb.Ilb");
-        ChildProcess process = ChildProcess.start(command, settings.repo(), dir.resolve("ilb.log"));
-        String baseUrl = clients == Protocol.GRPC ? "grpc://127.0.0.1:" + grpcPort : "http://127.0.0.1:" + port;
+        ChildProcess process = ChildProcess.start(command, inherited -> {
+            // tracing is on only where the bench turns it on, not because the shell running the bench has it
+            inherited.keySet().removeIf(name -> name.startsWith("OTEL_"));
+            inherited.putAll(environment);
+        }, settings.repo(), dir.resolve("ilb.log"));
+        String baseUrl = clients == Protocol.GRPC ? "grpc://127.0.0.1:" + grpcPort
+                : (tls ? "https" : "http") + "://127.0.0.1:" + port;
         return SystemUnderTest.started(process, baseUrl, "http://127.0.0.1:" + managementPort + "/observe/metrics",
                 Duration.ofSeconds(60), FAILURES);
     }
@@ -172,7 +245,8 @@ final class IlbProcess {
 
     private static String dirName(IlbSpec ilb) {
         return "ilb-" + fileName(ilb.policy()) + (ilb.capacity() > 0 ? "-capacity-" + ilb.capacity() : "")
-                + (ilb.urlsOnly() ? "-urls-only" : "");
+                + (ilb.urlsOnly() ? "-urls-only" : "") + (ilb.tls() ? "-tls" : "")
+                + (ilb.tracing().isPresent() ? "-tracing-" + ilb.tracing().getAsDouble() : "");
     }
 
     /** Distinct free ports on the loopback address, all held open until all are found. */

@@ -1,22 +1,27 @@
 package ilb.bench;
 
+import java.util.OptionalDouble;
+
 /**
- * An ilb of a lineup, {@code ilb <policy spec> [capacity=<n> | urls-only]}: the policy spec (its pool route's
- * {@code customLoadBalancer} ref, options in URI-query style) and what its pool route says of each server beside
- * its url.
+ * An ilb of a lineup, {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>]}: the policy spec
+ * (its pool route's {@code customLoadBalancer} ref, options in URI-query style), what its pool route says of each
+ * server beside its url, and how it serves its clients.
  *
  * @param policy   the policy spec, e.g. {@code scored?sloTtft=500ms&sloTpot=50ms}
  * @param capacity every server's capacity instead of its own ({@code capacity=<n>}); 0: each server's own
  * @param urlsOnly the route lists the servers' urls and nothing else ({@code urls-only}): no tier, capacity, weight,
  *                 hardware or health interval, as a new user would write it; ilb finds out the rest by itself
+ * @param tls      it serves HTTPS on its HTTP port with the bench's certificate ({@code tls}: {@link BenchTls})
+ * @param tracing  the share of requests it traces ({@code tracing=<share>}, 1 for all), exporting spans over
+ *                 OTLP/HTTP to a sink of the bench's ({@link OtlpSink}); empty: tracing off
  */
-record IlbSpec(String policy, int capacity, boolean urlsOnly) {
+record IlbSpec(String policy, int capacity, boolean urlsOnly, boolean tls, OptionalDouble tracing) {
 
     private static final String PREFIX = "ilb ";
 
     /** The policy, every server with its own tier, capacity and hardware. */
     static IlbSpec of(String policy) {
-        return new IlbSpec(policy, 0, false);
+        return new IlbSpec(policy, 0, false, false, OptionalDouble.empty());
     }
 
     /** Whether a lineup's system is an ilb. */
@@ -24,21 +29,30 @@ record IlbSpec(String policy, int capacity, boolean urlsOnly) {
         return system.startsWith(PREFIX);
     }
 
-    /** A lineup's {@code ilb <policy spec> [capacity=<n> | urls-only]}. */
+    /** A lineup's {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>]}. */
     static IlbSpec parse(String system) {
         if (!names(system)) {
             throw new IllegalArgumentException("not an ilb: " + system);
         }
         String[] words = system.substring(PREFIX.length()).split(" ");
-        if (words.length == 1) {
-            return of(words[0]);
+        IlbSpec spec = of(words[0]);
+        for (int i = 1; i < words.length; i++) {
+            String word = words[i];
+            if (word.equals("urls-only") && spec.capacity == 0) {
+                spec = new IlbSpec(spec.policy, 0, true, spec.tls, spec.tracing);
+            } else if (word.startsWith("capacity=") && !spec.urlsOnly) {
+                spec = new IlbSpec(spec.policy, Integer.parseInt(word.substring("capacity=".length())), false,
+                        spec.tls, spec.tracing);
+            } else if (word.equals("tls")) {
+                spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, true, spec.tracing);
+            } else if (word.startsWith("tracing=")) {
+                spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, spec.tls,
+                        OptionalDouble.of(Double.parseDouble(word.substring("tracing=".length()))));
+            } else {
+                throw new IllegalArgumentException("expected ilb <policy spec> [capacity=<n> | urls-only] [tls] "
+                        + "[tracing=<share>], got: " + system);
+            }
         }
-        if (words.length == 2 && words[1].equals("urls-only")) {
-            return new IlbSpec(words[0], 0, true);
-        }
-        if (words.length == 2 && words[1].startsWith("capacity=")) {
-            return new IlbSpec(words[0], Integer.parseInt(words[1].substring("capacity=".length())), false);
-        }
-        throw new IllegalArgumentException("expected ilb <policy spec> [capacity=<n> | urls-only], got: " + system);
+        return spec;
     }
 }

@@ -26,6 +26,24 @@ final class Lineups {
             "ilb predicted-latency",
             "haproxy-leastconn");
 
+    /**
+     * S1 with TLS on the client's side: ilb and HAProxy terminating it with the same certificate (plain HTTP to the
+     * server), and each plain as in S1, for what TLS itself costs; direct stays plain, the floor of added latency.
+     */
+    static final List<String> TLS_OVERHEAD = List.of(
+            "direct",
+            "ilb least-request",
+            "haproxy-leastconn",
+            "ilb least-request tls",
+            "haproxy-leastconn tls");
+
+    /** S1 with ilb's tracing off, on for every request, and on for 1 % of them (sampled at the root). */
+    static final List<String> TRACING_OVERHEAD = List.of(
+            "direct",
+            "ilb least-request",
+            "ilb least-request tracing=1",
+            "ilb least-request tracing=0.01");
+
     /** S1's systems in front of a server that serves gRPC: each of them serves gRPC too. */
     static final List<String> GRPC_OVERHEAD = List.of(
             "direct",

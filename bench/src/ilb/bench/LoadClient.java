@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import io.netty.bootstrap.Bootstrap;
@@ -36,6 +37,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -46,7 +49,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
  * reused when idle and opened when none is (an open-loop load never waits for a connection). It runs on one Netty
  * I/O thread so that it takes little of the CPU it shares with the systems it measures. Requests go with the bench's
  * own key unless they carry a tenant's ({@link ChatRequest#withApiKey}); the response headers it is asked to keep
- * (e.g. {@code x-ilb-model-version}) are in each sample.
+ * (e.g. {@code x-ilb-model-version}) are in each sample. To an {@code https://} url it speaks TLS, trusting the
+ * bench's authority ({@link BenchTls}); connections are kept alive as in plain HTTP, so a handshake is paid once per
+ * connection, not per request.
  */
 final class LoadClient implements AutoCloseable {
 
@@ -59,6 +64,10 @@ final class LoadClient implements AutoCloseable {
     private final Bootstrap bootstrap;
     /** Connections with no request on them, most recently used first so that few stay warm. */
     private final Deque<Channel> idle = new ConcurrentLinkedDeque<>();
+    /** Connections opened so far: with TLS, the handshakes. */
+    private final AtomicLong opened = new AtomicLong();
+    /** The TLS version and cipher suite of the last handshake; null over plain HTTP. */
+    private volatile String negotiated;
 
     /**
      * A client of the server at {@code baseUrl}; a request still unanswered {@code timeout} after its intended send
@@ -69,6 +78,7 @@ final class LoadClient implements AutoCloseable {
         this.host = uri.getHost() + ":" + uri.getPort();
         this.timeoutNanos = timeout.toNanos();
         this.keptHeaders = List.of(keptHeaders).stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        SslContext tls = uri.getScheme().equals("https") ? BenchTls.current().nettyClient() : null;
         this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000)
@@ -76,6 +86,17 @@ final class LoadClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            // writes wait in the handler until the handshake is done
+                            SslHandler handler = tls.newHandler(ch.alloc(), uri.getHost(), uri.getPort());
+                            handler.handshakeFuture().addListener(f -> {
+                                if (f.isSuccess()) {
+                                    negotiated = handler.engine().getSession().getProtocol() + " "
+                                            + handler.engine().getSession().getCipherSuite();
+                                }
+                            });
+                            ch.pipeline().addLast(handler);
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), new ResponseHandler());
                     }
                 });
@@ -99,6 +120,7 @@ final class LoadClient implements AutoCloseable {
     private void connect(Call call) {
         bootstrap.connect().addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
+                opened.incrementAndGet();
                 start(f.channel(), call);
             } else {
                 call.fail("connect failed");
@@ -126,6 +148,16 @@ final class LoadClient implements AutoCloseable {
                 .set(HttpHeaderNames.AUTHORIZATION, "Bearer sk-ilb-demo");
         call.request.headers().forEach(http.headers()::set);
         ch.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    /** Connections the client has opened so far (over TLS, each one a full handshake). */
+    long connectionsOpened() {
+        return opened.get();
+    }
+
+    /** What the last TLS handshake agreed on ({@code TLSv1.3 TLS_AES_128_GCM_SHA256}); null if there was none. */
+    String negotiated() {
+        return negotiated;
     }
 
     @Override

@@ -45,10 +45,11 @@ final class ProxyCost {
      * @param rateUnit    and a rate of them ({@code req/s}, {@code calls/s})
      * @param concurrency requests in flight in the closed loop
      * @param concurrent  what they are, for a table's title ({@code 64 users})
+     * @param rates       the open-loop rates of a full run (a quick run: the lowest and the highest)
      * @param settings    a quick run's phases, or a full one's
      */
     ProxyCost(String scenario, String baseline, String unit, String rateUnit, int concurrency, String concurrent,
-            BenchSettings settings) {
+            List<Integer> rates, BenchSettings settings) {
         this.scenario = scenario;
         this.baseline = baseline;
         this.unit = unit;
@@ -57,7 +58,8 @@ final class ProxyCost {
         this.concurrent = concurrent;
         this.warmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
         this.saturation = settings.pick(Duration.ofSeconds(2), Duration.ofSeconds(10));
-        this.rates = settings.pick(List.of(500, 2000), List.of(500, 1000, 2000));
+        this.rates = settings.pick(List.of(rates.get(0), rates.get(rates.size() - 1)).stream().distinct().toList(),
+                rates);
         this.phase = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(10));
     }
 
@@ -90,6 +92,16 @@ final class ProxyCost {
     void report(Report report, Map<String, String> unavailable) {
         saturationTable(report, unavailable);
         latencyTables(report, unavailable);
+    }
+
+    /** A system's requests a second at saturation, NaN if it was not measured. */
+    double saturationThroughput(String system) {
+        return saturated.containsKey(system) ? saturated.get(system).result().throughput() : Double.NaN;
+    }
+
+    /** The CPU its own process used per request at saturation, NaN if it was not measured. */
+    double saturationCpuMicros(String system) {
+        return saturated.containsKey(system) ? saturated.get(system).cpuMicrosPerRequest() : Double.NaN;
     }
 
     private Measured<ClosedLoopLoad.Result> saturate(Target target)
@@ -131,8 +143,9 @@ final class ProxyCost {
                 .column("system").column("rate", "%d").column("sent/s", "%.0f").column("p50", "%.3f")
                 .column("p99", "%.3f").column("added p50", "%.3f").column("added p99", "%.3f").column("errors", "%d")
                 .column("CPU µs/" + unit, "%.1f").column("generator lag p99", "%.3f");
-        Table versus = new Table("(b) added latency as a ratio to " + baseline + "'s")
-                .column("system").column("rate", "%d").column("added p50 ratio", "%.2f").column("added p99 ratio", "%.2f");
+        Table versus = new Table("(b) latency as a ratio to " + baseline + "'s")
+                .column("system").column("rate", "%d").column("added p50 ratio", "%.2f").column("added p99 ratio", "%.2f")
+                .column("p99 ratio", "%.2f");
         Map<String, List<double[]>> addedP99 = new LinkedHashMap<>();
         List<String> laggingRates = new ArrayList<>();
         for (int rate : rates) {
@@ -153,7 +166,8 @@ final class ProxyCost {
                 }
                 if (proxy && !system.equals(baseline) && base != null) {
                     versus.row(system, rate, Scenario.ratio(added50, added(base, direct, 50)),
-                            Scenario.ratio(added99, added(base, direct, 99)));
+                            Scenario.ratio(added99, added(base, direct, 99)),
+                            Scenario.ratio(run.e2eMillis(99), base.e2eMillis(99)));
                 }
                 if (!proxy && m.result().sendLagMillis(99) > 1) {
                     laggingRates.add(rate + " " + rateUnit);

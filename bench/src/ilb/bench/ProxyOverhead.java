@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * S1: what a proxy costs by itself. One server that answers at once (no time to first token, one output token),
@@ -11,12 +12,18 @@ import java.util.Map;
  * (b) Added latency: open-loop Poisson load at fixed rates, each system's p50 and p99 minus those of the client
  * talking to the server directly at the same rate ((a) and (b) as {@link ProxyCost} measures them). (c) Streaming:
  * time to the first event of streamed responses, against direct. In each part all systems stay up over the same
- * server and take turns, so that they see the same machine.
+ * server and take turns, so that they see the same machine. S1b ({@link TlsOverhead}) and S1c ({@link TracingOverhead})
+ * run (a) and (b) as they are here ({@link #measure}) with lineups of their own.
  */
 final class ProxyOverhead implements Scenario {
 
     private static final String BASELINE = "haproxy-leastconn";
-    private static final int USERS = 64;
+    /** (a)'s closed loop: requests in flight. */
+    static final int USERS = 64;
+    /** (b)'s open-loop rates, req/s. */
+    static final List<Integer> RATES = List.of(500, 1000, 2000);
+    /** The server that answers at once. */
+    private static final List<BackendSpec> FLEET = List.of(BackendSpec.instant());
     private static final ChatRequest REQUEST = ChatRequest.user("hi", 1, false);
     /** (c): a server that streams, with room for every request at once, and long streams. */
     private static final BackendSpec STREAMING = BackendSpec.instant().withLatency(30, 0, 10);
@@ -36,22 +43,10 @@ final class ProxyOverhead implements Scenario {
 
     @Override
     public void run(BenchSettings settings, Report report) throws InterruptedException {
-        ProxyCost cost = new ProxyCost("S1", BASELINE, "req", "req/s", USERS, USERS + " users", settings);
-        List<BackendSpec> fleetSpecs = List.of(BackendSpec.instant());
-        report.note("One simulated server that answers at once (" + fleetSpecs.get(0) + "), non-streamed chat "
-                + "completions with `max_tokens` 1. Client, server, ilb and HAProxy share the machine's "
-                + Runtime.getRuntime().availableProcessors() + " CPUs. ilb's pool writes capacity 4096; "
-                + "hedging is on unless `hedgeAfter=0` (none fires here: every answer comes at once). "
-                + cost.method());
-
-        try (SideBySide systems = SideBySide.start(Lineups.PROXY_OVERHEAD, fleetSpecs, Duration.ofSeconds(10),
-                settings)) {
-            Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();
-            systems.testbeds().forEach((system, testbed) -> targets.put(system, new ProxyCost.Target(testbed.system(),
-                    (intendedNanos, done) -> testbed.client().send(REQUEST, intendedNanos, done))));
-            cost.measure(targets);
-            cost.report(report, systems.unavailable());
-        }
+        ProxyCost cost = cost("S1", BASELINE, RATES, settings);
+        report.note(setup() + " ilb's pool writes capacity 4096; hedging is on unless `hedgeAfter=0` (none fires "
+                + "here: every answer comes at once). " + cost.method());
+        measure(cost, Lineups.PROXY_OVERHEAD, settings, report, systems -> { });
 
         Duration streamWarmUp = settings.pick(Duration.ofSeconds(1), Duration.ofSeconds(5));
         Duration streamPhase = settings.pick(Duration.ofSeconds(2), Duration.ofSeconds(8));
@@ -75,6 +70,34 @@ final class ProxyOverhead implements Scenario {
                         .latencies());
             }
             streamTable(report, streams, systems.unavailable());
+        }
+    }
+
+    /** (a) and (b) as S1 measures them, ratios to {@code baseline}'s, at {@code rates} req/s. */
+    static ProxyCost cost(String scenario, String baseline, List<Integer> rates, BenchSettings settings) {
+        return new ProxyCost(scenario, baseline, "req", "req/s", USERS, USERS + " users", rates, settings);
+    }
+
+    /** What (a) and (b) run on and with, for a report's first note. */
+    static String setup() {
+        return "One simulated server that answers at once (" + FLEET.get(0) + "), non-streamed chat completions with "
+                + "`max_tokens` 1. Client, server, ilb and HAProxy share the machine's "
+                + Runtime.getRuntime().availableProcessors() + " CPUs.";
+    }
+
+    /**
+     * (a) and (b) of a lineup over S1's server, reported; {@code afterwards} reads what it needs of the systems (their
+     * clients, a trace sink) before they stop.
+     */
+    static void measure(ProxyCost cost, List<String> lineup, BenchSettings settings, Report report,
+            Consumer<SideBySide> afterwards) throws InterruptedException {
+        try (SideBySide systems = SideBySide.start(lineup, FLEET, Duration.ofSeconds(10), settings)) {
+            Map<String, ProxyCost.Target> targets = new LinkedHashMap<>();
+            systems.testbeds().forEach((system, testbed) -> targets.put(system, new ProxyCost.Target(testbed.system(),
+                    (intendedNanos, done) -> testbed.client().send(REQUEST, intendedNanos, done))));
+            cost.measure(targets);
+            cost.report(report, systems.unavailable());
+            afterwards.accept(systems);
         }
     }
 

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 
+import javax.net.ssl.SSLException;
+
 /** What the load generator sends to: a proxy in front of the fleet, or the fleet's first server directly. */
 interface SystemUnderTest extends AutoCloseable {
 
@@ -42,7 +44,8 @@ interface SystemUnderTest extends AutoCloseable {
      * ({@code /v2/health/live}: ilb answers it itself, HAProxy passes it to a server) and a chat completion through it
      * succeeds; over gRPC (a
      * {@code grpc://} base URL), a ModelInfer call through it succeeds. Unavailable if the process dies, its log
-     * names a failure, or the time runs out.
+     * names a failure, it answers an {@code https://} url in plain HTTP (an ilb that does not know its TLS settings),
+     * or the time runs out.
      */
     static void awaitReady(ChildProcess process, String baseUrl, Duration atMost, String... failuresInLog)
             throws SystemUnavailable {
@@ -64,7 +67,7 @@ interface SystemUnderTest extends AutoCloseable {
     }
 
     /** Null when an HTTP proxy is live and a chat completion through it succeeds, else what it answered. */
-    private static String httpNotReady(String baseUrl) {
+    private static String httpNotReady(String baseUrl) throws SystemUnavailable {
         try {
             var live = Http.get(baseUrl + "/v2/health/live");
             if (live.statusCode() != 200) {
@@ -72,6 +75,14 @@ interface SystemUnderTest extends AutoCloseable {
             }
             var answer = Http.post(baseUrl, ChatRequest.user("are you there", 1, false));
             return answer.statusCode() == 200 ? null : "HTTP " + answer.statusCode() + " " + answer.body();
+        } catch (UncheckedIOException e) {
+            // the JDK's "Unrecognized SSL message, plaintext connection?": it answered the ClientHello in plain HTTP,
+            // and TLS will not come by waiting
+            if (e.getCause() instanceof SSLException ssl
+                    && String.valueOf(ssl.getMessage()).contains("plaintext connection")) {
+                throw new SystemUnavailable("it answers in plain HTTP, not TLS (" + ssl.getMessage() + ")");
+            }
+            return e.toString();
         } catch (RuntimeException e) {
             return e.toString();
         }
