@@ -1,0 +1,43 @@
+package ilb.tls;
+
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+
+import org.apache.camel.support.jsse.KeyManagersParameters;
+import org.apache.camel.support.jsse.KeyStoreParameters;
+import org.apache.camel.support.jsse.SSLContextParameters;
+
+/**
+ * TLS for Camel's management server (/observe/*) from PEM files: Camel's global SSL parameters, which that server
+ * uses with {@code camel.management.useGlobalSslContextParameters=true}, holding the certificate and key in a key
+ * store made in memory. Vert.x reads them once, when the server starts: a renewed certificate is served after a
+ * restart.
+ */
+public final class ManagementTls {
+
+    private ManagementTls() {
+    }
+
+    public static SSLContextParameters parameters(CertifiedKey pair) {
+        // protects the key inside a key store that lives in this JVM's memory only
+        String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        KeyStoreParameters store = new KeyStoreParameters() {
+            @Override
+            public KeyStore createKeyStore() throws java.security.GeneralSecurityException, java.io.IOException {
+                KeyStore keyStore = KeyStore.getInstance("PKCS12");
+                keyStore.load(null, null);
+                keyStore.setKeyEntry("ilb", pair.key(), password.toCharArray(),
+                        pair.chain().toArray(X509Certificate[]::new));
+                return keyStore;
+            }
+        };
+        KeyManagersParameters keyManagers = new KeyManagersParameters();
+        keyManagers.setKeyStore(store);
+        keyManagers.setKeyPassword(password);
+        SSLContextParameters parameters = new SSLContextParameters();
+        parameters.setKeyManagers(keyManagers);
+        return parameters;
+    }
+}
