@@ -22,20 +22,22 @@ public final class ManagementTls {
 
     public static SSLContextParameters parameters(CertifiedKey pair) {
         // protects the key inside a key store that lives in this JVM's memory only
-        String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        String keyPassword = HexFormat.of().formatHex(random);
         KeyStoreParameters store = new KeyStoreParameters() {
             @Override
             public KeyStore createKeyStore() throws java.security.GeneralSecurityException, java.io.IOException {
                 KeyStore keyStore = KeyStore.getInstance("PKCS12");
                 keyStore.load(null, null);
-                keyStore.setKeyEntry("ilb", pair.key(), password.toCharArray(),
+                keyStore.setKeyEntry("ilb", pair.key(), keyPassword.toCharArray(),
                         pair.chain().toArray(X509Certificate[]::new));
                 return keyStore;
             }
         };
         KeyManagersParameters keyManagers = new KeyManagersParameters();
         keyManagers.setKeyStore(store);
-        keyManagers.setKeyPassword(password);
+        keyManagers.setKeyPassword(keyPassword);
         SSLContextParameters parameters = new SSLContextParameters();
         parameters.setKeyManagers(keyManagers);
         return parameters;
