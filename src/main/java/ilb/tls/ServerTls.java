@@ -36,7 +36,7 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
         Optional<ReloadingKeyManager> api = TlsSettings.keyManager(property, "ilb.tls", "the inference API");
         Optional<ReloadingKeyManager> console = TlsSettings.keyManager(property, "ilb.console.tls", "the console");
         Optional<ReloadingKeyManager> management = TlsSettings.keyManager(property, "ilb.management.tls",
-                "the management port");
+                "the management port (read at start: a renewal needs a restart)");
         boolean grpcTls = !property.apply("ilb.grpc.tls").map(String::trim).orElse("true").equals("false");
 
         if (api.isPresent() || console.isPresent()) {

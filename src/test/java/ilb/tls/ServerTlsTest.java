@@ -2,6 +2,7 @@ package ilb.tls;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,6 +84,8 @@ class ServerTlsTest {
                 "ilb.tls.certFile=" + certFile, "ilb.tls.keyFile=" + keyFile,
                 // the test checks for renewals itself
                 "ilb.tls.reloadInterval=1h",
+                // the handshake's bound (the idle timeout, 60 s, is longer than the test waits)
+                "ilb.http.requestReadTimeout=2s",
                 "ilb.console.enabled=true", "ilb.console.host=127.0.0.1", "ilb.console.port=" + consolePort,
                 "ilb.console.users=" + dir.resolve("users.properties"),
                 "ilb.console.tls.certFile=" + console.certFile(), "ilb.console.tls.keyFile=" + console.keyFile(),
@@ -213,6 +216,17 @@ class ServerTlsTest {
             statuses.add(https.send(apiRequest("/v1/models"), HttpResponse.BodyHandlers.ofString()).statusCode());
         }
         assertThat(statuses).containsOnly(200).hasSize(sent);
+    }
+
+    @Test
+    void aClientThatConnectsAndNeverShakesHandsIsClosed() throws Exception {
+        try (Socket silent = new Socket("127.0.0.1", URI.create(ilb.baseUrl()).getPort())) {
+            // a guard, not a measure: far longer than the handshake may take, shorter than the idle timeout
+            silent.setSoTimeout(30_000);
+            assertThat(silent.getInputStream().read()).as("closed by ilb").isEqualTo(-1);
+        }
+        assertThat(https.send(apiRequest("/v1/models"), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
