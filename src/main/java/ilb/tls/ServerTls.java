@@ -7,6 +7,7 @@ import javax.net.ssl.SSLContext;
 
 import io.netty.handler.ssl.SslContext;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +26,8 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
     /**
-     * Reads the settings, and adds the reload checks to Camel's services and the management port's TLS to Camel's
-     * global SSL parameters.
+     * Reads the settings, adds the reload checks to Camel's services and gives the management server (made by Camel
+     * Main before ilb configures itself, started after) its TLS.
      *
      * @param handshakeTimeoutMillis how long a TLS handshake on the API may take
      */
@@ -48,8 +49,12 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
             context.addService(reloads);
         }
         if (management.isPresent()) {
-            // served by Camel's management server when camel.management.useGlobalSslContextParameters is true
-            context.setSSLContextParameters(ManagementTls.parameters(management.get().current()));
+            ManagementHttpServer server = context.hasService(ManagementHttpServer.class);
+            if (server == null) {
+                throw new IllegalArgumentException("ilb.management.tls.* is set, but the management server is off"
+                        + " (camel.management.enabled=false)");
+            }
+            server.setSslContextParameters(ManagementTls.parameters(management.get().current()));
         }
         if (api.isPresent() && !grpcTls) {
             LOG.warn("The gRPC entry serves plaintext (ilb.grpc.tls=false) while the HTTP API serves TLS");

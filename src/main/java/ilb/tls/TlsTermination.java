@@ -36,10 +36,6 @@ public final class TlsTermination extends ChannelInboundHandlerAdapter implement
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
-    public boolean enabled() {
-        return context != null;
-    }
-
     @Override
     public ChannelHandler newChannelHandler() {
         return new Placement();
