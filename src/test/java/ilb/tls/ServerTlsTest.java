@@ -37,6 +37,8 @@ import ilb.protocols.grpc.v2.ServerReadyRequest;
 import ilb.simulator.SimulatorOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -162,6 +164,19 @@ class ServerTlsTest {
             assertThat(response.getId()).isEqualTo("r1");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aPlaintextGrpcClientIsRefused() throws Exception {
+        ManagedChannel plaintext = NettyChannelBuilder.forAddress("127.0.0.1", ilb.grpcPort()).usePlaintext().build();
+        try {
+            assertThatThrownBy(() -> GRPCInferenceServiceGrpc.newBlockingStub(plaintext)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).serverReady(ServerReadyRequest.getDefaultInstance()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        } finally {
+            plaintext.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
