@@ -2,6 +2,7 @@ package ilb.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -69,7 +70,7 @@ public sealed interface KeySource {
         }
 
         private static String text(byte[] bytes) {
-            return new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+            return new String(bytes, StandardCharsets.US_ASCII);
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.function.Function;
 
 import javax.net.ssl.SSLContext;
 
+import ilb.backend.Durations;
 import io.netty.handler.ssl.SslContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
@@ -35,7 +36,9 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
         Function<String, Optional<String>> property = name -> context.getPropertiesComponent().resolveProperty(name)
                 .filter(value -> !value.isBlank());
         Optional<ReloadingKeyManager> api = TlsSettings.keyManager(property, "ilb.tls", "the inference API");
-        Optional<ReloadingKeyManager> console = TlsSettings.keyManager(property, "ilb.console.tls", "the console");
+        boolean consoleOn = property.apply("ilb.console.enabled").map(String::trim).orElse("false").equals("true");
+        Optional<ReloadingKeyManager> console = consoleOn
+                ? TlsSettings.keyManager(property, "ilb.console.tls", "the console") : Optional.empty();
         Optional<ReloadingKeyManager> management = TlsSettings.keyManager(property, "ilb.management.tls",
                 "the management port (read at start: a renewal needs a restart)");
         boolean grpcTls = !property.apply("ilb.grpc.tls").map(String::trim).orElse("true").equals("false");
@@ -43,7 +46,7 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
         if (api.isPresent() || console.isPresent()) {
             CertificateReloads reloads = new CertificateReloads(context.getExecutorServiceManager()
                     .newSingleThreadScheduledExecutor(ServerTls.class, "ilb-tls-reload"),
-                    ilb.backend.Durations.millis(property.apply("ilb.tls.reloadInterval").orElse("30s")));
+                    Durations.millis(property.apply("ilb.tls.reloadInterval").orElse("30s")));
             api.ifPresent(reloads::add);
             console.ifPresent(reloads::add);
             context.addService(reloads);
