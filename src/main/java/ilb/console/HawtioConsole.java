@@ -44,7 +44,7 @@ public final class HawtioConsole extends ServiceSupport {
     private ConsoleAccess access;
     private PasswordCheck passwords;
 
-    /** @param tls the context of HTTPS, its certificate reloaded when renewed ({@link ilb.tls.TlsContexts}); null for HTTP */
+    /** @param tls HTTPS, its certificate reloaded when renewed ({@link TlsContexts#jdk}); null for HTTP */
     public HawtioConsole(ConsoleSettings settings, SSLContext tls) {
         this.settings = settings;
         this.tls = tls;

@@ -11,8 +11,8 @@ import org.apache.camel.support.jsse.SSLContextParameters;
 
 /**
  * TLS for Camel's management server (/observe/*) from PEM files: SSL parameters of that server alone, holding the
- * certificate and key in a key store made in memory. Vert.x reads them once, when the server starts: a renewed certificate is served after a
- * restart.
+ * certificate and key in a key store made in memory. Vert.x reads them once, when the server starts: a renewed
+ * certificate is served after a restart.
  */
 public final class ManagementTls {
 

@@ -83,7 +83,8 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         try {
             pair = source.parse(snapshot);
         } catch (GeneralSecurityException | RuntimeException e) {
-            warnOnce(HexFormat.of().formatHex(digest), source.describe() + " changed but were refused (" + e.getMessage() + ")");
+            warnOnce(HexFormat.of().formatHex(digest), source.describe() + " changed but were refused ("
+                    + e.getMessage() + ")");
             return false;
         }
         loaded = digest;
