@@ -5,6 +5,7 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -59,7 +60,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         }
         current = new Served(alias(), source.parse(snapshot));
         loaded = snapshot.digest();
-        LOG.info("TLS for {}: {}", name, current.pair().describe());
+        logServed("", current.pair());
     }
 
     /**
@@ -91,13 +92,23 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         refused = null;
         previous = current;
         current = new Served(alias(), pair);
-        LOG.info("TLS for {} reloaded: {}", name, pair.describe());
+        logServed(" reloaded", pair);
         return true;
     }
 
     /** The certificate and key served to new handshakes now. */
     public CertifiedKey current() {
         return current.pair();
+    }
+
+    /** The pair now served, with a warning if its certificate is out of its validity: clients will refuse it. */
+    private void logServed(String how, CertifiedKey pair) {
+        try {
+            pair.leaf().checkValidity();
+            LOG.info("TLS for {}{}: {}", name, how, pair.describe());
+        } catch (CertificateException e) {
+            LOG.warn("TLS for {}{}: {}, which is not valid now ({})", name, how, pair.describe(), e.getMessage());
+        }
     }
 
     private void warnOnce(Object refusal, String message) {

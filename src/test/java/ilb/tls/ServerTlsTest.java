@@ -133,11 +133,15 @@ class ServerTlsTest {
         assertThat(models.exit()).isZero();
         assertThat(models.output()).contains("\"m\"").endsWith("\n200");
 
+        String streamed = Appliance.chat("m", 3).replaceFirst("\\{", "{\"stream\":true,");
         Curl stream = curl("-N", "--cacert", caFile.toString(), "-H", "authorization: Bearer " + Appliance.API_KEY,
-                "-H", "content-type: application/json", "-d", Appliance.chat("m", 3).replace("{", "{\"stream\":true,"),
-                apiUrl("/v1/chat/completions"));
+                "-H", "content-type: application/json", "-d", streamed, apiUrl("/v1/chat/completions"));
         assertThat(stream.exit()).isZero();
         assertThat(stream.output()).contains("data: {").endsWith("data: [DONE]\n\n");
+
+        // refused from its head, as over plaintext (HttpEdge sees the decrypted request)
+        Curl keyless = curl("--cacert", caFile.toString(), "-w", "\n%{http_code}", apiUrl("/v1/models"));
+        assertThat(keyless.output()).contains("missing_api_key").endsWith("\n401");
 
         Curl untrusted = curl(apiUrl("/v1/models"));
         assertThat(untrusted.exit()).as("curl: peer certificate cannot be authenticated").isEqualTo(60);
@@ -218,8 +222,8 @@ class ServerTlsTest {
         int refused = 0;
         for (int i = 0; i < sent; i++) {
             try {
-                plain.send(HttpRequest.newBuilder(URI.create(apiUrl("/v1/models")).resolve("/v1/models")
-                        .toString().replace("https:", "http:").transform(URI::create)).build(),
+                plain.send(HttpRequest.newBuilder(URI.create(ilb.baseUrl() + "/v1/models"))
+                        .header("authorization", "Bearer " + Appliance.API_KEY).build(),
                         HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 refused++;
