@@ -44,6 +44,7 @@ import ilb.telemetry.ModelReadiness;
 import ilb.telemetry.QueueMeters;
 import ilb.telemetry.RequestMeters;
 import ilb.telemetry.RunningPools;
+import ilb.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -246,6 +247,10 @@ public class IlbConfiguration implements CamelConfiguration {
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
                 Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi);
         registry.bind("httpEdge", edge);
+        // TLS of the API, the gRPC entry, the console and the management port (ilb.tls.*, ilb.console.tls.*,
+        // ilb.management.tls.*): the API's handshake is held to the time a request may take to arrive
+        ServerTls tls = ServerTls.configure(context, Durations.millis(requestReadTimeout));
+        registry.bind("tlsTermination", tls.termination());
         IlbMeters.edge(ilbMeters, edge);
         // /observe/jolokia on the management port: Camel's Jolokia, refusing proxy requests and web pages
         registry.bind("jolokia", new ManagementJolokia());
@@ -266,7 +271,9 @@ public class IlbConfiguration implements CamelConfiguration {
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
         ServingModels serving = new ServingModels(running);
-        context.addComponent("kserve-grpc", new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving));
+        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving);
+        grpc.setSslContext(tls.grpc());
+        context.addComponent("kserve-grpc", grpc);
         registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
@@ -303,7 +310,8 @@ public class IlbConfiguration implements CamelConfiguration {
 
         // the Hawtio console on a port of its own (ilb.console.*): routes, backends and their operations
         if (consoleEnabled) {
-            context.addService(new HawtioConsole(ConsoleSettings.from(context.getPropertiesComponent())));
+            context.addService(new HawtioConsole(ConsoleSettings.from(context.getPropertiesComponent(),
+                    tls.console() != null), tls.console()));
         }
     }
 

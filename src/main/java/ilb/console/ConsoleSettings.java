@@ -40,7 +40,8 @@ public record ConsoleSettings(String host, int port, Path war, Path workDir, Pat
         origins = List.copyOf(origins);
     }
 
-    public static ConsoleSettings from(PropertiesComponent properties) {
+    /** @param tls whether the console serves HTTPS (its own origins are then https://) */
+    public static ConsoleSettings from(PropertiesComponent properties, boolean tls) {
         String host = property(properties, "host");
         int port = Integer.parseInt(property(properties, "port"));
         String origins = optional(properties, "origins", "");
@@ -49,7 +50,7 @@ public record ConsoleSettings(String host, int port, Path war, Path workDir, Pat
                 Path.of(property(properties, "users")), Path.of(property(properties, "policy")),
                 flag(property(properties, "authenticationEnabled")),
                 Boolean.parseBoolean(optional(properties, "firstAdmin", "false")),
-                origins.isBlank() ? ownOrigins(host, port) : Arrays.asList(origins.trim().split("\\s*,\\s*")),
+                origins.isBlank() ? ownOrigins(tls ? "https" : "http", host, port) : Arrays.asList(origins.trim().split("\\s*,\\s*")),
                 new LoginLimits(Integer.parseInt(optional(properties, "loginFailuresAllowed", "5")),
                         Duration.ofSeconds(Long.parseLong(optional(properties, "loginBackoffSeconds", "2"))),
                         Double.parseDouble(optional(properties, "loginVerificationsPerSecond", "4"))),
@@ -60,7 +61,7 @@ public record ConsoleSettings(String host, int port, Path war, Path workDir, Pat
      * The names this machine surely has: loopback, the address the console is bound to, and, bound to every
      * address, the machine's host name. Any other (a DNS alias, an address, a proxy) goes in ilb.console.origins.
      */
-    static List<String> ownOrigins(String host, int port) {
+    static List<String> ownOrigins(String scheme, String host, int port) {
         List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1", "[::1]"));
         if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
             try {
@@ -71,7 +72,7 @@ public record ConsoleSettings(String host, int port, Path war, Path workDir, Pat
         } else if (!hosts.contains(host)) {
             hosts.add(host.contains(":") ? "[" + host + "]" : host);
         }
-        return hosts.stream().map(name -> "http://" + name + ":" + port).toList();
+        return hosts.stream().map(name -> scheme + "://" + name + ":" + port).toList();
     }
 
     /** true or false, nothing else: a typo must not turn login off. */

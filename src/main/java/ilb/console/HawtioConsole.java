@@ -6,13 +6,22 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.stream.Collectors;
 
+import javax.net.ssl.SSLContext;
+
+import ilb.tls.TlsContexts;
 import jakarta.servlet.DispatcherType;
 import org.apache.camel.support.service.ServiceSupport;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +37,17 @@ public final class HawtioConsole extends ServiceSupport {
     private static final String PATH = "/hawtio";
 
     private final ConsoleSettings settings;
+    /** null: plaintext HTTP. */
+    private final SSLContext tls;
     private Server server;
     private ConsoleRealm realm;
     private ConsoleAccess access;
     private PasswordCheck passwords;
 
-    public HawtioConsole(ConsoleSettings settings) {
+    /** @param tls HTTPS, its certificate reloaded when renewed ({@link TlsContexts#jdk}); null for HTTP */
+    public HawtioConsole(ConsoleSettings settings, SSLContext tls) {
         this.settings = settings;
+        this.tls = tls;
     }
 
     /**
@@ -64,7 +77,7 @@ public final class HawtioConsole extends ServiceSupport {
         access = ConsoleAccess.register(settings.authenticationEnabled());
 
         server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector = tls == null ? new ServerConnector(server) : httpsConnector();
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         server.addConnector(connector);
@@ -73,14 +86,30 @@ public final class HawtioConsole extends ServiceSupport {
                 settings.logins().failuresAllowed(), settings.logins().firstBackoff(),
                 settings.logins().verificationsPerSecond(), System::nanoTime), passwords, webApp) : webApp);
         server.start();
+        String scheme = tls == null ? "http" : "https";
         if (settings.authenticationEnabled()) {
-            LOG.info("Console on http://{}:{}{}/ (users: {}; its Jolokia answers pages from {} only)", settings.host(),
-                    settings.port(), PATH, settings.users(), String.join(", ", settings.origins()));
+            LOG.info("Console on {}://{}:{}{}/ (users: {}; its Jolokia answers pages from {} only)", scheme,
+                    settings.host(), settings.port(), PATH, settings.users(), String.join(", ", settings.origins()));
         } else {
-            LOG.warn("Console on http://{}:{}{}/ WITHOUT LOGIN (ilb.console.authenticationEnabled=false): anyone who"
-                    + " reaches the port may run what {} allows. For local development only.", settings.host(),
+            LOG.warn("Console on {}://{}:{}{}/ WITHOUT LOGIN (ilb.console.authenticationEnabled=false): anyone who"
+                    + " reaches the port may run what {} allows. For local development only.", scheme, settings.host(),
                     settings.port(), PATH, settings.policy());
         }
+    }
+
+    /**
+     * HTTPS with the given context: Jetty asks its key manager at each handshake, so a renewed certificate is served
+     * without a restart.
+     */
+    private ServerConnector httpsConnector() {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls);
+        ssl.setIncludeProtocols(TlsContexts.PROTOCOLS);
+        HttpConfiguration http = new HttpConfiguration();
+        // no check of the Host header against the certificate: the console is reached by addresses and proxies
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        return new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(http));
     }
 
     /** Hawtio reads its settings from system properties only, so these are the JVM's. */
@@ -132,6 +161,10 @@ public final class HawtioConsole extends ServiceSupport {
         // the session cookie is the login: no script reads it, and no other site's request carries it
         webApp.getSessionHandler().setHttpOnly(true);
         webApp.getSessionHandler().setSameSite(HttpCookie.SameSite.STRICT);
+        if (tls != null) {
+            // and, the console being HTTPS, never sent in the clear
+            webApp.getSessionHandler().getSessionCookieConfig().setSecure(true);
+        }
         return webApp;
     }
 

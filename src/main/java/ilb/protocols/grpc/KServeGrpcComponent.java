@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import ilb.admission.ApiKeys;
 import ilb.routing.ModelCatalog;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
@@ -24,6 +25,7 @@ public class KServeGrpcComponent extends DefaultComponent {
     private final ScheduledExecutorService timer;
     private final ModelCatalog catalog;
     private final ServingModels serving;
+    private SslContext sslContext;
 
     /**
      * @param eventLoops the I/O threads of the server (NIO), best the backends' too: a call is served on one thread
@@ -48,6 +50,15 @@ public class KServeGrpcComponent extends DefaultComponent {
                 Integer.parseInt(remaining.substring(colon + 1)));
         setProperties(endpoint, parameters);
         return endpoint;
+    }
+
+    /** TLS for the gRPC entry (with ALPN h2: {@link ilb.tls.TlsContexts#grpc}); null, the default, for plaintext. */
+    public void setSslContext(SslContext sslContext) {
+        this.sslContext = sslContext;
+    }
+
+    SslContext sslContext() {
+        return sslContext;
     }
 
     ApiKeys apiKeys() {

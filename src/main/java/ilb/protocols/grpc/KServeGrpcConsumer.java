@@ -71,6 +71,9 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
                 .addService(health.service())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance());
+        if (component.sslContext() != null) {
+            builder.sslContext(component.sslContext());
+        }
         if (endpoint.maxConnectionIdleMillis() > 0) {
             builder.maxConnectionIdle(endpoint.maxConnectionIdleMillis(), TimeUnit.MILLISECONDS);
         }
@@ -81,7 +84,8 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
         }
         refreshing = component.timer().scheduleWithFixedDelay(this::refreshHealth, HEALTH_REFRESH_MILLIS,
                 HEALTH_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
-        LOG.info("KServe v2 gRPC on {}:{}", endpoint.host(), server.getPort());
+        LOG.info("KServe v2 gRPC on {}:{}{}", endpoint.host(), server.getPort(),
+                component.sslContext() != null ? " (TLS)" : "");
     }
 
     /** Refuses new calls (HTTP/2 GOAWAY: clients open them elsewhere); calls under way go on. */
