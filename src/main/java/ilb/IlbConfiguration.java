@@ -38,11 +38,14 @@ import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.routing.ModelEndpoint;
 import ilb.simulator.DemoFleet;
+import ilb.telemetry.AccessLog;
 import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
 import ilb.telemetry.ModelReadiness;
 import ilb.telemetry.QueueMeters;
 import ilb.telemetry.RequestMeters;
+import ilb.telemetry.RequestRecords;
+import ilb.telemetry.Tracing;
 import ilb.telemetry.RunningPools;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -145,6 +148,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchDeliveryTimeoutMs;
     @PropertyInject(value = "ilb.console.enabled")
     private boolean consoleEnabled;
+    @PropertyInject(value = "ilb.accessLog", defaultValue = "false")
+    private boolean accessLog;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -235,6 +240,15 @@ public class IlbConfiguration implements CamelConfiguration {
             IlbMeters.redisLimits(ilbMeters, redisLimits);
             limits = redisLimits;
         }
+        // a record per request for the access log (ilb.accessLog) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT); with
+        // both off, none is made
+        Tracing tracing = Tracing.fromEnvironment();
+        if (tracing != null) {
+            // stopped with Camel, after the routes: the last spans are flushed
+            context.addService(tracing);
+        }
+        RequestRecords records = new RequestRecords(accessLog ? new AccessLog() : null, tracing);
+        registry.bind("ilbRequestRecords", records);
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
@@ -244,7 +258,7 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         // what the API refuses from a request's head, and how long and how much it waits for the rest
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
-                Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi);
+                Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi, records);
         registry.bind("httpEdge", edge);
         IlbMeters.edge(ilbMeters, edge);
         // /observe/jolokia on the management port: Camel's Jolokia, refusing proxy requests and web pages

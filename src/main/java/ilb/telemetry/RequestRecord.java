@@ -95,9 +95,10 @@ public final class RequestRecord {
         }
     }
 
-    /** It waited in its pool's queue from {@code fromNanos} to {@code toNanos} ({@link System#nanoTime()}). */
+    /** It waited (once more) in its pool's queue from {@code fromNanos} to {@code toNanos} ({@link System#nanoTime()}). */
     public void queued(long fromNanos, long toNanos) {
-        queueWaitNanos = toNanos - fromNanos;
+        // a retry may queue again: the waits add up
+        queueWaitNanos = Math.max(0, queueWaitNanos) + toNanos - fromNanos;
         if (trace != null) {
             trace.queued(fromNanos, toNanos);
         }

@@ -1,6 +1,8 @@
 package ilb.telemetry;
 
+import ilb.admission.Tenant;
 import ilb.inference.ExchangeProperties;
+import ilb.inference.InferenceMessage;
 import org.apache.camel.Exchange;
 
 /**
@@ -52,5 +54,24 @@ public final class RequestRecords implements RequestRecord.Listener {
     /** The record an exchange carries, or null. */
     public static RequestRecord of(Exchange exchange) {
         return exchange.getProperty(ExchangeProperties.RECORD, RequestRecord.class);
+    }
+
+    /**
+     * The client of the exchange is answered {@code answer}: its record, if it has one, takes it, with the tenant, the
+     * backend, the attempts and the version the route left on the exchange.
+     */
+    public static void answered(Exchange exchange, InferenceMessage answer) {
+        RequestRecord record = of(exchange);
+        if (record == null) {
+            return;
+        }
+        Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
+        if (tenant != null) {
+            record.tenant(tenant.name());
+        }
+        record.version(exchange.getProperty(ExchangeProperties.MODEL_VERSION, String.class));
+        Integer attempts = exchange.getProperty(ExchangeProperties.ATTEMPTS, Integer.class);
+        record.answered(answer, exchange.getProperty(ExchangeProperties.BACKEND, String.class),
+                attempts == null ? 0 : attempts);
     }
 }
