@@ -25,12 +25,15 @@ import org.slf4j.LoggerFactory;
 public final class Tracing extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tracing.class);
-    /** Defaults below the user's {@code OTEL_*} variables and {@code otel.*} properties: traces only, as "ilb". */
+    /**
+     * Defaults below the user's {@code OTEL_*} variables and {@code otel.*} properties: traces only, as "ilb", over
+     * OTLP/HTTP (the specification's default; the Java SDK's own is gRPC).
+     */
     private static final Map<String, String> DEFAULTS = Map.of("otel.service.name", "ilb",
-            "otel.traces.exporter", "otlp", "otel.metrics.exporter", "none", "otel.logs.exporter", "none");
+            "otel.traces.exporter", "otlp", "otel.metrics.exporter", "none", "otel.logs.exporter", "none",
+            "otel.exporter.otlp.protocol", "http/protobuf");
     /** The SDK's own defaults, for the line that says how tracing is set. */
-    private static final Map<String, String> SDK_DEFAULTS = Map.of("otel.exporter.otlp.protocol", "http/protobuf",
-            "otel.traces.sampler", "parentbased_always_on");
+    private static final Map<String, String> SDK_DEFAULTS = Map.of("otel.traces.sampler", "parentbased_always_on");
 
     private final OpenTelemetrySdk sdk;
     private final Tracer tracer;
