@@ -280,7 +280,8 @@ public class IlbConfiguration implements CamelConfiguration {
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
         ServingModels serving = new ServingModels(running);
-        context.addComponent("kserve-grpc", new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving));
+        context.addComponent("kserve-grpc", new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving,
+                records));
         registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));

@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import ilb.admission.ApiKeys;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RequestRecords;
 import io.netty.channel.EventLoopGroup;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -24,13 +25,16 @@ public class KServeGrpcComponent extends DefaultComponent {
     private final ScheduledExecutorService timer;
     private final ModelCatalog catalog;
     private final ServingModels serving;
+    private final RequestRecords records;
 
     /**
      * @param eventLoops the I/O threads of the server (NIO), best the backends' too: a call is served on one thread
      * @param timer      runs the health service's refresh
+     * @param records    starts each call's record, for the access log and tracing
      */
     public KServeGrpcComponent(ApiKeys apiKeys, EventLoopGroup eventLoops, ScheduledExecutorService timer,
-            ModelCatalog catalog, ServingModels serving) {
+            ModelCatalog catalog, ServingModels serving, RequestRecords records) {
+        this.records = records;
         this.apiKeys = apiKeys;
         this.eventLoops = eventLoops;
         this.timer = timer;
@@ -68,5 +72,9 @@ public class KServeGrpcComponent extends DefaultComponent {
 
     ServingModels serving() {
         return serving;
+    }
+
+    RequestRecords records() {
+        return records;
     }
 }
