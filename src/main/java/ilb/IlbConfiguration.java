@@ -296,7 +296,7 @@ public class IlbConfiguration implements CamelConfiguration {
         // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
         BatchIntake intake = new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
                 batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis,
-                batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs));
+                batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs), records);
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi));
