@@ -316,12 +316,11 @@ public final class BatchIntake implements Processor {
             Exchange attempt = new DefaultExchange(context);
             attempt.getMessage().setBody(job.record);
             // a span per try, its parent the producer's trace context, if the record has one
-            var kafka = job.entry.record.getMessage();
-            RequestRecord record = records.start(RequestRecord.Entry.BATCH, job.record.key(),
-                    job.record.topic() + " process", text(kafka.getHeader("traceparent")),
-                    text(kafka.getHeader("tracestate")));
-            if (record != null) {
-                attempt.setProperty(ExchangeProperties.RECORD, record);
+            if (records.enabled()) {
+                var kafka = job.entry.record.getMessage();
+                attempt.setProperty(ExchangeProperties.RECORD, records.start(RequestRecord.Entry.BATCH,
+                        job.record.key(), job.record.topic() + " process", text(kafka.getHeader("traceparent")),
+                        text(kafka.getHeader("tracestate"))));
             }
             attempt.setProperty(ExchangeProperties.DEADLINE_NANOS, deadline.at(System.nanoTime(), startNanos));
             job.attempt = attempt;

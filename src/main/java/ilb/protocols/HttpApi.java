@@ -71,8 +71,10 @@ public final class HttpApi implements Processor {
         if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);
         }
-        // the request's record, which HttpEdge started from its head, goes along with it
-        RequestRecord record = client.channel().attr(HttpEdge.RECORD).getAndSet(null);
+        // the request's record, which HttpEdge started from its head, goes along with it (hasAttr first: attr would
+        // make the attribute on a connection without records)
+        RequestRecord record = client.channel().hasAttr(HttpEdge.RECORD)
+                ? client.channel().attr(HttpEdge.RECORD).getAndSet(null) : null;
         if (record != null) {
             exchange.setProperty(ExchangeProperties.RECORD, record);
             if (result instanceof InferenceRequest routed) {

@@ -286,6 +286,10 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
 
         /** Starts the request's record, if records are kept. */
         private void record(HttpRequest request) {
+            if (!records.enabled()) {
+                // nothing read, nothing made: the hot path as it is without records
+                return;
+            }
             record = records.start(RequestRecord.Entry.HTTP, request.headers().get("x-request-id"),
                     request.method().name() + " " + route(request.uri()), request.headers().get("traceparent"),
                     request.headers().get("tracestate"));

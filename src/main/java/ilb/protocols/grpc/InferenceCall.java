@@ -72,6 +72,9 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
 
     /** The record of a call that has just started, from its metadata; null while records are off. */
     static RequestRecord record(RequestRecords records, Metadata metadata, MethodDescriptor<?, ?> method) {
+        if (!records.enabled()) {
+            return null;
+        }
         return records.start(RequestRecord.Entry.GRPC, metadata.get(REQUEST_ID), method.getFullMethodName(),
                 metadata.get(TRACEPARENT), metadata.get(TRACESTATE));
     }
