@@ -189,6 +189,36 @@ class TracingTest {
     }
 
     @Test
+    void aRequestThatWaitedHasAQueueSpan() throws Exception {
+        SimulatedBackend only = servers.fastBackend();
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("only", only, "capacity: 1")));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting;
+        try (InputStream holder = ilb.openStream("m", 100_000).body()) {
+            waiting = ilb.http().sendAsync(ilb.request("/v1/chat/completions")
+                    .header("traceparent", CLIENT_TRACEPARENT)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chat("m", 2))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().until(() -> ilb.balancer("pool-m").queued() == 1);
+        }
+        assertThat(waiting.get().statusCode()).isEqualTo(200);
+
+        await().untilAsserted(() -> assertThat(spans(TRACE_ID, ReceivedSpan.SERVER)).hasSize(1));
+        ReceivedSpan server = spans(TRACE_ID, ReceivedSpan.SERVER).get(0);
+        assertThat(server.attributes()).containsKey("ilb.queue.wait_ms");
+        assertThat(spans(TRACE_ID, ReceivedSpan.INTERNAL)).singleElement().satisfies(queue -> {
+            assertThat(queue.name()).isEqualTo("queue");
+            assertThat(queue.parentSpanId()).isEqualTo(server.spanId());
+            assertThat(queue.endNanos()).isGreaterThanOrEqualTo(queue.startNanos());
+        });
+        // the request that did not wait has none
+        await().untilAsserted(() -> assertThat(receiver.spans()).filteredOn(s -> s.kind() == ReceivedSpan.SERVER)
+                .hasSize(2));
+        assertThat(receiver.spans()).filteredOn(s -> s.kind() == ReceivedSpan.SERVER && s != server)
+                .singleElement().satisfies(held -> assertThat(held.attributes()).doesNotContainKey("ilb.queue.wait_ms"));
+        assertThat(receiver.spans()).filteredOn(s -> s.kind() == ReceivedSpan.INTERNAL).hasSize(1);
+    }
+
+    @Test
     void aRefusedRequestHasASpanWithItsOutcome() {
         SimulatedBackend backend = servers.fastBackend();
         Appliance ilb = servers.ilb(pool("m", "round-robin", backend("b1", backend)));
