@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 import ilb.Appliance;
 import ilb.OtlpReceiver;
