@@ -237,6 +237,21 @@ class TracingTest {
     }
 
     @Test
+    void stoppingIlbFlushesTheSpansItHolds() {
+        // nothing is exported on the SDK's schedule within the test: only the flush at stop can send the spans
+        System.setProperty("otel.bsp.schedule.delay", "600000");
+        RawBackend backend = servers.raw(reply());
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("b1", backend.url(), "healthPath: ",
+                "metricsPath: ")));
+        assertThat(ilb.post("/v1/chat/completions", chat("m", 2)).statusCode()).isEqualTo(200);
+
+        ilb.close();
+
+        assertThat(receiver.spans()).extracting(ReceivedSpan::kind)
+                .containsExactlyInAnyOrder(ReceivedSpan.SERVER, ReceivedSpan.CLIENT);
+    }
+
+    @Test
     void unsampledRequestsExportNothingAndPassTheClientsTraceparentOn() {
         System.setProperty("otel.traces.sampler", "traceidratio");
         System.setProperty("otel.traces.sampler.arg", "0");
