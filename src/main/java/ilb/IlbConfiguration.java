@@ -38,11 +38,14 @@ import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.routing.ModelEndpoint;
 import ilb.simulator.DemoFleet;
+import ilb.telemetry.AccessLog;
 import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
 import ilb.telemetry.ModelReadiness;
 import ilb.telemetry.QueueMeters;
 import ilb.telemetry.RequestMeters;
+import ilb.telemetry.RequestRecords;
+import ilb.telemetry.Tracing;
 import ilb.telemetry.RunningPools;
 import ilb.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -146,6 +149,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private long batchDeliveryTimeoutMs;
     @PropertyInject(value = "ilb.console.enabled")
     private boolean consoleEnabled;
+    @PropertyInject(value = "ilb.accessLog", defaultValue = "false")
+    private boolean accessLog;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -236,6 +241,15 @@ public class IlbConfiguration implements CamelConfiguration {
             IlbMeters.redisLimits(ilbMeters, redisLimits);
             limits = redisLimits;
         }
+        // a record per request for the access log (ilb.accessLog) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT); with
+        // both off, none is made
+        Tracing tracing = Tracing.fromEnvironment();
+        if (tracing != null) {
+            // stopped with Camel, after the routes: the last spans are flushed
+            context.addService(tracing);
+        }
+        RequestRecords records = new RequestRecords(accessLog ? new AccessLog() : null, tracing);
+        registry.bind("ilbRequestRecords", records);
         HttpApi httpApi = new HttpApi(catalog, sessionHeader);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
@@ -245,7 +259,8 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         // what the API refuses from a request's head, and how long and how much it waits for the rest
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
-                Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi);
+                Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi,
+                records);
         registry.bind("httpEdge", edge);
         // TLS of the API, the gRPC entry, the console and the management port (ilb.tls.*, ilb.console.tls.*,
         // ilb.management.tls.*): the API's handshake is held to the time a request may take to arrive
@@ -271,7 +286,7 @@ public class IlbConfiguration implements CamelConfiguration {
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
         ServingModels serving = new ServingModels(running);
-        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving);
+        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving, records);
         grpc.setSslContext(tls.grpc());
         context.addComponent("kserve-grpc", grpc);
         registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
@@ -288,7 +303,7 @@ public class IlbConfiguration implements CamelConfiguration {
         // batch jobs from Kafka (routes/batch.yaml) through the same admission and pools
         BatchIntake intake = new BatchIntake(context, "direct:batch-job", new BatchIntake.Settings(
                 batchMaxInFlight, batchMaxAttempts, batchRetryBackoffMillis, batchDeferMillis, batchMaxRunMillis,
-                batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs));
+                batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs), records);
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
         registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi));

@@ -10,7 +10,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -49,6 +51,7 @@ public final class RawBackend implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
+    private final List<Map<String, String>> requestHeaders = new CopyOnWriteArrayList<>();
     private final AtomicInteger closed = new AtomicInteger();
 
     private RawBackend(ServerSocket server, Answer answer) {
@@ -73,6 +76,11 @@ public final class RawBackend implements AutoCloseable {
     /** The request line of every request read, in order. */
     public List<String> requestLines() {
         return requestLines;
+    }
+
+    /** The headers of every request read (lower-case names), in order. */
+    public List<Map<String, String>> requestHeaders() {
+        return requestHeaders;
     }
 
     /** Connections ilb opened. */
@@ -120,12 +128,18 @@ public final class RawBackend implements AutoCloseable {
         }
         requestLines.add(line);
         int length = 0;
+        Map<String, String> headers = new HashMap<>();
         for (String header = readLine(in); header != null && !header.isEmpty(); header = readLine(in)) {
             String lower = header.toLowerCase(Locale.ROOT);
             if (lower.startsWith("content-length:")) {
                 length = Integer.parseInt(lower.substring("content-length:".length()).trim());
             }
+            int colon = header.indexOf(':');
+            if (colon > 0) {
+                headers.put(lower.substring(0, colon).trim(), header.substring(colon + 1).trim());
+            }
         }
+        requestHeaders.add(headers);
         return in.readNBytes(length).length == length;
     }
 

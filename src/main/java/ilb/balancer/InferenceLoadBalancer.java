@@ -28,6 +28,9 @@ import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
+import ilb.telemetry.AttemptTrace;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Channel;
@@ -411,8 +414,13 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             if (ready == null) {
                 return;
             }
-            queueObserver.waited(getRouteId(), ready.request.priority(), ready.tenant, System.nanoTime()
-                    - ready.queuedNanos);
+            long served = System.nanoTime();
+            queueObserver.waited(getRouteId(), ready.request.priority(), ready.tenant, served - ready.queuedNanos);
+            if (ready.record != null) {
+                ready.record.queued(ready.queuedNanos, served);
+            }
+            // out of the queue: 0 tells a later shed that it did not wait
+            ready.queuedNanos = 0;
             ready.proceed(selection);
         }
     }
@@ -442,6 +450,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         /** Looks again when its hold for a backend on target is over; null if it holds for none. */
         private ScheduledFuture<?> holdOver;
         private long queuedNanos;
+        /** What the access log and the trace are told of the request; null while neither is on, and for a shadow. */
+        private final RequestRecord record;
 
         Dispatch(Exchange exchange, AsyncCallback callback, InferenceRequest request) {
             this.exchange = exchange;
@@ -451,6 +461,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             this.tenant = caller.name();
             this.weight = caller.weight();
             this.shadow = exchange.getProperty(ExchangeProperties.SHADOW, false, Boolean.class);
+            // a shadow copy's attempts are not the primary's
+            this.record = shadow ? null : RequestRecords.of(exchange);
             // the wait ends before the queue's timeout would: then a backend off target serves, not a 503
             this.holdUntilNanos = arrivedNanos + (mayWaitAndRetry() ? TimeUnit.MILLISECONDS.toNanos(
                     Math.min(slo.holdMillis(), settings.queueTimeouts().millis(request.priority()) / 2)) : 0);
@@ -595,13 +607,17 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         /** Answered without a backend, for want of one free soon enough. */
         private void shed(QueueObserver.Shed reason, InferenceMessage answer) {
             queueObserver.shed(getRouteId(), request.priority(), tenant, reason);
+            if (record != null && queuedNanos != 0) {
+                // it waited in the queue until now
+                record.queued(queuedNanos, System.nanoTime());
+            }
             finish(answer);
         }
 
         /** Sends the request to the lease's backend; an attempt that may be hedged is hedged when it is slow. */
         void send(Lease lease) {
             boolean mayBeHedged = mayHedge();
-            Attempt attempt = new Attempt(lease, mayBeHedged);
+            Attempt attempt = new Attempt(lease, mayBeHedged, tried.size() + 1, false);
             tried.add(lease.backend());
             // before the attempt starts: one that ends at once may free the last place of a backend leaving the pool
             HedgeDelays delays = mayBeHedged ? members.hedgeDelays().get(lease.backend()) : null;
@@ -651,7 +667,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
                     lease.end(Lease.Outcome.EXCUSED);
                     return;
                 }
-                second = new Attempt(lease, true);
+                second = new Attempt(lease, true, tried.size() + 1, true);
                 tried.add(lease.backend());
                 hedged = slow;
                 hedge = second;
@@ -663,6 +679,9 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             attempt.over();
             Lease lease = attempt.lease;
             InferenceMessage response = attempt.response();
+            if (attempt.trace != null) {
+                attempt.trace.answered(response);
+            }
             AttemptVerdict verdict = response == null ? null : AttemptVerdict.of(response);
             Standing standing = settle(attempt, verdict);
             if (standing == Standing.LOST) {
@@ -807,23 +826,29 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             private final Exchange carrier;
             /** Null for an attempt that races none: it stops when the client goes, as its request says. */
             private final AttemptCancel cancel;
+            /** Its span, while the request is traced; else null. */
+            private final AttemptTrace trace;
             private volatile Timeout hedgeTimeout;
             private boolean answered;
             private boolean calledOff;
 
-            Attempt(Lease lease, boolean racing) {
+            /** @param number its place among the request's attempts, from 1; {@code hedge}: it hedges another */
+            Attempt(Lease lease, boolean racing, int number, boolean hedge) {
                 this.lease = lease;
+                trace = record == null ? null : record.attempt(lease.backend(), number, hedge);
+                // under the attempt's trace context, when traced
+                InferenceRequest sent = trace == null ? request : trace.sent(request);
                 if (racing) {
                     cancel = new AttemptCancel(request);
                     // all the backend's producer reads: the request and its deadline (a full copy costs more)
                     carrier = new DefaultExchange(exchange.getContext());
                     carrier.setProperty(ExchangeProperties.DEADLINE_NANOS,
                             exchange.getProperty(ExchangeProperties.DEADLINE_NANOS));
-                    carrier.getMessage().setBody(cancel.request(request));
+                    carrier.getMessage().setBody(cancel.request(sent));
                 } else {
                     cancel = null;
                     carrier = exchange;
-                    carrier.getMessage().setBody(request);
+                    carrier.getMessage().setBody(sent);
                 }
             }
 

@@ -13,6 +13,8 @@ import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
 import ilb.protocols.HttpApi;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -81,6 +83,10 @@ public final class BatchAdmission implements Processor {
             }
         }
         exchange.getMessage().setBody(body);
+        RequestRecord requestRecord = RequestRecords.of(exchange);
+        if (requestRecord != null && body instanceof InferenceRequest request) {
+            requestRecord.request(request);
+        }
     }
 
     /**

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import ilb.inference.ApiError;
 import ilb.inference.ExchangeProperties;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -56,6 +58,7 @@ public final class BatchIntake implements Processor {
     private static final long SEND_RETRY_MILLIS = 1_000;
 
     private final CamelContext context;
+    private final RequestRecords records;
     private final String jobRoute;
     private final int maxAttempts;
     private final long retryBackoffMillis;
@@ -98,8 +101,10 @@ public final class BatchIntake implements Processor {
     }
 
     /** @param jobRoute the endpoint of the job route, e.g. {@code direct:batch-job} */
-    public BatchIntake(CamelContext context, String jobRoute, Settings settings) {
+    /** @param records starts each try's record, for the access log and tracing */
+    public BatchIntake(CamelContext context, String jobRoute, Settings settings, RequestRecords records) {
         this.context = context;
+        this.records = records;
         this.jobRoute = jobRoute;
         this.maxAttempts = settings.maxAttempts();
         this.retryBackoffMillis = settings.retryBackoffMillis();
@@ -310,6 +315,13 @@ public final class BatchIntake implements Processor {
             AsyncProducer route = jobs();
             Exchange attempt = new DefaultExchange(context);
             attempt.getMessage().setBody(job.record);
+            // a span per try, its parent the producer's trace context, if the record has one
+            if (records.enabled()) {
+                var kafka = job.entry.record.getMessage();
+                attempt.setProperty(ExchangeProperties.RECORD, records.start(RequestRecord.Entry.BATCH,
+                        job.record.key(), job.record.topic() + " process", text(kafka.getHeader("traceparent")),
+                        text(kafka.getHeader("tracestate"))));
+            }
             attempt.setProperty(ExchangeProperties.DEADLINE_NANOS, deadline.at(System.nanoTime(), startNanos));
             job.attempt = attempt;
             running++;
@@ -331,6 +343,10 @@ public final class BatchIntake implements Processor {
             running--;
             long now = System.nanoTime();
             Exchange attempt = job.attempt;
+            RequestRecord record = RequestRecords.of(attempt);
+            if (record != null) {
+                record.end();
+            }
             BatchAdmission.Admitted admitted = attempt.getProperty(BatchAdmission.ADMITTED,
                     BatchAdmission.Admitted.class);
             if (admitted != null) {

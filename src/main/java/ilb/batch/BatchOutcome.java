@@ -13,6 +13,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.HttpReply;
 import ilb.inference.InferenceMessage;
+import ilb.telemetry.RequestRecords;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -56,6 +57,7 @@ public final class BatchOutcome implements Processor {
         BatchJob job = exchange.getProperty(BatchAdmission.JOB, BatchJob.class);
         InferenceMessage response = exchange.getMessage().getBody(InferenceMessage.class);
         String backend = exchange.getProperty(ExchangeProperties.BACKEND, String.class);
+        RequestRecords.answered(exchange, response);
         if (job.record().giveUp() != null) {
             // given up on by the intake: dead-lettered whatever its error, never tried again
             deadLetter(exchange, job, job.record().giveUp().code(), job.record().giveUp().message());

@@ -40,6 +40,12 @@ public final class ExchangeProperties {
     /** The share of its tenant's limits an admitted request holds until its response is over, and settles once. */
     public static final String LIMIT_GRANT = "ilb.limitGrant";
 
+    /**
+     * The {@link ilb.telemetry.RequestRecord} of the request, for its access log line and its trace; absent while
+     * both are off.
+     */
+    public static final String RECORD = "ilb.record";
+
     private ExchangeProperties() {
     }
 }

@@ -37,6 +37,12 @@ public record InferenceRequest(Api api, Protocol protocol, String method, String
                 maxTokens, session, user, gone, priority);
     }
 
+    /** The same request with other headers for the backend. */
+    public InferenceRequest withHeaders(Map<String, String> newHeaders) {
+        return new InferenceRequest(api, protocol, method, path, newHeaders, body, model, version, stream, prefix,
+                maxTokens, session, user, clientGone, priority);
+    }
+
     /** The same request with another priority. */
     public InferenceRequest withPriority(Priority newPriority) {
         return new InferenceRequest(api, protocol, method, path, headers, body, model, version, stream, prefix,

@@ -12,6 +12,7 @@ import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
 import ilb.inference.Protocol;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RequestRecord;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -69,6 +70,16 @@ public final class HttpApi implements Processor {
         exchange.getMessage().setBody(result);
         if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);
+        }
+        // the request's record, which HttpEdge started from its head, goes along with it (hasAttr first: attr would
+        // make the attribute on a connection without records)
+        RequestRecord record = client.channel().hasAttr(HttpEdge.RECORD)
+                ? client.channel().attr(HttpEdge.RECORD).getAndSet(null) : null;
+        if (record != null) {
+            exchange.setProperty(ExchangeProperties.RECORD, record);
+            if (result instanceof InferenceRequest routed) {
+                record.request(routed);
+            }
         }
     }
 

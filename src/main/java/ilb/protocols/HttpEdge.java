@@ -1,5 +1,6 @@
 package ilb.protocols;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,6 +10,8 @@ import ilb.admission.ByteBudget;
 import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -29,6 +32,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -54,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * When ilb shuts down, {@link #drain()} stops it taking requests: a request arriving after it is answered 503
  * {@code shutting_down} (its client tries another replica), a connection is closed once it owes no response, and
  * the requests in flight, streams included, are answered to their end ({@link #awaitDrained}).
+ * <p>
+ * While the access log or tracing is on, it starts each request's {@link RequestRecord} from its head (refused ones
+ * too), leaves it on the connection ({@link #RECORD}) for the route, and ends it once the response's last bytes are
+ * written, or the client has gone.
  */
 public final class HttpEdge extends ChannelInboundHandlerAdapter implements ChannelHandlerFactory, Drainable {
 
@@ -63,6 +71,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
      * reads the answer, not a reset.
      */
     private static final long DRAINED_BYTES = 64 * 1024;
+    /** The record of the request being read on a connection, for {@link HttpApi} to put on its exchange. */
+    public static final AttributeKey<RequestRecord> RECORD = AttributeKey.valueOf("ilb.record");
 
     /** {@code ilb.http.*} limits. */
     public record Limits(long maxRequestBytes, long maxBufferedBytes, long requestReadTimeoutMillis,
@@ -80,6 +90,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     private final ApiKeys apiKeys;
     private final HttpApi httpApi;
     private final ByteBudget budget;
+    private final RequestRecords records;
     private final AtomicInteger connections = new AtomicInteger();
     /** Requests read whose responses are not written to their end yet, on every connection. */
     private final AtomicInteger owed = new AtomicInteger();
@@ -88,8 +99,9 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     /** Counted down once draining with nothing owed. */
     private final CountDownLatch answered = new CountDownLatch(1);
 
-    public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi) {
+    public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi, RequestRecords records) {
         this.limits = limits;
+        this.records = records;
         this.apiKeys = apiKeys;
         this.httpApi = httpApi;
         this.budget = new ByteBudget(limits.maxBufferedBytes());
@@ -163,6 +175,10 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         private boolean refused;
         private long drainLeft;
         private Api api = Api.OPENAI;
+        /** The records of the requests read whose responses have not ended, oldest first; null while none is kept. */
+        private ArrayDeque<RequestRecord> recorded;
+        /** The record of the request whose head was read last, or null. */
+        private RequestRecord record;
 
         @Override
         public void handlerAdded(ChannelHandlerContext context) {
@@ -208,6 +224,11 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             owed.addAndGet(-owedHere);
             owedHere = 0;
             settle();
+            if (recorded != null) {
+                // their clients went away before their responses ended
+                recorded.forEach(RequestRecord::end);
+                recorded.clear();
+            }
             context.fireChannelInactive();
         }
 
@@ -219,6 +240,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             }
             if (msg instanceof HttpRequest request) {
                 timeouts.requestBytes(System.nanoTime());
+                record(request);
                 ApiError refusal = draining ? ApiError.unavailable("shutting_down", "ilb is shutting down; try"
                         + " again", 1) : admit(request);
                 if (refusal != null) {
@@ -262,6 +284,24 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             context.fireChannelRead(msg);
         }
 
+        /** Starts the request's record, if records are kept. */
+        private void record(HttpRequest request) {
+            if (!records.enabled()) {
+                // nothing read, nothing made: the hot path as it is without records
+                return;
+            }
+            record = records.start(RequestRecord.Entry.HTTP, request.headers().get("x-request-id"),
+                    request.method().name() + " " + route(request.uri()), request.headers().get("traceparent"),
+                    request.headers().get("tracestate"));
+            if (record != null) {
+                if (recorded == null) {
+                    recorded = new ArrayDeque<>(2);
+                }
+                recorded.add(record);
+            }
+            ctx.channel().attr(RECORD).set(record);
+        }
+
         /** The refusal of a request from its head alone, or null. */
         private ApiError admit(HttpRequest request) {
             api = Api.forPath(request.uri());
@@ -285,6 +325,9 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                     return error;
                 }
                 tenant = (Tenant) authenticated;
+                if (record != null) {
+                    record.tenant(tenant.name());
+                }
             }
             return httpApi.checkHead(tenant, request.method().name(), request.uri());
         }
@@ -292,7 +335,13 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         @Override
         public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
             ChannelPromise written = promise;
+            if (recorded != null && msg instanceof HttpResponse head && !isInterim(head) && !recorded.isEmpty()) {
+                recorded.peek().status(head.status().code());
+            }
             if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse head && isInterim(head))) {
+                if (recorded != null && !recorded.isEmpty()) {
+                    recorded.poll().end();
+                }
                 timeouts.responseWritten(System.nanoTime());
                 if (owedHere > 0) {
                     owedHere--;
@@ -326,6 +375,12 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             FullHttpResponse response = InferenceHttpBinding.error(api, error);
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             var written = ctx.writeAndFlush(response);
+            if (recorded != null && !recorded.isEmpty()) {
+                // written from here, past this handler's own write: its record ends here
+                RequestRecord refusedRecord = recorded.pollLast();
+                refusedRecord.answered(error, null, 0);
+                refusedRecord.end();
+            }
             if (!drainFirst) {
                 written.addListener(ChannelFutureListener.CLOSE);
             }
@@ -383,6 +438,24 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             budget.release(held);
             held = 0;
         }
+    }
+
+    /**
+     * The span name's route of a request: its path when it is one of the OpenAI API's, KServe's with the model left
+     * out, else nothing (a path a client makes up is no span name).
+     */
+    static String route(String uri) {
+        String path = new QueryStringDecoder(uri).rawPath();
+        if (path.startsWith("/v1/")) {
+            return switch (path) {
+                case "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models" -> path;
+                default -> path.startsWith("/v1/models/") ? "/v1/models/{model}" : "/v1";
+            };
+        }
+        if (path.startsWith("/v2/models/")) {
+            return path.endsWith("/infer") ? "/v2/models/{model}/infer" : "/v2/models/{model}";
+        }
+        return path.equals("/v2/health/live") || path.equals("/v2/health/ready") ? path : "/";
     }
 
     private static boolean isInterim(HttpResponse head) {

@@ -11,6 +11,7 @@ import ilb.inference.BackendStream;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.HttpReply;
 import ilb.protocols.grpc.GrpcStatuses;
+import ilb.telemetry.RequestRecords;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -59,8 +60,11 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
         Object body = message.getBody();
         FullHttpResponse response;
         if (exchange.getException() != null) {
-            response = error(api, fromException(exchange));
+            ApiError failed = fromException(exchange);
+            RequestRecords.answered(exchange, failed);
+            response = error(api, failed);
         } else if (body instanceof BackendStream stream) {
+            RequestRecords.answered(exchange, stream);
             HttpRequest request = ((NettyHttpMessage) message).getHttpRequest();
             ChannelHandlerContext ctx = message.getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
                     ChannelHandlerContext.class);
@@ -68,13 +72,17 @@ public class InferenceHttpBinding extends DefaultNettyHttpBinding {
             // written already: camel-netty-http must not write anything more
             return null;
         } else if (body instanceof HttpReply reply) {
+            RequestRecords.answered(exchange, reply);
             response = full(reply.status(), reply.headers(), reply.body());
         } else if (body instanceof ApiError error) {
+            RequestRecords.answered(exchange, error);
             response = error(api, error);
         } else {
             LOG.warn("route {} ended without an inference response (body: {})", exchange.getFromRouteId(),
                     body == null ? null : body.getClass().getName());
-            response = error(api, ApiError.internal("the route ended without a response"));
+            ApiError none = ApiError.internal("the route ended without a response");
+            RequestRecords.answered(exchange, none);
+            response = error(api, none);
         }
         served(response.headers(), exchange);
         if (close) {

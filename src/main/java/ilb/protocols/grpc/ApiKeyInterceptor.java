@@ -1,6 +1,8 @@
 package ilb.protocols.grpc;
 
 import ilb.admission.ApiKeys;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import ilb.inference.ApiError;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -26,9 +28,11 @@ final class ApiKeyInterceptor implements ServerInterceptor {
             Metadata.ASCII_STRING_MARSHALLER);
 
     private final ApiKeys apiKeys;
+    private final RequestRecords records;
 
-    ApiKeyInterceptor(ApiKeys apiKeys) {
+    ApiKeyInterceptor(ApiKeys apiKeys, RequestRecords records) {
         this.apiKeys = apiKeys;
+        this.records = records;
     }
 
     @Override
@@ -40,6 +44,11 @@ final class ApiKeyInterceptor implements ServerInterceptor {
         Object admission = apiKeys.identify(headers.get(AUTHORIZATION));
         if (admission instanceof ApiError refusal) {
             call.close(Status.UNAUTHENTICATED.withDescription(refusal.message()), new Metadata());
+            RequestRecord record = InferenceCall.record(records, headers, call.getMethodDescriptor());
+            if (record != null) {
+                record.answered(refusal, null, 0);
+                record.end();
+            }
             return new ServerCall.Listener<>() {
             };
         }

@@ -17,6 +17,8 @@ import ilb.protocols.HttpApi;
 import ilb.protocols.KServeApi;
 import ilb.protocols.RequestPath;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import io.grpc.Metadata;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -58,6 +60,10 @@ public final class GrpcApi implements Processor {
         exchange.getMessage().setBody(result);
         if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);
+        }
+        RequestRecord record = RequestRecords.of(exchange);
+        if (record != null && result instanceof InferenceRequest routed) {
+            record.request(routed);
         }
     }
 

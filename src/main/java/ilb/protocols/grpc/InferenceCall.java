@@ -11,9 +11,12 @@ import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.protocols.InferenceHttpBinding;
+import ilb.telemetry.RequestRecord;
+import ilb.telemetry.RequestRecords;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.netty.channel.EventLoopGroup;
@@ -31,6 +34,9 @@ import org.slf4j.LoggerFactory;
 final class InferenceCall extends ServerCall.Listener<byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceCall.class);
+    private static final Metadata.Key<String> REQUEST_ID = ascii("x-request-id");
+    private static final Metadata.Key<String> TRACEPARENT = ascii("traceparent");
+    private static final Metadata.Key<String> TRACESTATE = ascii("tracestate");
 
     private final KServeGrpcConsumer consumer;
     private final KServeRpc rpc;
@@ -38,11 +44,14 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     private final Metadata metadata;
     private final EventExecutor loop;
     private final ClientGone cancelled;
+    /** What the access log and the trace are told of the call; null while neither is on. */
+    private final RequestRecord record;
     private byte[] message;
     private boolean answered;
 
     private InferenceCall(KServeGrpcConsumer consumer, KServeRpc rpc, ServerCall<byte[], byte[]> call,
-            Metadata metadata, EventExecutor loop) {
+            Metadata metadata, EventExecutor loop, RequestRecords records) {
+        this.record = record(records, metadata, call.getMethodDescriptor());
         this.consumer = consumer;
         this.rpc = rpc;
         this.call = call;
@@ -53,11 +62,21 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
 
     /** Takes a call that has just started, on its connection's event loop (one of {@code eventLoops}). */
     static ServerCall.Listener<byte[]> start(KServeGrpcConsumer consumer, KServeRpc rpc,
-            ServerCall<byte[], byte[]> call, Metadata metadata, EventLoopGroup eventLoops) {
-        InferenceCall listener = new InferenceCall(consumer, rpc, call, metadata, EventLoops.current(eventLoops));
+            ServerCall<byte[], byte[]> call, Metadata metadata, EventLoopGroup eventLoops, RequestRecords records) {
+        InferenceCall listener = new InferenceCall(consumer, rpc, call, metadata, EventLoops.current(eventLoops),
+                records);
         // one message, and a second to tell a client that sends two
         call.request(2);
         return listener;
+    }
+
+    /** The record of a call that has just started, from its metadata; null while records are off. */
+    static RequestRecord record(RequestRecords records, Metadata metadata, MethodDescriptor<?, ?> method) {
+        if (!records.enabled()) {
+            return null;
+        }
+        return records.start(RequestRecord.Entry.GRPC, metadata.get(REQUEST_ID), method.getFullMethodName(),
+                metadata.get(TRACEPARENT), metadata.get(TRACESTATE));
     }
 
     @Override
@@ -90,6 +109,9 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     private void route() {
         Exchange exchange = consumer.createExchange(false);
         exchange.setProperty(ExchangeProperties.API, Api.KSERVE);
+        if (record != null) {
+            exchange.setProperty(ExchangeProperties.RECORD, record);
+        }
         ApiKeys.Caller caller = ApiKeyInterceptor.CALLER.get();
         if (caller != null) {
             caller.setOn(exchange);
@@ -113,7 +135,9 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
         consumer.getAsyncProcessor().process(exchange, doneSync -> {
             GrpcAnswer answer;
             try {
-                answer = GrpcAnswer.of(rpc, ended(exchange), InferenceHttpBinding.served(exchange));
+                InferenceMessage ended = ended(exchange);
+                RequestRecords.answered(exchange, ended);
+                answer = GrpcAnswer.of(rpc, ended, InferenceHttpBinding.served(exchange));
             } catch (RuntimeException e) {
                 // a fault of ilb's in writing the answer: the call still ends, never hangs
                 LOG.warn("could not answer a gRPC call on route {}", consumer.getRouteId(), e);
@@ -149,6 +173,7 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     private void answer(GrpcAnswer answer) {
         if (answered || call.isCancelled()) {
             // nobody to answer any more
+            ended();
             return;
         }
         answered = true;
@@ -157,9 +182,25 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
             call.sendMessage(answer.message());
         }
         call.close(answer.status(), answer.trailers());
+        ended();
     }
 
+    /** A call ilb ends without its route: a message too many or none, or a fault of ilb's. */
     private void close(Status status) {
+        if (record != null) {
+            record.answered(status.getCode() == Status.Code.INVALID_ARGUMENT
+                    ? ApiError.badRequest(status.getDescription()) : ApiError.internal(status.getDescription()), null, 0);
+        }
         answer(new GrpcAnswer(null, status, new Metadata(), new Metadata()));
+    }
+
+    private void ended() {
+        if (record != null) {
+            record.end();
+        }
+    }
+
+    private static Metadata.Key<String> ascii(String name) {
+        return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import ilb.admission.ApiKeys;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RequestRecords;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import org.apache.camel.Endpoint;
@@ -25,14 +26,17 @@ public class KServeGrpcComponent extends DefaultComponent {
     private final ScheduledExecutorService timer;
     private final ModelCatalog catalog;
     private final ServingModels serving;
+    private final RequestRecords records;
     private SslContext sslContext;
 
     /**
      * @param eventLoops the I/O threads of the server (NIO), best the backends' too: a call is served on one thread
      * @param timer      runs the health service's refresh
+     * @param records    starts each call's record, for the access log and tracing
      */
     public KServeGrpcComponent(ApiKeys apiKeys, EventLoopGroup eventLoops, ScheduledExecutorService timer,
-            ModelCatalog catalog, ServingModels serving) {
+            ModelCatalog catalog, ServingModels serving, RequestRecords records) {
+        this.records = records;
         this.apiKeys = apiKeys;
         this.eventLoops = eventLoops;
         this.timer = timer;
@@ -79,5 +83,9 @@ public class KServeGrpcComponent extends DefaultComponent {
 
     ServingModels serving() {
         return serving;
+    }
+
+    RequestRecords records() {
+        return records;
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import ilb.protocols.Drainable;
+import ilb.telemetry.RequestRecords;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -66,8 +67,8 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
                 .addStreamTracerFactory(openCallLimit)
                 .intercept(openCallLimit)
                 .maxConcurrentCallsPerConnection(endpoint.maxConcurrentCallsPerConnection())
-                .addService(ServerInterceptors.intercept(inferenceService(eventLoops),
-                        new ApiKeyInterceptor(component.apiKeys())))
+                .addService(ServerInterceptors.intercept(inferenceService(eventLoops, component.records()),
+                        new ApiKeyInterceptor(component.apiKeys(), component.records())))
                 .addService(health.service())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance());
@@ -133,7 +134,7 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
      * {@code inference.GRPCInferenceService} with each message as its bytes ({@link RawMessage}), described by the
      * generated descriptor's schema, so that reflection still describes it.
      */
-    private ServerServiceDefinition inferenceService(EventLoopGroup eventLoops) {
+    private ServerServiceDefinition inferenceService(EventLoopGroup eventLoops, RequestRecords records) {
         ServiceDescriptor generated = GRPCInferenceServiceGrpc.getServiceDescriptor();
         ServiceDescriptor.Builder service = ServiceDescriptor.newBuilder(generated.getName())
                 .setSchemaDescriptor(generated.getSchemaDescriptor());
@@ -148,7 +149,7 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
         for (int i = 0; i < rpcs.length; i++) {
             KServeRpc rpc = rpcs[i];
             definition.addMethod(methods[i], (call, metadata) -> InferenceCall.start(this, rpc, call, metadata,
-                    eventLoops));
+                    eventLoops, records));
         }
         return definition.build();
     }
