@@ -40,6 +40,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -67,8 +68,8 @@ public final class HttpBackendClient implements AutoCloseable {
     private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id",
         "inference-header-content-length"};
 
-    /** Connections are pooled per backend and per event loop. */
-    private record Address(String host, int port, long connectTimeoutMillis, EventLoop loop) {
+    /** Connections are pooled per backend (and its TLS, if any) and per event loop. */
+    private record Address(String host, int port, long connectTimeoutMillis, BackendTls tls, EventLoop loop) {
     }
 
     private final EventLoopGroup group;
@@ -94,6 +95,11 @@ public final class HttpBackendClient implements AutoCloseable {
                 return new SimpleChannelPool(target, new AbstractChannelPoolHandler() {
                     @Override
                     public void channelCreated(Channel ch) {
+                        if (address.tls() != null) {
+                            // its handshake starts as the connection opens, and must end within the connect timeout
+                            ch.pipeline().addLast(address.tls().newHandler(ch.alloc(), address.port(),
+                                    address.connectTimeoutMillis()));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), handler);
                     }
                 }, HttpBackendClient::fresh, true, true);
@@ -158,6 +164,11 @@ public final class HttpBackendClient implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Call call = ctx.channel().attr(CALL).get();
+            if (call != null) {
+                // a server refusing ilb's client certificate says so only after TLS 1.3's handshake, mid-request
+                call.onTlsFailure(cause);
+            }
             ctx.close();
         }
     }
@@ -229,7 +240,7 @@ public final class HttpBackendClient implements AutoCloseable {
                 return;
             }
             // a connection of the calling thread's event loop, if it is one of ours
-            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(),
+            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), backend.tls(),
                     EventLoops.current(group)));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
@@ -240,8 +251,33 @@ public final class HttpBackendClient implements AutoCloseable {
                     return;
                 }
                 Channel ch = acquired.getNow();
-                ch.eventLoop().execute(() -> begin(ch, request));
+                SslHandler tls = ch.pipeline().get(SslHandler.class);
+                if (tls == null) {
+                    ch.eventLoop().execute(() -> begin(ch, request));
+                    return;
+                }
+                // a new connection is used once its handshake is over (a pooled one's is)
+                tls.handshakeFuture().addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        begin(ch, request);
+                    } else {
+                        request.release();
+                        ch.close();
+                        pool.release(ch);
+                        BackendFailure failure = backend.tls().failure(backend, handshake.cause());
+                        complete(failure != null ? failure : new BackendFailure(BackendFailure.Kind.CONNECT,
+                                String.valueOf(handshake.cause().getMessage())));
+                    }
+                });
             });
+        }
+
+        /** The connection failed; if for TLS, the call fails as the backend's connect failure, saying why. */
+        void onTlsFailure(Throwable cause) {
+            BackendFailure failure = backend.tls() == null || completed ? null : backend.tls().failure(backend, cause);
+            if (failure != null) {
+                abandon(failure);
+            }
         }
 
         private void begin(Channel ch, FullHttpRequest request) {

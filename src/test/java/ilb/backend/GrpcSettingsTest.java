@@ -15,7 +15,7 @@ class GrpcSettingsTest {
 
     private static BackendSettings settings(String url, Protocol protocol, String healthPath) {
         return new BackendSettings("g", URI.create(url), protocol, 0, 1, 4, healthPath, "/metrics", "", "", 1000,
-                1000, 1000, 1000, 200, null);
+                1000, 1000, 1000, 200, null, null);
     }
 
     @Test
