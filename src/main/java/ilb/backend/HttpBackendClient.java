@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpBackendClient implements AutoCloseable {
 
     private static final AttributeKey<Call> CALL = AttributeKey.valueOf("ilb.backend.call");
+    /** A TLS connection's handshake, which its first request waits for: its handler leaves as the connection closes. */
+    private static final AttributeKey<Future<Channel>> HANDSHAKE = AttributeKey.valueOf("ilb.backend.handshake");
     /** When a pooled connection was last given back; absent until its first request. */
     private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("ilb.backend.idleSince");
     /**
@@ -97,8 +99,10 @@ public final class HttpBackendClient implements AutoCloseable {
                     public void channelCreated(Channel ch) {
                         if (address.tls() != null) {
                             // its handshake starts as the connection opens, and must end within the connect timeout
-                            ch.pipeline().addLast(address.tls().newHandler(ch.alloc(), address.port(),
-                                    address.connectTimeoutMillis()));
+                            SslHandler tls = address.tls().newHandler(ch.alloc(), address.port(),
+                                    address.connectTimeoutMillis());
+                            ch.attr(HANDSHAKE).set(tls.handshakeFuture());
+                            ch.pipeline().addLast(tls);
                         }
                         ch.pipeline().addLast(new HttpClientCodec(), handler);
                     }
@@ -251,13 +255,13 @@ public final class HttpBackendClient implements AutoCloseable {
                     return;
                 }
                 Channel ch = acquired.getNow();
-                SslHandler tls = ch.pipeline().get(SslHandler.class);
-                if (tls == null) {
+                Future<Channel> tlsHandshake = ch.attr(HANDSHAKE).get();
+                if (tlsHandshake == null) {
                     ch.eventLoop().execute(() -> begin(ch, request));
                     return;
                 }
-                // a new connection is used once its handshake is over (a pooled one's is)
-                tls.handshakeFuture().addListener(handshake -> {
+                // a new connection is used once its handshake is over (a pooled one's is); run on its event loop
+                tlsHandshake.addListener(handshake -> {
                     if (handshake.isSuccess()) {
                         begin(ch, request);
                     } else {

@@ -8,7 +8,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -175,6 +177,30 @@ class BackendTlsTest {
                     "set clientCertFile and clientKeyFile");
             HttpResponse<String> withCert = ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3));
             assertThat(withCert.statusCode()).isEqualTo(200);
+            assertThat(mtls.inferenceRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRouteReloadTakesARenewedClientCertificate() throws Exception {
+        TestCertificates.Issued stale = TestCertificates.authority(dir, "retired-ca").client("stale", "ilb");
+        TestCertificates.Issued renewed = ca.client("renewed", "ilb");
+        Path certFile = Files.copy(stale.certFile(), dir.resolve("renewing-client.pem"));
+        Path keyFile = Files.copy(stale.keyFile(), dir.resolve("renewing-client-key.pem"));
+        try (Servers servers = new Servers()) {
+            SimulatedBackend mtls = servers.backend(tlsServer(localhost).tlsClientCa(ca.caFile()));
+            String route = PoolRoute.pool("withcert", "round-robin", PoolRoute.backend("renewing-0", byName(mtls),
+                    trust(), "clientCertFile: " + certFile, "clientKeyFile: " + keyFile));
+            Appliance ilb = servers.ilb(route, "camel.main.routesReloadEnabled=true");
+            assertThat(ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode()).isEqualTo(503);
+
+            Files.copy(renewed.certFile(), certFile, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(renewed.keyFile(), keyFile, StandardCopyOption.REPLACE_EXISTING);
+            // the same route, saved again
+            Files.writeString(ilb.poolRouteFile(), "# client certificate renewed\n" + route);
+
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode() == 200);
             assertThat(mtls.inferenceRequests()).isEqualTo(1);
         }
     }
