@@ -159,6 +159,24 @@ class BackendTlsTest {
     }
 
     @Test
+    void aGrpcBackendsRefusedCertificateIsItsConnectFailureToo() throws Exception {
+        try (Servers servers = new Servers()) {
+            SimulatedBackend good = servers.backend(tlsServer(localhost).protocol(Protocol.GRPC));
+            SimulatedBackend expired = servers.backend(tlsServer(ca.expiredServer("grpc-expired", "localhost"))
+                    .protocol(Protocol.GRPC));
+            Appliance ilb = servers.ilb(PoolRoute.pool("g", "round-robin",
+                    PoolRoute.backend("g-good", byName(good), trust()),
+                    PoolRoute.backend("g-bad", byName(expired), trust(), "healthInterval: 1h")));
+
+            for (int i = 0; i < 4; i++) {
+                assertThat(modelInfer(ilb)).isEqualTo(1);
+            }
+            assertThat(good.inferenceRequests()).isEqualTo(4);
+            assertRefused(ilb, "g-bad", expired, "certificate has expired");
+        }
+    }
+
+    @Test
     void aServerThatWantsAClientCertificateTakesIlbsOnly() throws Exception {
         TestCertificates.Issued client = ca.client("ilb-client", "ilb");
         try (Servers servers = new Servers()) {
