@@ -98,8 +98,9 @@ public final class SimulatedBackend implements AutoCloseable {
     }
 
     public static SimulatedBackend start(SimulatorOptions options) {
-        SimulatedBackend backend = new SimulatedBackend(options);
+        // before any thread starts: a mistake in the flags leaves nothing running
         SslContext tls = tls(options);
+        SimulatedBackend backend = new SimulatedBackend(options);
         if (options.protocol == Protocol.GRPC) {
             backend.bindGrpc(tls);
         } else {
