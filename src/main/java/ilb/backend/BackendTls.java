@@ -1,5 +1,6 @@
 package ilb.backend;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLEngine;
@@ -8,6 +9,7 @@ import javax.net.ssl.SSLParameters;
 
 import ilb.inference.BackendFailure;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 
@@ -32,25 +34,43 @@ public record BackendTls(SslContext context, String serverName, boolean clientCe
         return handler;
     }
 
-    /**
-     * A connection's TLS failure (a failed handshake, or the server refusing ilb's client certificate just after
-     * it) as the backend's connect failure, saying why; null if {@code cause} is no TLS failure.
-     */
-    BackendFailure failure(BackendSettings backend, Throwable cause) {
-        SSLException tls = null;
-        for (Throwable t = cause; t != null && tls == null; t = t.getCause()) {
-            if (t instanceof SSLException found) {
-                tls = found;
+    /** A connection's failed handshake as the backend's connect failure, saying why. */
+    BackendFailure handshakeFailed(BackendSettings backend, Throwable cause) {
+        SSLException tls = sslCause(cause);
+        String reason;
+        if (tls instanceof NotSslRecordException) {
+            // its message is a dump of what came instead
+            reason = "the server does not speak TLS";
+        } else if (tls != null) {
+            reason = String.valueOf(tls.getMessage());
+            if (reason.contains("alert: certificate_required") || reason.contains("alert: bad_certificate")
+                    || reason.contains("alert: unknown_ca")) {
+                reason += clientCertificate ? " (the server refused ilb's client certificate, clientCertFile)"
+                        : " (the server wants a client certificate: set clientCertFile and clientKeyFile)";
             }
-        }
-        if (tls == null) {
-            return null;
-        }
-        String reason = String.valueOf(tls.getMessage());
-        if (!clientCertificate && (reason.contains("certificate_required") || reason.contains("bad_certificate"))) {
-            reason += " (the server wants a client certificate: set clientCertFile and clientKeyFile)";
+        } else if (cause instanceof ClosedChannelException) {
+            reason = "the server closed the connection";
+        } else {
+            reason = String.valueOf(cause);
         }
         return new BackendFailure(BackendFailure.Kind.CONNECT, "TLS handshake with " + backend.id() + " ("
                 + serverName + ":" + backend.port() + ") failed: " + reason);
+    }
+
+    /**
+     * A connection's failure as the backend's connect failure if it is TLS's (a server refusing ilb's client
+     * certificate says so just after the handshake); null if it is not.
+     */
+    BackendFailure tlsFailure(BackendSettings backend, Throwable cause) {
+        return sslCause(cause) == null ? null : handshakeFailed(backend, cause);
+    }
+
+    private static SSLException sslCause(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException tls) {
+                return tls;
+            }
+        }
+        return null;
     }
 }

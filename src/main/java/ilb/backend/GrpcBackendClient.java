@@ -265,7 +265,7 @@ public final class GrpcBackendClient implements AutoCloseable {
         @Override
         public void onClose(Status status, Metadata trailers) {
             BackendFailure tlsFailure = backend.tls() == null || connected ? null
-                    : backend.tls().failure(backend, status.getCause());
+                    : backend.tls().tlsFailure(backend, status.getCause());
             complete(tlsFailure != null ? tlsFailure : new GrpcCallEnd(status, trailers, response, connected,
                     backendsStatus).outcome(limits, sentNanos, System.nanoTime(), maxResponseBytes));
         }

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An asynchronous HTTP/1.1 client for model servers, on Netty: pooled keep-alive connections per backend, no
  * thread ever waits. A whole response is gathered and handed over at its end; a Server-Sent Events response is
- * handed over at its first chunk and then streams through {@link BackendStream} as it arrives.
+ * handed over at its first chunk and then streams through {@link BackendStream} as it arrives. To an {@code https://}
+ * backend, each connection opens TLS first ({@link BackendTls}); a failed handshake is the backend's connect failure.
  */
 public final class HttpBackendClient implements AutoCloseable {
 
@@ -268,9 +269,7 @@ public final class HttpBackendClient implements AutoCloseable {
                         request.release();
                         ch.close();
                         pool.release(ch);
-                        BackendFailure failure = backend.tls().failure(backend, handshake.cause());
-                        complete(failure != null ? failure : new BackendFailure(BackendFailure.Kind.CONNECT,
-                                String.valueOf(handshake.cause().getMessage())));
+                        complete(backend.tls().handshakeFailed(backend, handshake.cause()));
                     }
                 });
             });
@@ -278,7 +277,8 @@ public final class HttpBackendClient implements AutoCloseable {
 
         /** The connection failed; if for TLS, the call fails as the backend's connect failure, saying why. */
         void onTlsFailure(Throwable cause) {
-            BackendFailure failure = backend.tls() == null || completed ? null : backend.tls().failure(backend, cause);
+            BackendFailure failure = backend.tls() == null || completed ? null
+                    : backend.tls().tlsFailure(backend, cause);
             if (failure != null) {
                 abandon(failure);
             }

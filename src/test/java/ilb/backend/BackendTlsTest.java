@@ -43,8 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackendTlsTest {
 
-    private static final String[] MODELS = {"m", "g", "expired", "untrusted", "mismatch", "unverified", "nocert",
-        "withcert"};
+    private static final String[] MODELS = {"m", "g", "expired", "untrusted", "mismatch", "plain", "unverified",
+        "nocert", "withcert"};
 
     @TempDir
     static Path dir;
@@ -111,9 +111,12 @@ class BackendTlsTest {
             SimulatedBackend untrusted = servers.backend(tlsServer(other.server("untrusted", "localhost",
                     "127.0.0.1")));
             SimulatedBackend mismatch = servers.backend(tlsServer(ca.server("other-name", "other.example")));
+            SimulatedBackend plain = servers.backend(new SimulatorOptions().models(MODELS).ttftMs(1).itlMs(1));
             Appliance ilb = servers.ilb(
-                    pairedWithGood("expired", good, expired) + pairedWithGood("untrusted", good, untrusted)
-                            + pairedWithGood("mismatch", good, mismatch)
+                    pairedWithGood("expired", good, byName(expired)) + pairedWithGood("untrusted", good,
+                            byName(untrusted)) + pairedWithGood("mismatch", good, byName(mismatch))
+                            // an https:// url for a server that speaks plain HTTP
+                            + pairedWithGood("plain", good, "https://localhost:" + plain.port())
                             + PoolRoute.pool("unverified", "round-robin", PoolRoute.backend("unverified-bad",
                             byName(mismatch), trust(), "verifyHostname: false")),
                     "camel.management.enabled=true", "camel.management.host=127.0.0.1",
@@ -121,7 +124,7 @@ class BackendTlsTest {
 
             int sent = 0;
             int answered = 0;
-            for (String model : List.of("expired", "untrusted", "mismatch")) {
+            for (String model : List.of("expired", "untrusted", "mismatch", "plain")) {
                 for (int i = 0; i < 6; i++) {
                     HttpResponse<String> response = ilb.post("/v1/chat/completions", Appliance.chat(model, 3));
                     sent++;
@@ -130,7 +133,7 @@ class BackendTlsTest {
                     answered++;
                 }
             }
-            assertThat(answered).isEqualTo(sent).isEqualTo(18);
+            assertThat(answered).isEqualTo(sent).isEqualTo(24);
             // verifyHostname=false takes the certificate for another name
             HttpResponse<String> unverified = ilb.post("/v1/chat/completions", Appliance.chat("unverified", 3));
             assertThat(unverified.statusCode()).isEqualTo(200);
@@ -141,9 +144,10 @@ class BackendTlsTest {
                     "no certificate of a trusted authority (PKIX path building failed): it is issued by CN=other-ca");
             assertRefused(ilb, "mismatch-bad", mismatch,
                     "hostname localhost does not match the certificate's names [other.example]");
+            assertRefused(ilb, "plain-bad", plain, "the server does not speak TLS");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Scrape scrape = Scrape.of(management);
-                for (String model : List.of("expired", "untrusted", "mismatch")) {
+                for (String model : List.of("expired", "untrusted", "mismatch", "plain")) {
                     // each request that tried the bad backend first counted its failure, then went to the good one
                     assertThat(scrape.sum("ilb_backend_requests_total", "backend=" + model + "-bad",
                             "outcome=connect_error")).isPositive();
@@ -211,6 +215,8 @@ class BackendTlsTest {
                     trust(), "clientCertFile: " + certFile, "clientKeyFile: " + keyFile));
             Appliance ilb = servers.ilb(route, "camel.main.routesReloadEnabled=true");
             assertThat(ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode()).isEqualTo(503);
+            assertThat(ilb.backend("renewing-0").checkHealthNow().get(10, TimeUnit.SECONDS))
+                    .contains("the server refused ilb's client certificate");
 
             Files.copy(renewed.certFile(), certFile, StandardCopyOption.REPLACE_EXISTING);
             Files.copy(renewed.keyFile(), keyFile, StandardCopyOption.REPLACE_EXISTING);
@@ -224,11 +230,11 @@ class BackendTlsTest {
     }
 
     /** A pool of a good backend and a bad one, tried first by turns. */
-    private static String pairedWithGood(String model, SimulatedBackend good, SimulatedBackend bad) {
+    private static String pairedWithGood(String model, SimulatedBackend good, String badUrl) {
         return PoolRoute.pool(model, "round-robin",
                 PoolRoute.backend(model + "-good", byName(good), trust()),
                 // checked once at start (not taken out before requests try it), then when the test asks
-                PoolRoute.backend(model + "-bad", byName(bad), trust(), "healthInterval: 1h"));
+                PoolRoute.backend(model + "-bad", badUrl, trust(), "healthInterval: 1h"));
     }
 
     /** The backend's health says why its certificate was refused, and two checks take it out. */
