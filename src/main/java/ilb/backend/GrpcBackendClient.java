@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * loops as {@link HttpBackendClient}: long-lived HTTP/2 channels per backend address (one per event loop, see
  * {@link Held}), kept while an endpoint of the backend runs ({@link #hold}) and shut down when the last one stops
  * ({@link #release}). Each connects on its first call. Messages pass as bytes, never parsed here: a tensor of many
- * megabytes is not decoded and encoded again. A call ends as a {@link #call} says; nothing waits on any thread.
+ * megabytes is not decoded and encoded again. A call ends as a {@link #call} says; nothing waits on any thread. To a
+ * {@code grpcs://} backend the channels talk TLS ({@link BackendTls}); a failed handshake is its connect failure.
  */
 public final class GrpcBackendClient implements AutoCloseable {
 
