@@ -172,7 +172,7 @@ public final class HttpBackendClient implements AutoCloseable {
             Call call = ctx.channel().attr(CALL).get();
             if (call != null) {
                 // a server refusing ilb's client certificate says so only after TLS 1.3's handshake, mid-request
-                call.onTlsFailure(cause);
+                call.failedTls(cause);
             }
             ctx.close();
         }
@@ -275,13 +275,14 @@ public final class HttpBackendClient implements AutoCloseable {
             });
         }
 
-        /** The connection failed; if for TLS, the call fails as the backend's connect failure, saying why. */
-        void onTlsFailure(Throwable cause) {
+        /** If the connection failed for TLS, ends the call as the backend's connect failure, saying why; whether so. */
+        boolean failedTls(Throwable cause) {
             BackendFailure failure = backend.tls() == null || completed ? null
                     : backend.tls().tlsFailure(backend, cause);
             if (failure != null) {
                 abandon(failure);
             }
+            return failure != null;
         }
 
         private void begin(Channel ch, FullHttpRequest request) {
@@ -306,7 +307,7 @@ public final class HttpBackendClient implements AutoCloseable {
                 if (written.cause() instanceof EncoderException refused) {
                     // the request is at fault, not the connection
                     abandon(new BackendFailure(BackendFailure.Kind.REQUEST, String.valueOf(refused.getMessage())));
-                } else {
+                } else if (!failedTls(written.cause())) {
                     lost("could not send the request: " + written.cause().getMessage());
                 }
             });
