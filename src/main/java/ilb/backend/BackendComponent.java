@@ -52,6 +52,7 @@ public class BackendComponent extends DefaultComponent {
     private String ejectionBase = "10s";
     private String ejectionMax = "5m";
     private final BackendMBeans mbeans = new BackendMBeans();
+    private final TlsContexts tlsContexts = new TlsContexts();
 
     /** @param eventLoops where backend connections run: best the same as the inbound HTTP server's */
     public BackendComponent(EventLoopGroup eventLoops) {
@@ -89,6 +90,10 @@ public class BackendComponent extends DefaultComponent {
 
     BackendClients clients() {
         return clients;
+    }
+
+    TlsContexts tlsContexts() {
+        return tlsContexts;
     }
 
     /** Called with each backend as it is first known, e.g. to make meters of its state. */

@@ -10,6 +10,8 @@ import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}), or every
@@ -17,9 +19,12 @@ import org.apache.camel.support.DefaultEndpoint;
  * each with the entry's settings. Sending an {@link ilb.inference.InferenceRequest} to it sends the request to the
  * server (of a group, the one the balancer chose); the reply replaces the body. While the endpoint runs, each
  * server's health path is polled, and its metrics path scraped if it speaks HTTP (the metrics of a server that speaks
- * gRPC are not scraped: they are HTTP).
+ * gRPC are not scraped: they are HTTP). An {@code https://} or {@code grpcs://} url (or {@code tls=true} on a DNS
+ * url) talks TLS to its servers, with the TLS options written here or in the TLS profile named ({@link TlsOptions}).
  */
 public class BackendEndpoint extends DefaultEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackendEndpoint.class);
 
     private final String id;
     private String url;
@@ -41,6 +46,14 @@ public class BackendEndpoint extends DefaultEndpoint {
     private String apiKey;
     private String protocol;
     private String resolveInterval;
+    /** Whether the servers a DNS url gives talk TLS; a url naming one server says so by its scheme. */
+    private boolean tls;
+    private String tlsProfile;
+    private String trustFile;
+    private String clientCertFile;
+    private String clientKeyFile;
+    /** null: the profile's, else true */
+    private Boolean verifyHostname;
     private MonitoredBackend sole;
     private DiscoveredBackends discovered;
     private final List<Runnable> groupListeners = new CopyOnWriteArrayList<>();
@@ -62,27 +75,62 @@ public class BackendEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
         }
         URI uri = URI.create(url);
-        if (DnsTarget.names(uri)) {
+        boolean names = DnsTarget.names(uri);
+        if (tls && !names) {
+            throw new IllegalArgumentException("backend:" + id + ": tls is for dns:// and srv:// urls; one server's"
+                    + " url says TLS by its scheme: https:// or grpcs://");
+        }
+        boolean secure = names ? tls : BackendSettings.usesTls(uri);
+        TlsOptions tlsOptions = tlsOptions(secure);
+        if (names) {
             DnsTarget target = DnsTarget.of(uri);
             Protocol speaks = BackendSettings.protocolOf(id, URI.create("http://" + target.name()), protocol);
-            String scheme = speaks == Protocol.GRPC ? "grpc" : "http";
+            String scheme = (speaks == Protocol.GRPC ? "grpc" : "http") + (secure ? "s" : "");
+            BackendTls serverTls = backendTls(tlsOptions, speaks, target.serviceName());
             discovered = new DiscoveredBackends(id, target, getComponent(), server -> settings(id + "@"
-                    + server.hostPort(), target.serverUrl(scheme, server), speaks, server.weight()),
+                    + server.hostPort(), target.serverUrl(scheme, server), speaks, server.weight(), serverTls),
                     Durations.millis(resolveInterval), () -> groupListeners.forEach(Runnable::run));
             discovered.start(Durations.millis(connectTimeout));
         } else {
-            sole = MonitoredBackend.start(getComponent(), settings(id, uri, BackendSettings.protocolOf(id, uri,
-                    protocol), 0), false);
+            Protocol speaks = BackendSettings.protocolOf(id, uri, protocol);
+            sole = MonitoredBackend.start(getComponent(), settings(id, uri, speaks, 0, backendTls(tlsOptions, speaks,
+                    uri.getHost())), false);
         }
     }
 
+    /** The TLS options of a backend that talks TLS (null for one that does not: it may set none). */
+    private TlsOptions tlsOptions(boolean secure) {
+        if (!secure) {
+            if (tlsProfile != null || trustFile != null || clientCertFile != null || clientKeyFile != null
+                    || verifyHostname != null) {
+                throw new IllegalArgumentException("backend:" + id + " sets TLS options, but " + url + " is plain"
+                        + " text: write https:// or grpcs:// (tls=true for dns:// and srv://)");
+            }
+            return null;
+        }
+        TlsOptions options = TlsOptions.resolve(id, tlsProfile,
+                name -> getCamelContext().getPropertiesComponent().resolveProperty(name),
+                trustFile, clientCertFile, clientKeyFile, verifyHostname);
+        if (!options.verifyHostname()) {
+            LOG.warn("backend:{} does not verify hostnames (verifyHostname=false): any certificate of a trusted"
+                    + " authority is taken as {}'s", id, url);
+        }
+        return options;
+    }
+
+    private BackendTls backendTls(TlsOptions options, Protocol speaks, String serverName) {
+        return options == null ? null : new BackendTls(getComponent().tlsContexts().of(options, speaks), serverName,
+                options.hasClientCertificate());
+    }
+
     /** The entry's settings for one server; {@code recordWeight}: its SRV record's weight, if the entry sets none. */
-    private BackendSettings settings(String backendId, URI serverUrl, Protocol speaks, int recordWeight) {
+    private BackendSettings settings(String backendId, URI serverUrl, Protocol speaks, int recordWeight,
+            BackendTls serverTls) {
         int chosenWeight = weight > 0 ? weight : recordWeight > 0 ? recordWeight : getComponent().weightOf(hardware);
         return new BackendSettings(backendId, serverUrl, speaks, tier, chosenWeight, capacity,
                 healthPath != null ? healthPath : BackendSettings.defaultHealthPath(speaks), metricsPath, zone,
                 hardware, Durations.millis(timeout), Durations.millis(deadline), Durations.millis(connectTimeout),
-                Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey);
+                Durations.millis(healthInterval), Durations.millis(metricsInterval), apiKey, serverTls);
     }
 
     @Override
@@ -205,7 +253,40 @@ public class BackendEndpoint extends DefaultEndpoint {
         this.resolveInterval = resolveInterval;
     }
 
-    /** {@code http} or {@code grpc}; without it, a {@code grpc://} url speaks gRPC and any other HTTP. */
+    /**
+     * Whether the servers of a {@code dns://} or {@code srv://} url talk TLS; their certificates must name the name
+     * looked up (for SRV, the domain after {@code _service._proto.}).
+     */
+    public void setTls(boolean tls) {
+        this.tls = tls;
+    }
+
+    /** Takes each TLS option this entry does not set from properties {@code ilb.backend.tls.<profile>.<option>}. */
+    public void setTlsProfile(String tlsProfile) {
+        this.tlsProfile = tlsProfile;
+    }
+
+    /** PEM bundle of the authorities a server's certificate must come from; default: the JVM's trust store. */
+    public void setTrustFile(String trustFile) {
+        this.trustFile = trustFile;
+    }
+
+    /** ilb's client certificate (PEM), for servers that want one; with {@link #setClientKeyFile}. */
+    public void setClientCertFile(String clientCertFile) {
+        this.clientCertFile = clientCertFile;
+    }
+
+    /** The client certificate's private key (PEM, PKCS#8). */
+    public void setClientKeyFile(String clientKeyFile) {
+        this.clientKeyFile = clientKeyFile;
+    }
+
+    /** false: a server's certificate need not name it (warned at start); on by default. */
+    public void setVerifyHostname(Boolean verifyHostname) {
+        this.verifyHostname = verifyHostname;
+    }
+
+    /** {@code http} or {@code grpc}; without it, a {@code grpc[s]://} url speaks gRPC and any other HTTP. */
     public void setProtocol(String protocol) {
         this.protocol = protocol;
     }

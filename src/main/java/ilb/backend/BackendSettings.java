@@ -11,7 +11,8 @@ import ilb.inference.Protocol;
  * @param id                   names the backend in headers, logs, metrics and the console; its state (breaker,
  *                             latency, health) is kept by this name across route reloads
  * @param url                  base URL of the server; request paths are appended to it. A gRPC server's is
- *                             {@code grpc://host:port}, or {@code http://host:port} with protocol gRPC, without a path
+ *                             {@code grpc://host:port}, or {@code http://host:port} with protocol gRPC, without a path;
+ *                             over TLS, {@code https://} (either protocol) or {@code grpcs://}
  * @param protocol             the wire the server speaks: HTTP (OpenAI and KServe v2 REST), or GRPC (KServe v2's
  *                             {@code inference.GRPCInferenceService} only: ilb converts KServe REST requests)
  * @param tier                 priority: lower tiers are used first, higher tiers take what they cannot
@@ -34,23 +35,28 @@ import ilb.inference.Protocol;
  * @param healthIntervalMillis time between two health checks
  * @param metricsIntervalMillis time between two scrapes of the metrics path; 0 for none
  * @param apiKey               sent to the server as a bearer token, if it wants one
+ * @param tls                  how ilb talks TLS to it: set exactly when the url is {@code https://} or
+ *                             {@code grpcs://}; null for plain text
  */
 public record BackendSettings(String id, URI url, Protocol protocol, int tier, int weight, int capacity,
         String healthPath, String metricsPath, String zone, String hardware, long timeoutMillis, long deadlineMillis,
-        long connectTimeoutMillis, long healthIntervalMillis, long metricsIntervalMillis, String apiKey) {
-
-    private static final String GRPC_SCHEME = "grpc";
+        long connectTimeoutMillis, long healthIntervalMillis, long metricsIntervalMillis, String apiKey,
+        BackendTls tls) {
 
     public BackendSettings {
-        boolean grpcUrl = url != null && GRPC_SCHEME.equals(url.getScheme());
+        boolean grpcUrl = url != null && isGrpc(url.getScheme());
         if (url == null || url.getHost() == null || !grpcUrl && !"http".equals(url.getScheme())
-                || grpcUrl && url.getPort() < 0) {
-            throw new IllegalArgumentException("backend " + id + ": url must be http://host:port[/path] or"
-                    + " grpc://host:port, got " + url);
+                && !"https".equals(url.getScheme()) || grpcUrl && url.getPort() < 0) {
+            throw new IllegalArgumentException("backend " + id + ": url must be http[s]://host:port[/path] or"
+                    + " grpc[s]://host:port, got " + url);
         }
         if (grpcUrl && protocol != Protocol.GRPC) {
-            throw new IllegalArgumentException("backend " + id + ": a grpc:// url speaks gRPC, not protocol "
-                    + protocol.label());
+            throw new IllegalArgumentException("backend " + id + ": a " + url.getScheme() + ":// url speaks gRPC, not"
+                    + " protocol " + protocol.label());
+        }
+        if (usesTls(url) != (tls != null)) {
+            throw new IllegalArgumentException("backend " + id + ": " + url + (tls == null ? " needs TLS settings"
+                    : " is plain text: it takes no TLS settings"));
         }
         if (protocol == Protocol.GRPC) {
             String path = url.getRawPath();
@@ -78,18 +84,18 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
     public BackendSettings withWeight(int newWeight) {
         return new BackendSettings(id, url, protocol, tier, newWeight, capacity, healthPath, metricsPath, zone,
                 hardware, timeoutMillis, deadlineMillis, connectTimeoutMillis, healthIntervalMillis,
-                metricsIntervalMillis, apiKey);
+                metricsIntervalMillis, apiKey, tls);
     }
 
     /**
      * The protocol a backend written with {@code url} and the {@code protocol} option speaks: the option's
-     * ({@code http} or {@code grpc}), or without one, gRPC for a {@code grpc://} url and HTTP for any other.
+     * ({@code http} or {@code grpc}), or without one, gRPC for a {@code grpc[s]://} url and HTTP for any other.
      *
      * @param option null when the route file does not set it
      */
     public static Protocol protocolOf(String id, URI url, String option) {
         if (option == null) {
-            return GRPC_SCHEME.equals(url.getScheme()) ? Protocol.GRPC : Protocol.HTTP;
+            return isGrpc(url.getScheme()) ? Protocol.GRPC : Protocol.HTTP;
         }
         for (Protocol protocol : Protocol.values()) {
             if (protocol.label().equals(option)) {
@@ -97,6 +103,15 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
             }
         }
         throw new IllegalArgumentException("backend " + id + ": protocol must be http or grpc, got '" + option + "'");
+    }
+
+    private static boolean isGrpc(String scheme) {
+        return "grpc".equals(scheme) || "grpcs".equals(scheme);
+    }
+
+    /** Whether ilb talks TLS to the server of this url: {@code https://} and {@code grpcs://}. */
+    public static boolean usesTls(URI url) {
+        return "https".equals(url.getScheme()) || "grpcs".equals(url.getScheme());
     }
 
     /** The health path a backend has unless its route file sets one: KServe's ServerReady for a gRPC backend. */
@@ -114,7 +129,7 @@ public record BackendSettings(String id, URI url, Protocol protocol, int tier, i
     }
 
     public int port() {
-        return url.getPort() > 0 ? url.getPort() : 80;
+        return url.getPort() > 0 ? url.getPort() : tls != null ? 443 : 80;
     }
 
     /**

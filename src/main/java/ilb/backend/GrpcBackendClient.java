@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * loops as {@link HttpBackendClient}: long-lived HTTP/2 channels per backend address (one per event loop, see
  * {@link Held}), kept while an endpoint of the backend runs ({@link #hold}) and shut down when the last one stops
  * ({@link #release}). Each connects on its first call. Messages pass as bytes, never parsed here: a tensor of many
- * megabytes is not decoded and encoded again. A call ends as a {@link #call} says; nothing waits on any thread.
+ * megabytes is not decoded and encoded again. A call ends as a {@link #call} says; nothing waits on any thread. To a
+ * {@code grpcs://} backend the channels talk TLS ({@link BackendTls}); a failed handshake is its connect failure.
  */
 public final class GrpcBackendClient implements AutoCloseable {
 
@@ -55,10 +56,10 @@ public final class GrpcBackendClient implements AutoCloseable {
      */
     private static final long KEEPALIVE_MINUTES = 5;
     private static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
-    /** Channels are kept per backend address. */
-    private record Address(String host, int port, long connectTimeoutMillis) {
+    /** Channels are kept per backend address (and its TLS, if any). */
+    private record Address(String host, int port, long connectTimeoutMillis, BackendTls tls) {
         static Address of(BackendSettings backend) {
-            return new Address(backend.host(), backend.port(), backend.connectTimeoutMillis());
+            return new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), backend.tls());
         }
     }
 
@@ -131,8 +132,15 @@ public final class GrpcBackendClient implements AutoCloseable {
     }
 
     private ManagedChannel channel(Address address, EventLoop loop) {
-        return NettyChannelBuilder.forAddress(address.host(), address.port())
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.host(), address.port());
+        if (address.tls() == null) {
+            builder.usePlaintext();
+        } else {
+            // grpc-java verifies (and sends as SNI) the authority's host: the server's name, not its address
+            builder.sslContext(address.tls().context())
+                    .overrideAuthority(address.tls().serverName() + ":" + address.port());
+        }
+        return builder
                 .eventLoopGroup(loop)
                 .channelType(NioSocketChannel.class)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) address.connectTimeoutMillis())
@@ -173,7 +181,7 @@ public final class GrpcBackendClient implements AutoCloseable {
             // try to connect again now, as HTTP does for every request, not after gRPC's backoff (up to 2 minutes)
             channel.resetConnectBackoff();
         }
-        Call call = new Call(limits, clientGone, done);
+        Call call = new Call(backend, limits, clientGone, done);
         if (clientGone != null && clientGone.isDone()) {
             call.complete(new BackendFailure(BackendFailure.Kind.CLIENT_GONE, "the client went away"));
             return;
@@ -216,6 +224,7 @@ public final class GrpcBackendClient implements AutoCloseable {
 
     /** One call; its listener runs on the connection's event loop, a client going away on the client's. */
     private final class Call extends ClientCall.Listener<byte[]> implements GenericFutureListener<Future<Object>> {
+        private final BackendSettings backend;
         private final TimeLimits limits;
         private final Future<?> clientGone;
         private final Consumer<InferenceMessage> done;
@@ -228,7 +237,8 @@ public final class GrpcBackendClient implements AutoCloseable {
         private ClientCall<byte[], byte[]> call;
         private byte[] response;
 
-        Call(TimeLimits limits, Future<?> clientGone, Consumer<InferenceMessage> done) {
+        Call(BackendSettings backend, TimeLimits limits, Future<?> clientGone, Consumer<InferenceMessage> done) {
+            this.backend = backend;
             this.limits = limits;
             this.clientGone = clientGone;
             this.done = done;
@@ -255,8 +265,10 @@ public final class GrpcBackendClient implements AutoCloseable {
 
         @Override
         public void onClose(Status status, Metadata trailers) {
-            complete(new GrpcCallEnd(status, trailers, response, connected, backendsStatus)
-                    .outcome(limits, sentNanos, System.nanoTime(), maxResponseBytes));
+            BackendFailure tlsFailure = backend.tls() == null || connected ? null
+                    : backend.tls().tlsFailure(backend, status.getCause());
+            complete(tlsFailure != null ? tlsFailure : new GrpcCallEnd(status, trailers, response, connected,
+                    backendsStatus).outcome(limits, sentNanos, System.nanoTime(), maxResponseBytes));
         }
 
         /** The client went away: stop the backend's work on the call. */

@@ -40,6 +40,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -50,11 +51,14 @@ import org.slf4j.LoggerFactory;
 /**
  * An asynchronous HTTP/1.1 client for model servers, on Netty: pooled keep-alive connections per backend, no
  * thread ever waits. A whole response is gathered and handed over at its end; a Server-Sent Events response is
- * handed over at its first chunk and then streams through {@link BackendStream} as it arrives.
+ * handed over at its first chunk and then streams through {@link BackendStream} as it arrives. To an {@code https://}
+ * backend, each connection opens TLS first ({@link BackendTls}); a failed handshake is the backend's connect failure.
  */
 public final class HttpBackendClient implements AutoCloseable {
 
     private static final AttributeKey<Call> CALL = AttributeKey.valueOf("ilb.backend.call");
+    /** A TLS connection's handshake, which its first request waits for: its handler leaves as the connection closes. */
+    private static final AttributeKey<Future<Channel>> HANDSHAKE = AttributeKey.valueOf("ilb.backend.handshake");
     /** When a pooled connection was last given back; absent until its first request. */
     private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("ilb.backend.idleSince");
     /**
@@ -67,8 +71,8 @@ public final class HttpBackendClient implements AutoCloseable {
     private static final String[] PASSED_HEADERS = {"content-type", "retry-after", "cache-control", "x-request-id",
         "inference-header-content-length"};
 
-    /** Connections are pooled per backend and per event loop. */
-    private record Address(String host, int port, long connectTimeoutMillis, EventLoop loop) {
+    /** Connections are pooled per backend (and its TLS, if any) and per event loop. */
+    private record Address(String host, int port, long connectTimeoutMillis, BackendTls tls, EventLoop loop) {
     }
 
     private final EventLoopGroup group;
@@ -94,6 +98,13 @@ public final class HttpBackendClient implements AutoCloseable {
                 return new SimpleChannelPool(target, new AbstractChannelPoolHandler() {
                     @Override
                     public void channelCreated(Channel ch) {
+                        if (address.tls() != null) {
+                            // its handshake starts as the connection opens, and must end within the connect timeout
+                            SslHandler tls = address.tls().newHandler(ch.alloc(), address.port(),
+                                    address.connectTimeoutMillis());
+                            ch.attr(HANDSHAKE).set(tls.handshakeFuture());
+                            ch.pipeline().addLast(tls);
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), handler);
                     }
                 }, HttpBackendClient::fresh, true, true);
@@ -158,6 +169,11 @@ public final class HttpBackendClient implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Call call = ctx.channel().attr(CALL).get();
+            if (call != null) {
+                // a server refusing ilb's client certificate says so only after TLS 1.3's handshake, mid-request
+                call.failedTls(cause);
+            }
             ctx.close();
         }
     }
@@ -229,7 +245,7 @@ public final class HttpBackendClient implements AutoCloseable {
                 return;
             }
             // a connection of the calling thread's event loop, if it is one of ours
-            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(),
+            pool = pools.get(new Address(backend.host(), backend.port(), backend.connectTimeoutMillis(), backend.tls(),
                     EventLoops.current(group)));
             pool.acquire().addListener((Future<Channel> acquired) -> {
                 if (!acquired.isSuccess()) {
@@ -240,8 +256,33 @@ public final class HttpBackendClient implements AutoCloseable {
                     return;
                 }
                 Channel ch = acquired.getNow();
-                ch.eventLoop().execute(() -> begin(ch, request));
+                Future<Channel> tlsHandshake = ch.attr(HANDSHAKE).get();
+                if (tlsHandshake == null) {
+                    ch.eventLoop().execute(() -> begin(ch, request));
+                    return;
+                }
+                // a new connection is used once its handshake is over (a pooled one's is); run on its event loop
+                tlsHandshake.addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        begin(ch, request);
+                    } else {
+                        request.release();
+                        ch.close();
+                        pool.release(ch);
+                        complete(backend.tls().handshakeFailed(backend, handshake.cause()));
+                    }
+                });
             });
+        }
+
+        /** If the connection failed for TLS, ends the call as the backend's connect failure, saying why; whether so. */
+        boolean failedTls(Throwable cause) {
+            BackendFailure failure = backend.tls() == null || completed ? null
+                    : backend.tls().tlsFailure(backend, cause);
+            if (failure != null) {
+                abandon(failure);
+            }
+            return failure != null;
         }
 
         private void begin(Channel ch, FullHttpRequest request) {
@@ -266,7 +307,7 @@ public final class HttpBackendClient implements AutoCloseable {
                 if (written.cause() instanceof EncoderException refused) {
                     // the request is at fault, not the connection
                     abandon(new BackendFailure(BackendFailure.Kind.REQUEST, String.valueOf(refused.getMessage())));
-                } else {
+                } else if (!failedTls(written.cause())) {
                     lost("could not send the request: " + written.cause().getMessage());
                 }
             });

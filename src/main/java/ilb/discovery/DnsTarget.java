@@ -51,7 +51,19 @@ public record DnsTarget(boolean srv, String name, int port, String path) {
         }
     }
 
-    /** The url of one server the name gave, in the scheme its protocol is written with ({@code http}, {@code grpc}). */
+    /**
+     * The name the servers' certificates are for: the name looked up, or for SRV the domain the records are under
+     * ({@code name} of {@code _service._proto.name}).
+     */
+    public String serviceName() {
+        String service = name;
+        while (srv && service.startsWith("_") && service.indexOf('.') > 0) {
+            service = service.substring(service.indexOf('.') + 1);
+        }
+        return service;
+    }
+
+    /** The url of one server the name gave, in the scheme its protocol is written with ({@code http}, {@code grpcs}...). */
     public URI serverUrl(String scheme, ServerAddress server) {
         return URI.create(scheme + "://" + server.hostPort() + path);
     }

@@ -1,5 +1,6 @@
 package ilb.simulator;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ilb.inference.Protocol;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,6 +49,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 
 /**
  * A vLLM-like model server on loopback: OpenAI and KServe v2 REST, SSE streaming, continuous batching, a prefix
@@ -90,16 +98,42 @@ public final class SimulatedBackend implements AutoCloseable {
     }
 
     public static SimulatedBackend start(SimulatorOptions options) {
+        // before any thread starts: a mistake in the flags leaves nothing running
+        SslContext tls = tls(options);
         SimulatedBackend backend = new SimulatedBackend(options);
         if (options.protocol == Protocol.GRPC) {
-            backend.bindGrpc();
+            backend.bindGrpc(tls);
         } else {
-            backend.bind();
+            backend.bind(tls);
         }
         return backend;
     }
 
-    private void bind() {
+    /** Its server TLS context (gRPC's negotiates HTTP/2 by ALPN), or null without {@code --tls-cert}. */
+    private static SslContext tls(SimulatorOptions options) {
+        if (options.tlsCert == null && options.tlsKey == null) {
+            if (options.tlsClientCa != null) {
+                throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key");
+            }
+            return null;
+        }
+        if (options.tlsCert == null || options.tlsKey == null) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        SslContextBuilder builder = SslContextBuilder.forServer(new File(options.tlsCert), new File(options.tlsKey))
+                .sslProvider(SslProvider.JDK);
+        if (options.tlsClientCa != null) {
+            builder.trustManager(new File(options.tlsClientCa)).clientAuth(ClientAuth.REQUIRE);
+        }
+        try {
+            return options.protocol == Protocol.GRPC ? GrpcSslContexts.configure(builder, SslProvider.JDK).build()
+                    : builder.build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot serve TLS with " + options.tlsCert + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void bind(SslContext tls) {
         server = (CrashableServerChannel) new ServerBootstrap()
                 .group(group)
                 .channelFactory((ChannelFactory<CrashableServerChannel>) CrashableServerChannel::new)
@@ -107,13 +141,16 @@ public final class SimulatedBackend implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20), new Handler());
                     }
                 })
                 .bind(options.host, options.port).syncUninterruptibly().channel();
     }
 
-    private void bindGrpc() {
+    private void bindGrpc(SslContext tls) {
         options.models.forEach(model -> health.setStatus(model, HealthCheckResponse.ServingStatus.SERVING));
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(options.host, options.port))
@@ -128,6 +165,7 @@ public final class SimulatedBackend implements AutoCloseable {
                 .maxInboundMessageSize(MAX_GRPC_MESSAGE)
                 .addService(new KServeGrpcService(this))
                 .addService(health.getHealthService())
+                .sslContext(tls)
                 .build();
         try {
             grpcServer.start();
@@ -140,9 +178,10 @@ public final class SimulatedBackend implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    /** {@code http://host:port}, or {@code grpc://host:port} for a gRPC backend. */
+    /** {@code http://host:port}, or {@code grpc://host:port} for a gRPC backend; {@code https}, {@code grpcs} with TLS. */
     public String url() {
-        return (options.protocol == Protocol.GRPC ? "grpc://" : "http://") + options.host + ":" + port();
+        return (options.protocol == Protocol.GRPC ? "grpc" : "http") + (options.tlsCert != null ? "s" : "") + "://"
+                + options.host + ":" + port();
     }
 
     public Faults faults() {

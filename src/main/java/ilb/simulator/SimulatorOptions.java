@@ -1,5 +1,6 @@
 package ilb.simulator;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,11 @@ public final class SimulatorOptions {
     int kvCacheTokens = 65_536;
     int embeddingDims = 16;
     final Faults faults = new Faults();
+    /** Its certificate chain and key (PEM): set, it serves HTTPS (or gRPC over TLS) only. */
+    String tlsCert;
+    String tlsKey;
+    /** PEM authorities whose client certificates it requires (mTLS); null: it asks for none. */
+    String tlsClientCa;
 
     public static SimulatorOptions parse(String... args) {
         SimulatorOptions options = new SimulatorOptions();
@@ -67,6 +73,9 @@ public final class SimulatorOptions {
             case "block-tokens" -> blockTokens = Integer.parseInt(value);
             case "kv-cache-tokens" -> kvCacheTokens = Integer.parseInt(value);
             case "embedding-dims" -> embeddingDims = Integer.parseInt(value);
+            case "tls-cert" -> tlsCert = value;
+            case "tls-key" -> tlsKey = value;
+            case "tls-client-ca" -> tlsClientCa = value;
             default -> {
                 return false;
             }
@@ -125,6 +134,19 @@ public final class SimulatorOptions {
 
     public SimulatorOptions outputTokens(int outputTokens) {
         this.outputTokens = outputTokens;
+        return this;
+    }
+
+    /** Serves TLS with this certificate chain and key (PEM files). */
+    public SimulatorOptions tls(Path certFile, Path keyFile) {
+        this.tlsCert = certFile.toString();
+        this.tlsKey = keyFile.toString();
+        return this;
+    }
+
+    /** Requires a client certificate of these authorities (a PEM file); only with {@link #tls}. */
+    public SimulatorOptions tlsClientCa(Path caFile) {
+        this.tlsClientCa = caFile.toString();
         return this;
     }
 

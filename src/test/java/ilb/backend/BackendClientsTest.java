@@ -52,7 +52,7 @@ class BackendClientsTest {
 
     private BackendSettings held(String url, Protocol protocol) {
         BackendSettings settings = new BackendSettings("b", URI.create(url), protocol, 0, 1, 4, "", "", "", "",
-                60_000, 60_000, 1000, 1000, 0, null);
+                60_000, 60_000, 1000, 1000, 0, null, null);
         clients.hold(settings);
         return settings;
     }

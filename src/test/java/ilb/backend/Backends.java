@@ -24,7 +24,7 @@ public final class Backends {
 
     private static BackendSettings settings(String id, int weight, int capacity) {
         return new BackendSettings(id, URI.create("http://127.0.0.1:1"), Protocol.HTTP, 0, weight, capacity,
-                "/health", "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null);
+                "/health", "/metrics", "", "", 1000, 1000, 1000, 1000, 200, null, null);
     }
 
     /** Sets what the backend's metrics said, as a scrape just now would. */

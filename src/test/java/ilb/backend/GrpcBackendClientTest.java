@@ -55,7 +55,7 @@ class GrpcBackendClientTest {
     /** A gRPC backend with {@code timeout} and {@code deadline} in ms, held as a running endpoint holds it. */
     private BackendSettings held(String url, long timeoutMillis, long deadlineMillis, String apiKey) {
         BackendSettings settings = new BackendSettings("g", URI.create(url), Protocol.GRPC, 0, 1, 4, "", "", "", "",
-                timeoutMillis, deadlineMillis, 1000, 1000, 0, apiKey);
+                timeoutMillis, deadlineMillis, 1000, 1000, 0, apiKey, null);
         client.hold(settings);
         return settings;
     }
@@ -292,7 +292,7 @@ class GrpcBackendClientTest {
             response.onCompleted();
         });
         BackendSettings settings = new BackendSettings("g", URI.create(server.url()), Protocol.GRPC, 0, 1, 4, "",
-                "", "", "", 60_000, 60_000, 1000, 1000, 0, null);
+                "", "", "", 60_000, 60_000, 1000, 1000, 0, null, null);
         capped.hold(settings);
         try {
             CompletableFuture<InferenceMessage> tooLarge = new CompletableFuture<>();

@@ -32,7 +32,7 @@ class GrpcHealthCheckTest {
 
     private HealthCheck check(String url, String healthPath) {
         BackendSettings settings = new BackendSettings("g", URI.create(url), Protocol.GRPC, 0, 1, 4, healthPath, "",
-                "", "", 10_000, 10_000, 1000, 1000, 0, null);
+                "", "", 10_000, 10_000, 1000, 1000, 0, null, null);
         clients.hold(settings);
         return new HealthCheck(new Backend(settings, CircuitBreakerConfig.ofDefaults(), new OutlierEjection(0, 0, 0), 64),
                 clients);

@@ -15,7 +15,7 @@ class GrpcSettingsTest {
 
     private static BackendSettings settings(String url, Protocol protocol, String healthPath) {
         return new BackendSettings("g", URI.create(url), protocol, 0, 1, 4, healthPath, "/metrics", "", "", 1000,
-                1000, 1000, 1000, 200, null);
+                1000, 1000, 1000, 200, null, null);
     }
 
     @Test
@@ -28,6 +28,18 @@ class GrpcSettingsTest {
                 .isEqualTo(Protocol.HTTP);
         assertThat(BackendSettings.protocolOf("g", URI.create("http://10.0.0.7:8000"), "http"))
                 .isEqualTo(Protocol.HTTP);
+        assertThat(BackendSettings.protocolOf("g", URI.create("grpcs://10.0.0.7:8001"), null))
+                .isEqualTo(Protocol.GRPC);
+        assertThat(BackendSettings.protocolOf("g", URI.create("https://10.0.0.7:8001"), "grpc"))
+                .isEqualTo(Protocol.GRPC);
+    }
+
+    @Test
+    void aTlsUrlNeedsTlsSettingsAndAPlainOneTakesNone() {
+        assertThatThrownBy(() -> settings("https://h:8443", Protocol.HTTP, ""))
+                .hasMessage("backend g: https://h:8443 needs TLS settings");
+        assertThatThrownBy(() -> settings("grpcs://h:8443", Protocol.GRPC, ""))
+                .hasMessage("backend g: grpcs://h:8443 needs TLS settings");
     }
 
     @Test
@@ -42,10 +54,10 @@ class GrpcSettingsTest {
         assertThatThrownBy(() -> settings("grpc://h:8001", Protocol.HTTP, ""))
                 .hasMessageContaining("a grpc:// url speaks gRPC, not protocol http");
         assertThatThrownBy(() -> settings("grpc://h", Protocol.GRPC, ""))
-                .hasMessageContaining("url must be http://host:port[/path] or grpc://host:port");
+                .hasMessageContaining("url must be http[s]://host:port[/path] or grpc[s]://host:port");
         assertThatThrownBy(() -> settings("http://h:8001/base", Protocol.GRPC, ""))
                 .hasMessageContaining("a gRPC backend's url has no path");
-        assertThatThrownBy(() -> settings("https://h:8001", Protocol.GRPC, ""))
+        assertThatThrownBy(() -> settings("ftp://h:8001", Protocol.GRPC, ""))
                 .hasMessageContaining("url must be");
         assertThat(settings("http://h:8001/", Protocol.GRPC, "").port()).isEqualTo(8001);
     }

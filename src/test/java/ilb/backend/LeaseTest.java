@@ -17,7 +17,7 @@ class LeaseTest {
 
     /** Ejected after one failure; no health path, so a backend marked down stays down for an hour. */
     private final Backend backend = new Backend(new BackendSettings("b", URI.create("http://127.0.0.1:1"),
-            Protocol.HTTP, 0, 1, 2, "", "", "", "", 1000, 1000, 1000, 3_600_000, 200, null),
+            Protocol.HTTP, 0, 1, 2, "", "", "", "", 1000, 1000, 1000, 3_600_000, 200, null, null),
             CircuitBreakerConfig.ofDefaults(), new OutlierEjection(1, 10_000, 10_000), 64);
 
     private CircuitBreaker.Metrics breaker() {

@@ -25,7 +25,7 @@ class UnwritableRequestTest {
     private final RawBackend server = RawBackend.start(out ->
             out.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII)));
     private final BackendSettings settings = new BackendSettings("raw", URI.create(server.url()), Protocol.HTTP, 0,
-            1, 4, "", "", "", "", 600_000, 600_000, 1000, 1000, 0, null);
+            1, 4, "", "", "", "", 600_000, 600_000, 1000, 1000, 0, null, null);
 
     @AfterEach
     void stop() throws Exception {

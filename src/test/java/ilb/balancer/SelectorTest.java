@@ -56,7 +56,7 @@ class SelectorTest {
 
     private static Backend backend(String id, Protocol protocol, String url) {
         return new Backend(new BackendSettings(id, URI.create(url), protocol, 0, 1, 4, "", "", "", "", 1000, 1000,
-                1000, 1000, 200, null), CircuitBreakerConfig.ofDefaults(), new OutlierEjection(0, 0, 0), 64);
+                1000, 1000, 200, null, null), CircuitBreakerConfig.ofDefaults(), new OutlierEjection(0, 0, 0), 64);
     }
 
     /** An idle backend in no zone that can take 4 requests and publishes no metrics. */

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import ilb.Appliance;
 import ilb.DnsServer;
 import ilb.PoolRoute;
+import ilb.TestCertificates;
 import ilb.backend.Backend;
 import ilb.backend.BackendComponent;
 import ilb.balancer.InferenceLoadBalancer;
@@ -24,6 +26,7 @@ import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -206,6 +209,25 @@ class DnsDiscoveryTest {
         assertThat(heavyBackend.settings().weight()).isEqualTo(3);
         await().until(() -> ilb.balancer("pool-" + MODEL).backendsInRotation() == 2);
         assertThat(ilb.servedBy(MODEL, 4)).isSubsetOf(lightBackend.id(), heavyBackend.id());
+    }
+
+    @Test
+    void serversFoundByDnsTalkTlsWithCertificatesForTheServicesName(@TempDir Path dir) throws Exception {
+        TestCertificates ca = TestCertificates.authority(dir, "test-ca");
+        // for the name only: ilb connects to each server's address, but checks (and sends as SNI) the name
+        TestCertificates.Issued service = ca.server("service", NAME);
+        for (String ip : List.of("127.0.0.2", "127.0.0.3")) {
+            servers.add(SimulatedBackend.start(SimulatorOptions.parse("--host", ip, "--port", Integer.toString(port),
+                    "--tls-cert", service.certFile().toString(), "--tls-key", service.keyFile().toString())));
+        }
+        dns.addresses(NAME, "127.0.0.2", "127.0.0.3");
+        ilb = Appliance.start(PoolRoute.pool(MODEL, "round-robin", PoolRoute.backend("sim", "dns://" + NAME + ":"
+                + port, "tls: true", "trustFile: " + ca.caFile(), "resolveInterval: 100ms", "healthInterval: 100ms")),
+                "ilb.dns.nameservers=" + dns.nameserver());
+
+        await().until(() -> ilb.balancer("pool-" + MODEL).backendsInRotation() == 2);
+        assertThat(ilb.backend(id("127.0.0.2")).settings().url().toString()).isEqualTo("https://127.0.0.2:" + port);
+        assertThat(ilb.servedBy(MODEL, 4)).containsOnly(id("127.0.0.2"), id("127.0.0.3")).hasSize(4);
     }
 
     private SimulatedBackend server(String ip) {

@@ -29,6 +29,13 @@ class DnsTargetTest {
     }
 
     @Test
+    void certificatesAreForTheServicesNameNotTheSrvLabels() {
+        assertThat(DnsTarget.of(URI.create("dns://vllm.models.svc:8000")).serviceName()).isEqualTo("vllm.models.svc");
+        assertThat(DnsTarget.of(URI.create("srv://_https._tcp.vllm.models.svc")).serviceName())
+                .isEqualTo("vllm.models.svc");
+    }
+
+    @Test
     void aDnsUrlWithoutPortIsRefusedWithTheFix() {
         assertThatThrownBy(() -> DnsTarget.of(URI.create("dns://vllm")))
                 .hasMessageContaining("dns://vllm:8000");

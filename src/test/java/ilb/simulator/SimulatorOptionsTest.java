@@ -24,4 +24,17 @@ class SimulatorOptionsTest {
         assertThatThrownBy(() -> SimulatorOptions.parse("--no-such-flag", "1"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void tlsFlagsGoTogether() {
+        SimulatorOptions options = SimulatorOptions.parse("--tls-cert", "s.pem", "--tls-key", "s-key.pem",
+                "--tls-client-ca", "ca.pem");
+        assertThat(options.tlsCert).isEqualTo("s.pem");
+        assertThat(options.tlsKey).isEqualTo("s-key.pem");
+        assertThat(options.tlsClientCa).isEqualTo("ca.pem");
+        assertThatThrownBy(() -> SimulatedBackend.start(SimulatorOptions.parse("--tls-cert", "s.pem")))
+                .hasMessage("--tls-cert and --tls-key go together");
+        assertThatThrownBy(() -> SimulatedBackend.start(SimulatorOptions.parse("--tls-client-ca", "ca.pem")))
+                .hasMessage("--tls-client-ca needs --tls-cert and --tls-key");
+    }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One scrape of ilb's {@code /observe/metrics}, read as Prometheus reads it: samples with labels. */
-final class Scrape {
+public final class Scrape {
 
     private record Sample(String name, Map<String, String> labels, double value) {
     }
@@ -39,7 +39,7 @@ final class Scrape {
         }
     }
 
-    static Scrape of(int managementPort) throws Exception {
+    public static Scrape of(int managementPort) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -50,7 +50,7 @@ final class Scrape {
     }
 
     /** The sum of the samples of {@code name} whose labels include these {@code label=value} pairs. */
-    double sum(String name, String... labels) {
+    public double sum(String name, String... labels) {
         return samples.stream().filter(s -> s.name().equals(name) && matches(s.labels(), labels))
                 .mapToDouble(Sample::value).sum();
     }
