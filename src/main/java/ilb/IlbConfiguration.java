@@ -47,6 +47,7 @@ import ilb.telemetry.RequestMeters;
 import ilb.telemetry.RequestRecords;
 import ilb.telemetry.Tracing;
 import ilb.telemetry.RunningPools;
+import ilb.tls.CertificateReloads;
 import ilb.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -93,6 +94,8 @@ public class IlbConfiguration implements CamelConfiguration {
     private String idleTimeout;
     @PropertyInject(value = "ilb.http.maxConnections")
     private int maxConnections;
+    @PropertyInject(value = "ilb.tls.reloadInterval", defaultValue = "30s")
+    private String tlsReloadInterval;
     @PropertyInject(value = "camel.main.routesReloadEnabled", defaultValue = "false")
     private boolean routesReloadEnabled;
     @PropertyInject(value = "camel.main.routesReloadDirectory", defaultValue = "src/main/resources/camel")
@@ -196,7 +199,12 @@ public class IlbConfiguration implements CamelConfiguration {
             meters.find(name).meters().forEach(meters::remove);
         }
         MeterRegistry ilbMeters = meters;
+        // renewed certificates are taken in place: the API's, the console's and ilb's client certificates (ilb.tls.*)
+        CertificateReloads certificateReloads = new CertificateReloads(context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "ilb-tls-reload"), Durations.millis(tlsReloadInterval));
+        context.addService(certificateReloads);
         BackendComponent backends = new BackendComponent(eventLoops);
+        backends.setCertificateReloads(certificateReloads);
         backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));
         backends.onBackendGone(backend -> IlbMeters.backendGone(ilbMeters, backend));
         IlbMeters.dnsLookups(ilbMeters, backends);
@@ -264,7 +272,8 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("httpEdge", edge);
         // TLS of the API, the gRPC entry, the console and the management port (ilb.tls.*, ilb.console.tls.*,
         // ilb.management.tls.*): the API's handshake is held to the time a request may take to arrive
-        ServerTls tls = ServerTls.configure(context, Durations.millis(requestReadTimeout));
+        ServerTls tls = ServerTls.configure(context, certificateReloads,
+                Durations.millis(requestReadTimeout));
         registry.bind("tlsTermination", tls.termination());
         IlbMeters.edge(ilbMeters, edge);
         // /observe/jolokia on the management port: Camel's Jolokia, refusing proxy requests and web pages

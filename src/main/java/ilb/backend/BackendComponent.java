@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import ilb.discovery.DnsLookup;
 import io.netty.channel.EventLoopGroup;
+import ilb.tls.CertificateReloads;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
@@ -52,7 +53,7 @@ public class BackendComponent extends DefaultComponent {
     private String ejectionBase = "10s";
     private String ejectionMax = "5m";
     private final BackendMBeans mbeans = new BackendMBeans();
-    private final TlsContexts tlsContexts = new TlsContexts();
+    private final BackendTlsContexts tlsContexts = new BackendTlsContexts();
 
     /** @param eventLoops where backend connections run: best the same as the inbound HTTP server's */
     public BackendComponent(EventLoopGroup eventLoops) {
@@ -92,7 +93,12 @@ public class BackendComponent extends DefaultComponent {
         return clients;
     }
 
-    TlsContexts tlsContexts() {
+    /** Checks ilb's client certificates for backends (mutual TLS) for renewal; unset, they are read once. */
+    public void setCertificateReloads(CertificateReloads reloads) {
+        tlsContexts.reloadWith(reloads);
+    }
+
+    BackendTlsContexts tlsContexts() {
         return tlsContexts;
     }
 

@@ -14,7 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 
 /**
- * TLS to one backend: the client context its connections use ({@link TlsContexts}), and the name its certificate
+ * TLS to one backend: the client context its connections use ({@link BackendTlsContexts}), and the name its certificate
  * must carry, which ilb also sends as SNI: the url's host, or for a server found by DNS the name looked up, never its
  * address, so that a certificate for the service's name verifies.
  *
@@ -27,7 +27,7 @@ public record BackendTls(SslContext context, String serverName, boolean clientCe
         SslHandler handler = context.newHandler(alloc, serverName, port);
         SSLEngine engine = handler.engine();
         SSLParameters parameters = engine.getSSLParameters();
-        // the trust manager skips the name check when verifyHostname is off (TlsContexts)
+        // the trust manager skips the name check when verifyHostname is off (BackendTlsContexts)
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         engine.setSSLParameters(parameters);
         handler.setHandshakeTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -43,8 +43,9 @@ public record BackendTls(SslContext context, String serverName, boolean clientCe
             reason = "the server does not speak TLS";
         } else if (tls != null) {
             reason = String.valueOf(tls.getMessage());
+            // alerts a server sends about the client's certificate (one it lacks, or does not trust)
             if (reason.contains("alert: certificate_required") || reason.contains("alert: bad_certificate")
-                    || reason.contains("alert: unknown_ca")) {
+                    || reason.contains("alert: unknown_ca") || reason.contains("alert: certificate_unknown")) {
                 reason += clientCertificate ? " (the server refused ilb's client certificate, clientCertFile)"
                         : " (the server wants a client certificate: set clientCertFile and clientKeyFile)";
             }

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks every server certificate's files for a change every interval, on a thread of its own (reading files has no
- * place on an event loop), while Camel runs.
+ * Checks the files of every certificate ilb presents (the API's, the console's, its client certificates for
+ * backends) for a change every {@code ilb.tls.reloadInterval}, on a thread of its own (reading files has no place on
+ * an event loop), while Camel runs.
  */
 public final class CertificateReloads extends ServiceSupport {
 
@@ -42,7 +43,7 @@ public final class CertificateReloads extends ServiceSupport {
                 keyManager.check();
             } catch (RuntimeException e) {
                 // the thread would not run the check again
-                LOG.warn("Checking a server certificate for renewal failed", e);
+                LOG.warn("Checking a certificate for renewal failed", e);
             }
         }
     }

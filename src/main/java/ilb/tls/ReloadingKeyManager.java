@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A server's key manager whose certificate and key are replaced when their files change ({@link #check()}), so
- * that a TLS context built once serves the renewed certificate from its next handshake on: no restart, and the
+ * A key manager whose certificate and key are replaced when their files change ({@link #check()}), so that a TLS
+ * context built once presents the renewed certificate from its next handshake on: a server's (the API, the console),
+ * or a client's (ilb's certificate for mutual TLS with backends): no restart, and the
  * connections open keep their session. A change that cannot be read, or whose key does not match its certificate
  * (a pair caught half written), is refused with one warning and the pair in use stays; it is taken once the files
  * are whole.
@@ -172,19 +173,26 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         return served == null ? null : served.pair().key();
     }
 
-    /** A server's key manager: it has no client certificate. */
+    /** As a client's (mutual TLS to a backend): the current pair, for whichever key type the server takes. */
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
+        String alias = chooseServerAlias(keyType);
+        return alias == null ? null : new String[] {alias};
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+        for (String keyType : keyTypes) {
+            String alias = chooseServerAlias(keyType);
+            if (alias != null) {
+                return alias;
+            }
+        }
         return null;
     }
 
     @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-        return null;
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-        return null;
+    public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+        return chooseClientAlias(keyTypes, issuers, null);
     }
 }

@@ -5,7 +5,6 @@ import java.util.function.Function;
 
 import javax.net.ssl.SSLContext;
 
-import ilb.backend.Durations;
 import io.netty.handler.ssl.SslContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
@@ -27,12 +26,13 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
     /**
-     * Reads the settings, adds the reload checks to Camel's services and gives the management server (made by Camel
-     * Main before ilb configures itself, started after) its TLS.
+     * Reads the settings, has {@code reloads} check the API's and the console's certificates, and gives the
+     * management server (made by Camel Main before ilb configures itself, started after) its TLS.
      *
      * @param handshakeTimeoutMillis how long a TLS handshake on the API may take
      */
-    public static ServerTls configure(CamelContext context, long handshakeTimeoutMillis) throws Exception {
+    public static ServerTls configure(CamelContext context, CertificateReloads reloads, long handshakeTimeoutMillis)
+            throws Exception {
         Function<String, Optional<String>> property = name -> context.getPropertiesComponent().resolveProperty(name)
                 .filter(value -> !value.isBlank());
         Optional<ReloadingKeyManager> api = TlsSettings.keyManager(property, "ilb.tls", "the inference API");
@@ -43,14 +43,8 @@ public record ServerTls(TlsTermination termination, SslContext grpc, SSLContext 
                 "the management port (read at start: a renewal needs a restart)");
         boolean grpcTls = !property.apply("ilb.grpc.tls").map(String::trim).orElse("true").equals("false");
 
-        if (api.isPresent() || console.isPresent()) {
-            CertificateReloads reloads = new CertificateReloads(context.getExecutorServiceManager()
-                    .newSingleThreadScheduledExecutor(ServerTls.class, "ilb-tls-reload"),
-                    Durations.millis(property.apply("ilb.tls.reloadInterval").orElse("30s")));
-            api.ifPresent(reloads::add);
-            console.ifPresent(reloads::add);
-            context.addService(reloads);
-        }
+        api.ifPresent(reloads::add);
+        console.ifPresent(reloads::add);
         if (management.isPresent()) {
             ManagementHttpServer server = context.hasService(ManagementHttpServer.class);
             if (server == null) {

@@ -23,6 +23,7 @@ import ilb.inference.Protocol;
 import ilb.simulator.SimulatedBackend;
 import ilb.simulator.SimulatorOptions;
 import ilb.telemetry.Scrape;
+import ilb.tls.CertificateReloads;
 import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import ilb.protocols.grpc.v2.InferTensorContents;
 import ilb.protocols.grpc.v2.ModelInferRequest;
@@ -204,7 +205,7 @@ class BackendTlsTest {
     }
 
     @Test
-    void aRouteReloadTakesARenewedClientCertificate() throws Exception {
+    void aRenewedClientCertificateIsPresentedWithoutARestart() throws Exception {
         TestCertificates.Issued stale = TestCertificates.authority(dir, "retired-ca").client("stale", "ilb");
         TestCertificates.Issued renewed = ca.client("renewed", "ilb");
         Path certFile = Files.copy(stale.certFile(), dir.resolve("renewing-client.pem"));
@@ -213,18 +214,21 @@ class BackendTlsTest {
             SimulatedBackend mtls = servers.backend(tlsServer(localhost).tlsClientCa(ca.caFile()));
             String route = PoolRoute.pool("withcert", "round-robin", PoolRoute.backend("renewing-0", byName(mtls),
                     trust(), "clientCertFile: " + certFile, "clientKeyFile: " + keyFile));
-            Appliance ilb = servers.ilb(route, "camel.main.routesReloadEnabled=true");
+            Appliance ilb = servers.ilb(route);
             assertThat(ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode()).isEqualTo(503);
             assertThat(ilb.backend("renewing-0").checkHealthNow().get(10, TimeUnit.SECONDS))
                     .contains("the server refused ilb's client certificate");
 
-            Files.copy(renewed.certFile(), certFile, StandardCopyOption.REPLACE_EXISTING);
-            Files.copy(renewed.keyFile(), keyFile, StandardCopyOption.REPLACE_EXISTING);
-            // the same route, saved again
-            Files.writeString(ilb.poolRouteFile(), "# client certificate renewed\n" + route);
+            // renewed in place, as cert-manager does: new files moved over the old ones
+            Files.move(Files.copy(renewed.certFile(), dir.resolve("renewed-client.tmp")), certFile,
+                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(Files.copy(renewed.keyFile(), dir.resolve("renewed-client-key.tmp")), keyFile,
+                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // the check ilb.tls.reloadInterval would make, made now
+            ilb.context().hasService(CertificateReloads.class).checkAll();
 
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode() == 200);
+            assertThat(ilb.backend("renewing-0").checkHealthNow().get(10, TimeUnit.SECONDS)).endsWith("backend UP");
+            assertThat(ilb.post("/v1/chat/completions", Appliance.chat("withcert", 3)).statusCode()).isEqualTo(200);
             assertThat(mtls.inferenceRequests()).isEqualTo(1);
         }
     }

@@ -109,7 +109,10 @@ class ReloadingKeyManagerTest {
 
         assertThat(keys.chooseEngineServerAlias("RSA", null, null)).isNull();
         assertThat(keys.chooseEngineServerAlias("EC", null, null)).isNotNull();
-        assertThat(keys.chooseEngineClientAlias(new String[] {"EC"}, null, null)).isNull();
+        // as a client's (mutual TLS), the same
+        assertThat(keys.chooseEngineClientAlias(new String[] {"RSA"}, null, null)).isNull();
+        assertThat(keys.chooseEngineClientAlias(new String[] {"RSA", "EC"}, null, null))
+                .isEqualTo(keys.chooseEngineServerAlias("EC", null, null));
     }
 
     private static BigInteger serial(ReloadingKeyManager keys) {

@@ -29,6 +29,10 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 import ilb.inference.Protocol;
+import ilb.tls.CertificateReloads;
+import ilb.tls.KeySource;
+import ilb.tls.ReloadingKeyManager;
+import ilb.tls.TlsContexts;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -37,42 +41,45 @@ import io.netty.handler.ssl.SslProvider;
 /**
  * Builds the client TLS contexts of backend connections, one per distinct {@link TlsOptions} and protocol (gRPC
  * negotiates HTTP/2 by ALPN), and keeps them: connections share them, and pooled connections are kept per context.
- * Built when an endpoint starts, never on an event loop: building reads files. A context is built again when one of
- * its files has changed since (a route reload then picks up a renewed certificate).
+ * Built when an endpoint starts, never on an event loop: building reads files. ilb's client certificate is renewed in
+ * place ({@link ReloadingKeyManager}); a trust file that changed is read by the next route reload.
  */
-final class TlsContexts {
+final class BackendTlsContexts {
 
-    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
-
-    private record Key(TlsOptions options, Protocol protocol, List<Long> modified) {
+    private record Key(TlsOptions options, Protocol protocol, long trustFileModified) {
     }
 
     private final Map<Key, SslContext> built = new ConcurrentHashMap<>();
+    /** ilb's client certificates, one key manager per pair of files, shared by every context that presents it. */
+    private final Map<KeySource.PemFiles, ReloadingKeyManager> clientCertificates = new ConcurrentHashMap<>();
+    private volatile CertificateReloads reloads;
+
+    /** Checks the client certificates' files for renewal from now on; unset, they are read once. */
+    void reloadWith(CertificateReloads certificateReloads) {
+        this.reloads = certificateReloads;
+    }
 
     SslContext of(TlsOptions options, Protocol protocol) {
-        Key key = new Key(options, protocol, modified(options));
+        Key key = new Key(options, protocol, modified(options.trustFile()));
         return built.computeIfAbsent(key, k -> build(options, protocol));
     }
 
-    private static List<Long> modified(TlsOptions options) {
-        List<Long> times = new ArrayList<>(3);
-        for (Path file : new Path[] {options.trustFile(), options.clientCertFile(), options.clientKeyFile()}) {
-            try {
-                times.add(file == null ? 0L : Files.getLastModifiedTime(file).toMillis());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
+    /** When the trust file last changed: a route reload after that builds a new context that trusts the new one. */
+    private static long modified(Path trustFile) {
+        try {
+            return trustFile == null ? 0L : Files.getLastModifiedTime(trustFile).toMillis();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + trustFile, e);
         }
-        return times;
     }
 
-    private static SslContext build(TlsOptions options, Protocol protocol) {
+    private SslContext build(TlsOptions options, Protocol protocol) {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(SslProvider.JDK)
-                .protocols(PROTOCOLS)
+                .protocols(TlsContexts.PROTOCOLS)
                 .trustManager(new ExplainedTrust(trustManager(options.trustFile()), options.verifyHostname()));
         if (options.hasClientCertificate()) {
-            clientCertificate(builder, options);
+            builder.keyManager(clientCertificate(options));
         }
         try {
             return protocol == Protocol.GRPC ? GrpcSslContexts.configure(builder, SslProvider.JDK).build()
@@ -82,9 +89,31 @@ final class TlsContexts {
         }
     }
 
-    /** The one place ilb's client certificate is loaded (a reloading key manager would go here). */
-    private static void clientCertificate(SslContextBuilder builder, TlsOptions options) {
-        builder.keyManager(options.clientCertFile().toFile(), options.clientKeyFile().toFile());
+    /**
+     * The key manager of ilb's client certificate in these files: read now, and, once checked for renewal, presenting
+     * the renewed certificate from the next handshake on (as the API's own certificate does).
+     */
+    private ReloadingKeyManager clientCertificate(TlsOptions options) {
+        KeySource.PemFiles files = new KeySource.PemFiles(options.clientCertFile(), options.clientKeyFile());
+        ReloadingKeyManager known = clientCertificates.get(files);
+        if (known != null) {
+            return known;
+        }
+        try {
+            ReloadingKeyManager made = new ReloadingKeyManager(files, "backends (client certificate)");
+            known = clientCertificates.putIfAbsent(files, made);
+            if (known != null) {
+                return known;
+            }
+            CertificateReloads checks = reloads;
+            if (checks != null) {
+                checks.add(made);
+            }
+            return made;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot use clientCertFile " + options.clientCertFile()
+                    + " and clientKeyFile " + options.clientKeyFile() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The authorities of the PEM bundle, or with none the JVM's default trust store. */
