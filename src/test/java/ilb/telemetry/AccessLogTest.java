@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
@@ -187,8 +188,30 @@ class AccessLogTest {
         assertThat(selectedEncoder("json")).isInstanceOf(JsonEncoder.class);
     }
 
+    @Test
+    void logbackXmlNeverLetsTheAccessLogStallAnEventLoop() throws Exception {
+        LoggerContext context = configured("json");
+        Logger access = context.getLogger(AccessLog.LOGGER);
+        assertThat(access.isAdditive()).isFalse();
+        AsyncAppender async = (AsyncAppender) access.getAppender("access");
+        assertThat(async.isNeverBlock()).isTrue();
+        assertThat(async.getDiscardingThreshold()).isZero();
+        // to the same output, in the same format, as every other line
+        assertThat(((OutputStreamAppender<ILoggingEvent>) async.getAppender("json")).getEncoder())
+                .isInstanceOf(JsonEncoder.class);
+    }
+
     /** The encoder of the root appender that src/main/resources/logback.xml sets up with this ilb.log.format. */
     private static ch.qos.logback.core.encoder.Encoder<ILoggingEvent> selectedEncoder(String format) throws Exception {
+        Logger root = configured(format).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        List<ch.qos.logback.core.Appender<ILoggingEvent>> appenders = new java.util.ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(appenders::add);
+        assertThat(appenders).hasSize(1);
+        return ((OutputStreamAppender<ILoggingEvent>) appenders.get(0)).getEncoder();
+    }
+
+    /** A logging context as src/main/resources/logback.xml sets it up with this ilb.log.format. */
+    private static LoggerContext configured(String format) throws Exception {
         LoggerContext context = new LoggerContext();
         if (format != null) {
             context.putProperty("ilb.log.format", format);
@@ -196,10 +219,6 @@ class AccessLogTest {
         JoranConfigurator configurator = new JoranConfigurator();
         configurator.setContext(context);
         configurator.doConfigure(Path.of("src/main/resources/logback.xml").toFile());
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        List<ch.qos.logback.core.Appender<ILoggingEvent>> appenders = new java.util.ArrayList<>();
-        root.iteratorForAppenders().forEachRemaining(appenders::add);
-        assertThat(appenders).hasSize(1);
-        return ((OutputStreamAppender<ILoggingEvent>) appenders.get(0)).getEncoder();
+        return context;
     }
 }
