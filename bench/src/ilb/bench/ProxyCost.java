@@ -161,7 +161,8 @@ final class ProxyCost {
                 table.row(system, rate, run.count() / (double) phase.toSeconds(), run.e2eMillis(50), run.e2eMillis(99),
                         proxy ? added50 : null, proxy ? added99 : null, run.errorCount(),
                         proxy ? m.cpuMicrosPerRequest() : null, m.result().sendLagMillis(99));
-                if (proxy) {
+                // a system that failed at a rate (every request late or lost: an infinite p99) is in the table, not the chart
+                if (proxy && Double.isFinite(added99)) {
                     addedP99.computeIfAbsent(system, s -> new ArrayList<>()).add(new double[] {rate, added99});
                 }
                 if (proxy && !system.equals(baseline) && base != null) {
