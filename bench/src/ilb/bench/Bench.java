@@ -28,10 +28,14 @@ public final class Bench {
     public static void main(String[] args) throws InterruptedException, IOException {
         System.setProperty("java.awt.headless", "true");
         boolean quick = false;
+        Path earlier = null;
         List<String> wanted = new ArrayList<>();
-        for (String arg : args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--quick")) {
                 quick = true;
+            } else if (arg.equals("--earlier") && i + 1 < args.length) {
+                earlier = Path.of(args[++i]).toAbsolutePath();
             } else {
                 wanted.add(arg);
             }
@@ -43,7 +47,8 @@ public final class Bench {
         Path repo = Path.of("").toAbsolutePath();
         // a quick run's numbers are a smoke check, not results: they stay out of bench/results
         Path results = quick ? repo.resolve("target/bench/results-quick") : repo.resolve("bench/results");
-        BenchSettings settings = new BenchSettings(quick, repo, repo.resolve("target/bench"), results, ilbClasspath);
+        BenchSettings settings = new BenchSettings(quick, repo, repo.resolve("target/bench"), results, ilbClasspath,
+                earlier);
 
         List<Scenario> selected = SCENARIOS.stream()
                 .filter(s -> wanted.isEmpty() || wanted.stream().anyMatch(w -> s.id().startsWith(w))).toList();

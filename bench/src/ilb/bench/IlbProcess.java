@@ -70,8 +70,9 @@ final class IlbProcess {
     private IlbProcess() {
     }
 
-    static SystemUnderTest start(IlbSpec ilb, Fleet fleet, BenchSettings settings) throws SystemUnavailable {
-        Path dir = settings.work().resolve(dirName(ilb));
+    static SystemUnderTest start(IlbSpec ilb, Fleet fleet, BenchSettings bench) throws SystemUnavailable {
+        BenchSettings settings = ilb.earlier() ? bench.ofEarlierBuild() : bench;
+        Path dir = bench.work().resolve(dirName(ilb));
         List<String> properties = new ArrayList<>(List.of("-Dilb.batch.enabled=false"));
         if (ilb.tls()) {
             BenchTls tls = BenchTls.in(settings);
@@ -246,7 +247,8 @@ final class IlbProcess {
     private static String dirName(IlbSpec ilb) {
         return "ilb-" + fileName(ilb.policy()) + (ilb.capacity() > 0 ? "-capacity-" + ilb.capacity() : "")
                 + (ilb.urlsOnly() ? "-urls-only" : "") + (ilb.tls() ? "-tls" : "")
-                + (ilb.tracing().isPresent() ? "-tracing-" + ilb.tracing().getAsDouble() : "");
+                + (ilb.tracing().isPresent() ? "-tracing-" + ilb.tracing().getAsDouble() : "")
+                + (ilb.earlier() ? "-earlier" : "");
     }
 
     /** Distinct free ports on the loopback address, all held open until all are found. */

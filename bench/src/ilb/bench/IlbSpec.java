@@ -3,7 +3,8 @@ package ilb.bench;
 import java.util.OptionalDouble;
 
 /**
- * An ilb of a lineup, {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>]}: the policy spec
+ * An ilb of a lineup, {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>] [earlier]}: the policy
+ * spec
  * (its pool route's {@code customLoadBalancer} ref, options in URI-query style), what its pool route says of each
  * server beside its url, and how it serves its clients.
  *
@@ -14,14 +15,16 @@ import java.util.OptionalDouble;
  * @param tls      it serves HTTPS on its HTTP port with the bench's certificate ({@code tls}: {@link BenchTls})
  * @param tracing  the share of requests it traces ({@code tracing=<share>}, 1 for all), exporting spans over
  *                 OTLP/HTTP to a sink of the bench's ({@link OtlpSink}); empty: tracing off
+ * @param earlier  the build of another checkout ({@code earlier}: {@code bench/run --earlier <checkout>}), e.g. the
+ *                 commit before a change, its routes and classes: what the change costs, side by side in one run
  */
-record IlbSpec(String policy, int capacity, boolean urlsOnly, boolean tls, OptionalDouble tracing) {
+record IlbSpec(String policy, int capacity, boolean urlsOnly, boolean tls, OptionalDouble tracing, boolean earlier) {
 
     private static final String PREFIX = "ilb ";
 
     /** The policy, every server with its own tier, capacity and hardware. */
     static IlbSpec of(String policy) {
-        return new IlbSpec(policy, 0, false, false, OptionalDouble.empty());
+        return new IlbSpec(policy, 0, false, false, OptionalDouble.empty(), false);
     }
 
     /** Whether a lineup's system is an ilb. */
@@ -29,7 +32,7 @@ record IlbSpec(String policy, int capacity, boolean urlsOnly, boolean tls, Optio
         return system.startsWith(PREFIX);
     }
 
-    /** A lineup's {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>]}. */
+    /** A lineup's {@code ilb <policy spec> [capacity=<n> | urls-only] [tls] [tracing=<share>] [earlier]}. */
     static IlbSpec parse(String system) {
         if (!names(system)) {
             throw new IllegalArgumentException("not an ilb: " + system);
@@ -39,18 +42,20 @@ record IlbSpec(String policy, int capacity, boolean urlsOnly, boolean tls, Optio
         for (int i = 1; i < words.length; i++) {
             String word = words[i];
             if (word.equals("urls-only") && spec.capacity == 0) {
-                spec = new IlbSpec(spec.policy, 0, true, spec.tls, spec.tracing);
+                spec = new IlbSpec(spec.policy, 0, true, spec.tls, spec.tracing, spec.earlier);
             } else if (word.startsWith("capacity=") && !spec.urlsOnly) {
                 spec = new IlbSpec(spec.policy, Integer.parseInt(word.substring("capacity=".length())), false,
-                        spec.tls, spec.tracing);
+                        spec.tls, spec.tracing, spec.earlier);
             } else if (word.equals("tls")) {
-                spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, true, spec.tracing);
+                spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, true, spec.tracing, spec.earlier);
             } else if (word.startsWith("tracing=")) {
                 spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, spec.tls,
-                        OptionalDouble.of(Double.parseDouble(word.substring("tracing=".length()))));
+                        OptionalDouble.of(Double.parseDouble(word.substring("tracing=".length()))), spec.earlier);
+            } else if (word.equals("earlier")) {
+                spec = new IlbSpec(spec.policy, spec.capacity, spec.urlsOnly, spec.tls, spec.tracing, true);
             } else {
                 throw new IllegalArgumentException("expected ilb <policy spec> [capacity=<n> | urls-only] [tls] "
-                        + "[tracing=<share>], got: " + system);
+                        + "[tracing=<share>] [earlier], got: " + system);
             }
         }
         return spec;

@@ -42,7 +42,9 @@ final class Lineups {
             "direct",
             "ilb least-request",
             "ilb least-request tracing=1",
-            "ilb least-request tracing=0.01");
+            "ilb least-request tracing=0.01",
+            // the build before tracing (bench/run s1c --earlier <commit>): what tracing's code costs while off
+            "ilb least-request earlier");
 
     /** S1's systems in front of a server that serves gRPC: each of them serves gRPC too. */
     static final List<String> GRPC_OVERHEAD = List.of(

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * S1c: S1's saturation and added latency ({@link ProxyOverhead#measure}) for ilb with OpenTelemetry tracing off, on
- * for every request, and on for 1 % of them, as ratios to tracing off. Each traced ilb exports its spans over
+ * for every request, and on for 1 % of them, and an earlier build of ilb (before tracing), as ratios to tracing off. Each traced ilb exports its spans over
  * OTLP/HTTP to an {@link OtlpSink} of its own, whose counts show that tracing was really on.
  */
 final class TracingOverhead implements Scenario {
@@ -40,7 +40,10 @@ final class TracingOverhead implements Scenario {
                 + "`OTEL_TRACES_SAMPLER=parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG` the share (the client "
                 + "sends no `traceparent`, so every request is a root and the ratio decides), `OTEL_SERVICE_NAME`, and "
                 + "`OTEL_METRICS_EXPORTER=none`, `OTEL_LOGS_EXPORTER=none` so that tracing alone is measured; no ilb "
-                + "inherits the bench's own `OTEL_*` variables. Ratios are to tracing off. " + cost.method());
+                + "inherits the bench's own `OTEL_*` variables. `ilb least-request earlier` is the same ilb built from "
+                + "an earlier commit (`bench/run s1c --earlier <commit>`; not available without): run before "
+                + "tracing existed, it shows what tracing's code costs while off. Ratios are to tracing off. "
+                + cost.method());
         ProxyOverhead.measure(cost, Lineups.TRACING_OVERHEAD, settings, report, systems -> sinkTable(report, systems));
     }
 
