@@ -37,14 +37,20 @@ final class Lineups {
             "ilb least-request tls",
             "haproxy-leastconn tls");
 
-    /** S1 with ilb's tracing off, on for every request, and on for 1 % of them (sampled at the root). */
+    /**
+     * S1 with ilb's tracing off, on for every request, and on for 1 % of them (sampled at the root), an earlier build
+     * without tracing, and tracing off once more.
+     */
     static final List<String> TRACING_OVERHEAD = List.of(
             "direct",
             "ilb least-request",
             "ilb least-request tracing=1",
             "ilb least-request tracing=0.01",
             // the build before tracing (bench/run s1c --earlier <commit>): what tracing's code costs while off
-            "ilb least-request earlier");
+            "ilb least-request earlier",
+            // tracing off again (250ms is the default hedge delay), last: the spread between identical setups, and
+            // whether the order of the runs tells
+            "ilb least-request?hedgeAfter=250ms");
 
     /** S1's systems in front of a server that serves gRPC: each of them serves gRPC too. */
     static final List<String> GRPC_OVERHEAD = List.of(
