@@ -277,7 +277,9 @@ public final class HttpBackendClient implements AutoCloseable {
 
         /** If the connection failed for TLS, ends the call as the backend's connect failure, saying why; whether so. */
         boolean failedTls(Throwable cause) {
-            BackendFailure failure = backend.tls() == null || completed ? null
+            // a reused connection shook hands long ago: a TLS error on it is the server closing it (its close_notify
+            // as the request went out, "SSLEngine closed already"), which lost() sends once more like a plain close
+            BackendFailure failure = backend.tls() == null || completed || reused ? null
                     : backend.tls().tlsFailure(backend, cause);
             if (failure != null) {
                 abandon(failure);

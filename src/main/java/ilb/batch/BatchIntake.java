@@ -345,6 +345,12 @@ public final class BatchIntake implements Processor {
             Exchange attempt = job.attempt;
             RequestRecord record = RequestRecords.of(attempt);
             if (record != null) {
+                if (record.outcome() == null && attempt.getException() != null) {
+                    // the try failed before it had an outcome (Camel stopping, a fault of ilb's): the job is tried
+                    // again, as after a 503
+                    RequestRecords.answered(attempt, ApiError.unavailable("not_tried",
+                            String.valueOf(attempt.getException().getMessage()), 0));
+                }
                 record.end();
             }
             BatchAdmission.Admitted admitted = attempt.getProperty(BatchAdmission.ADMITTED,

@@ -226,7 +226,10 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             settle();
             if (recorded != null) {
                 // their clients went away before their responses ended
-                recorded.forEach(RequestRecord::end);
+                for (RequestRecord gone : recorded) {
+                    gone.clientGone();
+                    gone.end();
+                }
                 recorded.clear();
             }
             context.fireChannelInactive();
@@ -291,7 +294,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                 return;
             }
             record = records.start(RequestRecord.Entry.HTTP, request.headers().get("x-request-id"),
-                    request.method().name() + " " + route(request.uri()), request.headers().get("traceparent"),
+                    method(request) + " " + route(request.uri()), request.headers().get("traceparent"),
                     request.headers().get("tracestate"));
             if (record != null) {
                 if (recorded == null) {
@@ -444,6 +447,14 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
      * The span name's route of a request: its path when it is one of the OpenAI API's, KServe's with the model left
      * out, else nothing (a path a client makes up is no span name).
      */
+    /** The request's method for a span's name: a standard one, else {@code _OTHER} (a client may send any token). */
+    private static String method(HttpRequest request) {
+        return switch (request.method().name()) {
+            case "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH" -> request.method().name();
+            default -> "_OTHER";
+        };
+    }
+
     static String route(String uri) {
         String path = new QueryStringDecoder(uri).rawPath();
         if (path.startsWith("/v1/")) {

@@ -193,6 +193,11 @@ public final class RequestMeters implements RequestObserver {
         }
         int status = response instanceof HttpReply reply ? reply.status()
                 : response instanceof ApiError error ? error.status() : 500;
+        return outcome(status);
+    }
+
+    /** What a status the client was answered means, in a word: a label value. */
+    static String outcome(int status) {
         if (status / 100 == 2) {
             return "success";
         }

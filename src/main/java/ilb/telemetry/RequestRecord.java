@@ -118,7 +118,7 @@ public final class RequestRecord {
      * What the client is answered: its outcome, status and tokens, the backend that served and after how many
      * attempts (null and 0 when none did). A stream's first token is here now; its tokens are counted as it goes.
      */
-    public void answered(InferenceMessage answer, String servedBy, int tries) {
+    public synchronized void answered(InferenceMessage answer, String servedBy, int tries) {
         outcome = RequestMeters.outcome(answer);
         status = statusOf(answer);
         backend = servedBy;
@@ -130,7 +130,7 @@ public final class RequestRecord {
             backendStream.tap(usage::chunk);
             backendStream.whenDone(normally -> {
                 if (!normally) {
-                    outcome = "stream_interrupted";
+                    interrupted();
                 }
             });
         } else if (answer instanceof HttpReply reply && reply.status() / 100 == 2) {
@@ -140,24 +140,43 @@ public final class RequestRecord {
         }
     }
 
+    private synchronized void interrupted() {
+        if (!"client_gone".equals(outcome)) {
+            outcome = "stream_interrupted";
+        }
+    }
+
     /** The status actually written to the client, which may differ from the answer's (an error while writing). */
-    public void status(int written) {
+    public synchronized void status(int written) {
         status = written;
     }
 
     /**
-     * The response has ended (a stream's last event written), or the client went away before: tells the listeners,
-     * once.
+     * The client went away before its response ended (its connection closed, mid-stream perhaps): that is the
+     * request's outcome, whatever was answered; the status stays the one written, if any (499 if none was).
      */
-    public void end() {
+    public synchronized void clientGone() {
+        outcome = "client_gone";
+        if (status == 0) {
+            status = 499;
+        }
+    }
+
+    /**
+     * The response has ended (a stream's last event written), or the client went away before: tells the listeners,
+     * once. Synchronized with the answer, which may come on a backend's thread while the client's goes.
+     */
+    public synchronized void end() {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
         durationNanos = System.nanoTime() - arrivedNanos;
         if (outcome == null) {
-            // nothing was answered: the client left first
-            outcome = "client_gone";
-            status = 499;
+            // nothing was recorded as answered: the status written says what it came to, else the client left first
+            outcome = status == 0 ? "client_gone" : RequestMeters.outcome(status);
+            if (status == 0) {
+                status = 499;
+            }
         }
         if (streamedTokens != null) {
             tokens(streamedTokens);

@@ -2,6 +2,7 @@ package ilb.backend;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -16,7 +17,10 @@ import ilb.protocols.grpc.v2.GRPCInferenceServiceGrpc;
 import ilb.protocols.grpc.v2.InferTensorContents;
 import ilb.protocols.grpc.v2.ModelInferRequest;
 import ilb.protocols.grpc.v2.ModelInferRequest.InferInputTensor;
+import ilb.protocols.grpc.v2.ModelInferResponse;
 import ilb.telemetry.AccessLog;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -133,5 +137,43 @@ class GrpcTelemetryTest {
         assertThat(byId.get("grpc-ok")).containsEntry("entry", "grpc").containsEntry("status", "200")
                 .containsEntry("outcome", "success").containsEntry("tenant", "test").containsEntry("backend", "g-0");
         assertThat(byId.get("grpc-refused")).containsEntry("entry", "grpc").containsEntry("status", "401");
+    }
+
+    @Test
+    void aCallCancelledBeforeItsMessageHasItsLineAndSpan() throws Exception {
+        backend = KServeGrpcServer.start(KServeGrpcServer::answerEmpty);
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("g-0", backend.url())), "ilb.accessLog=true");
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", ilb.grpcPort()).usePlaintext().build();
+        // the connection is up: the next call's headers go out at its start, before its cancel
+        assertThat(call(Appliance.API_KEY, "grpc-ok").getCode()).isEqualTo(Status.Code.OK);
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + Appliance.API_KEY);
+        metadata.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), "grpc-cancelled");
+        ClientCall<ModelInferRequest, ModelInferResponse> call = channel.newCall(
+                GRPCInferenceServiceGrpc.getModelInferMethod(),
+                CallOptions.DEFAULT);
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<ModelInferResponse>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.complete(status);
+            }
+        }, metadata);
+        // the call's headers reach ilb, its message never: the client gives up first
+        call.cancel("the client gave up", null);
+        assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+
+        // one line and one span for each of the two calls: the cancelled one's record ended too
+        await().untilAsserted(() -> {
+            assertThat(lines.list).hasSize(2);
+            assertThat(receiver.spans()).filteredOn(span -> span.kind() == ReceivedSpan.SERVER).hasSize(2);
+        });
+        assertThat(lines.list.stream().map(GrpcTelemetryTest::fields)
+                .filter(f -> f.get("request_id").equals("grpc-cancelled"))).singleElement()
+                .satisfies(f -> assertThat(f).containsEntry("outcome", "client_gone").containsEntry("status", "499"));
+        assertThat(receiver.spans()).filteredOn(span -> span.kind() == ReceivedSpan.SERVER)
+                .filteredOn(span -> "client_gone".equals(span.attribute("ilb.outcome"))).hasSize(1);
+        // only the first call reached the backend
+        assertThat(backend.calls.stream().filter(c -> c.method().endsWith("/ModelInfer"))).hasSize(1);
     }
 }

@@ -1,7 +1,10 @@
 package ilb.telemetry;
 
 import java.io.IOException;
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ilb.Appliance;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
+import ilb.simulator.SimulatorOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +138,33 @@ class AccessLogTest {
         assertThat(lines.list).allSatisfy(line -> assertThat(line.getFormattedMessage())
                 .doesNotContain(Appliance.API_KEY).doesNotContain(LIMITED_KEY).doesNotContain("sk-wrong")
                 .doesNotContain(PROMPT).doesNotContain("tell a story").doesNotContain(unknownModel));
+    }
+
+    @Test
+    void aClientGoneMidStreamIsLoggedAsGone() throws Exception {
+        // a slow stream: 200 tokens, 50 ms apart
+        SimulatedBackend slow = servers.backend(new SimulatorOptions().models("m").ttftMs(1).itlMs(50));
+        Appliance ilb = servers.ilb(pool("m", "round-robin", backend("b1", slow)), "ilb.accessLog=true");
+        String body = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":200,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"tell a story\"}]}";
+        URI uri = URI.create(ilb.baseUrl());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nhost: ilb\r\n"
+                    + "authorization: Bearer " + Appliance.API_KEY + "\r\ncontent-type: application/json\r\n"
+                    + "x-request-id: req-gone\r\ncontent-length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(reader.readLine()).startsWith("HTTP/1.1 200");
+            // its first token, then the client goes
+            for (String line = reader.readLine(); !line.startsWith("data:"); line = reader.readLine()) {
+                assertThat(line).isNotNull();
+            }
+        }
+
+        await().untilAsserted(() -> assertThat(lines.list).singleElement().satisfies(line ->
+                assertThat(fields(line)).containsEntry("request_id", "req-gone").containsEntry("stream", "true")
+                        .containsEntry("status", "200").containsEntry("outcome", "client_gone")));
     }
 
     @Test

@@ -44,6 +44,35 @@ class RequestRecordTest {
     }
 
     @Test
+    void aRequestEndedWithAStatusButNoAnswerTakesItsOutcomeFromTheStatus() {
+        RequestRecord record = record("r1");
+
+        record.status(413);
+        record.end();
+
+        assertThat(record.outcome()).isEqualTo("client_error");
+        assertThat(record.status()).isEqualTo(413);
+    }
+
+    @Test
+    void aClientGoneAfterItsAnswerStartedIsGoneWithTheStatusItGot() {
+        RequestRecord answered = record("r1");
+        answered.answered(new HttpReply(200, Map.of(), new byte[0]), "b1", 1);
+        answered.status(200);
+        RequestRecord unanswered = record("r2");
+
+        answered.clientGone();
+        answered.end();
+        unanswered.clientGone();
+        unanswered.end();
+
+        assertThat(answered.outcome()).isEqualTo("client_gone");
+        assertThat(answered.status()).isEqualTo(200);
+        assertThat(unanswered.outcome()).isEqualTo("client_gone");
+        assertThat(unanswered.status()).isEqualTo(499);
+    }
+
+    @Test
     void aWholeReplysTokensComeFromItsUsage() {
         RequestRecord record = record("r1");
         byte[] body = "{\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":4}}".getBytes(StandardCharsets.UTF_8);

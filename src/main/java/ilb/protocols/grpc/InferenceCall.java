@@ -48,6 +48,8 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     private final RequestRecord record;
     private byte[] message;
     private boolean answered;
+    /** Handed to its route (its request whole): the route's answer then ends its record. */
+    private boolean routed;
 
     private InferenceCall(KServeGrpcConsumer consumer, KServeRpc rpc, ServerCall<byte[], byte[]> call,
             Metadata metadata, EventExecutor loop, RequestRecords records) {
@@ -104,9 +106,16 @@ final class InferenceCall extends ServerCall.Listener<byte[]> {
     public void onCancel() {
         // the client cancelled, went away, or its deadline passed: a backend call still running is stopped
         cancelled.trySuccess(null);
+        if (!routed && !answered) {
+            // gone before its request was whole (a deadline while uploading, a message over the limit): no route
+            // will answer it, so its record ends here, as the client's going
+            answered = true;
+            ended();
+        }
     }
 
     private void route() {
+        routed = true;
         Exchange exchange = consumer.createExchange(false);
         exchange.setProperty(ExchangeProperties.API, Api.KSERVE);
         if (record != null) {
