@@ -299,10 +299,11 @@ public class IlbConfiguration implements CamelConfiguration {
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
         ServingModels serving = new ServingModels(running);
-        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving, records);
+        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving, records,
+                refusals);
         grpc.setSslContext(tls.grpc());
         context.addComponent("kserve-grpc", grpc);
-        registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
+        registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader, refusals));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer, hedgeTimer,
@@ -319,7 +320,7 @@ public class IlbConfiguration implements CamelConfiguration {
                 batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs), records);
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
-        registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi));
+        registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi, refusals));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {
             String brokers = BatchBroker.connect(context, apiKeys, requestTopics);
