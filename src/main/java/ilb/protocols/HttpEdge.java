@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * requests may hold ({@code ilb.http.maxBufferedBytes}, 503: a body counts as it comes, and once complete counts
  * twice, for the copy ilb reads it into, until its response is written); a request that does not arrive whole within
  * {@code ilb.http.requestReadTimeout} (408), and a connection idle for {@code ilb.http.idleTimeout}. Refused
- * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered.
+ * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered. Each
+ * refusal (a connection over the limit too) is counted once in {@code ilb_requests_total} ({@link RefusalMeters}).
  * <p>
  * Sits in camel-netty-http's server pipeline as an encoder ({@code encoders: "#httpEdge"}, routes/api.yaml): there
  * it sees the decoded request heads and body chunks before the aggregator gathers them, and the responses before they

@@ -149,6 +149,18 @@ class RefusalMetersTest {
         }
     }
 
+    @Test
+    void eachRefusedStatusHasItsOutcome() {
+        assertThat(RefusalMeters.outcome(401)).isEqualTo("unauthorized");
+        assertThat(RefusalMeters.outcome(403)).isEqualTo("forbidden");
+        assertThat(RefusalMeters.outcome(404)).isEqualTo("not_found");
+        assertThat(RefusalMeters.outcome(429)).isEqualTo("rate_limited");
+        assertThat(RefusalMeters.outcome(503)).isEqualTo("overloaded");
+        for (int status : new int[] {400, 405, 408, 413, 414, 417, 431}) {
+            assertThat(RefusalMeters.outcome(status)).as("%s", status).isEqualTo("invalid_request");
+        }
+    }
+
     /** A chat request over {@code bytes} long, for a model ilb serves. */
     private static String body(int bytes) {
         return "{\"model\":\"m\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(bytes)
