@@ -43,6 +43,7 @@ import ilb.telemetry.BackendHealth;
 import ilb.telemetry.IlbMeters;
 import ilb.telemetry.ModelReadiness;
 import ilb.telemetry.QueueMeters;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestMeters;
 import ilb.telemetry.RequestRecords;
 import ilb.telemetry.Tracing;
@@ -199,6 +200,9 @@ public class IlbConfiguration implements CamelConfiguration {
             meters.find(name).meters().forEach(meters::remove);
         }
         MeterRegistry ilbMeters = meters;
+        // requests refused before a pool, in the same ilb_requests_total as those a pool answered
+        RefusalMeters refusals = new RefusalMeters(ilbMeters, catalog::knows);
+        catalog.countRefusals(refusals);
         // renewed certificates are taken in place: the API's, the console's and ilb's client certificates (ilb.tls.*)
         CertificateReloads certificateReloads = new CertificateReloads(context.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "ilb-tls-reload"), Durations.millis(tlsReloadInterval));
@@ -258,17 +262,17 @@ public class IlbConfiguration implements CamelConfiguration {
         }
         RequestRecords records = new RequestRecords(accessLog ? new AccessLog() : null, tracing);
         registry.bind("ilbRequestRecords", records);
-        HttpApi httpApi = new HttpApi(catalog, sessionHeader);
+        HttpApi httpApi = new HttpApi(catalog, sessionHeader, refusals);
         registry.bind("apiKeys", apiKeys);
         registry.bind("httpApi", httpApi);
         // an HTTP request over its tenant's limits is answered 429; a batch job's 429 goes on to batchOutcome (defer)
-        registry.bind("tenantLimits", new TenantLimits(limits, true));
-        registry.bind("batchTenantLimits", new TenantLimits(limits, false));
+        registry.bind("tenantLimits", new TenantLimits(limits, true, refusals));
+        registry.bind("batchTenantLimits", new TenantLimits(limits, false, refusals));
         registry.bind("inferenceHttpBinding", new InferenceHttpBinding());
         // what the API refuses from a request's head, and how long and how much it waits for the rest
         HttpEdge edge = new HttpEdge(new HttpEdge.Limits(maxRequestBytes, maxBufferedBytes,
                 Durations.millis(requestReadTimeout), Durations.millis(idleTimeout), maxConnections), apiKeys, httpApi,
-                records);
+                records, refusals);
         registry.bind("httpEdge", edge);
         // TLS of the API, the gRPC entry, the console and the management port (ilb.tls.*, ilb.console.tls.*,
         // ilb.management.tls.*): the API's handshake is held to the time a request may take to arrive
@@ -295,10 +299,11 @@ public class IlbConfiguration implements CamelConfiguration {
         RunningPools running = new RunningPools();
         // the gRPC entry (routes/api-grpc.yaml): its health service says which models have a backend in rotation
         ServingModels serving = new ServingModels(running);
-        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving, records);
+        KServeGrpcComponent grpc = new KServeGrpcComponent(apiKeys, eventLoops, timer, catalog, serving, records,
+                refusals);
         grpc.setSslContext(tls.grpc());
         context.addComponent("kserve-grpc", grpc);
-        registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader));
+        registry.bind("grpcApi", new GrpcApi(catalog, sessionHeader, refusals));
         registry.bind("ilbModelReadiness", new ModelReadiness(running, readyWhen.equals("every-model")));
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer, hedgeTimer,
@@ -315,7 +320,7 @@ public class IlbConfiguration implements CamelConfiguration {
                 batchJobTimeoutMillis, batchMaxPollIntervalMs, batchDeliveryTimeoutMs), records);
         IlbMeters.batch(ilbMeters, intake);
         registry.bind("batchIntake", intake);
-        registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi));
+        registry.bind("batchAdmission", new BatchAdmission(apiKeys, requestTopics, httpApi, refusals));
         registry.bind("batchOutcome", new BatchOutcome(dlqTopic, batchMaxAttempts));
         if (batchEnabled) {
             String brokers = BatchBroker.connect(context, apiKeys, requestTopics);

@@ -7,6 +7,7 @@ import ilb.inference.ApiError;
 import ilb.inference.ClientGone;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceRequest;
+import ilb.telemetry.RefusalMeters;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
@@ -28,14 +29,17 @@ public final class TenantLimits extends AsyncProcessorSupport {
 
     private final LimitStore limits;
     private final boolean stopsRoute;
+    private final RefusalMeters refusals;
 
     /**
-     * @param stopsRoute whether a refused request's route ends with the 429 (HTTP: it is the answer), or goes on
-     *                   with it as its body (batch: {@code batchOutcome} defers the job)
+     * @param stopsRoute whether a refused request's route ends with the 429 (HTTP, gRPC: it is the answer, and
+     *                   counted as a refusal), or goes on with it as its body (batch: {@code batchOutcome} defers the
+     *                   job, which is counted once it is done)
      */
-    public TenantLimits(LimitStore limits, boolean stopsRoute) {
+    public TenantLimits(LimitStore limits, boolean stopsRoute, RefusalMeters refusals) {
         this.limits = limits;
         this.stopsRoute = stopsRoute;
+        this.refusals = refusals;
     }
 
     @Override
@@ -50,37 +54,42 @@ public final class TenantLimits extends AsyncProcessorSupport {
         CompletableFuture<LimitStore.Verdict> verdict = limits.acquire(tenant, estimate).toCompletableFuture();
         if (verdict.isDone()) {
             // counted here (this replica's limits): the route goes on at once, on this thread
-            decideOrFail(exchange, tenant, estimate, verdict);
+            decideOrFail(exchange, request, tenant, estimate, verdict);
             callback.done(true);
             return true;
         }
         // answered by Redis, on its connection's thread: the route goes on on its client's I/O thread, so that one
         // thread does not carry every limited tenant's requests (a batch job, with no client, goes on there)
         verdict.whenCompleteAsync((v, f) -> {
-            decideOrFail(exchange, tenant, estimate, verdict);
+            decideOrFail(exchange, request, tenant, estimate, verdict);
             callback.done(false);
         }, ClientGone.loopOf(request));
         return false;
     }
 
     /** {@link #decide}, or the store's failure as the exchange's. */
-    private void decideOrFail(Exchange exchange, Tenant tenant, long estimate,
+    private void decideOrFail(Exchange exchange, InferenceRequest request, Tenant tenant, long estimate,
             CompletableFuture<LimitStore.Verdict> verdict) {
         try {
-            decide(exchange, tenant, estimate, verdict.join());
+            decide(exchange, request, tenant, estimate, verdict.join());
         } catch (CompletionException e) {
             exchange.setException(e.getCause() != null ? e.getCause() : e);
         }
     }
 
-    private void decide(Exchange exchange, Tenant tenant, long estimate, LimitStore.Verdict verdict) {
+    private void decide(Exchange exchange, InferenceRequest request, Tenant tenant, long estimate,
+            LimitStore.Verdict verdict) {
         exchange.setProperty(ExchangeProperties.RATE_LIMITS, verdict);
         if (verdict.admitted()) {
             LimitGrant grant = new LimitGrant(limits, tenant, estimate);
             exchange.setProperty(ExchangeProperties.LIMIT_GRANT, grant);
             exchange.getExchangeExtension().addOnCompletion(grant);
         } else {
-            exchange.getMessage().setBody(refusal(tenant, verdict, estimate));
+            ApiError refusal = refusal(tenant, verdict, estimate);
+            if (stopsRoute) {
+                refusals.refused(request.protocol(), tenant, request.model(), refusal);
+            }
+            exchange.getMessage().setBody(refusal);
             exchange.setRouteStop(stopsRoute);
         }
     }

@@ -12,7 +12,9 @@ import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceMessage;
 import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
+import ilb.inference.Protocol;
 import ilb.protocols.HttpApi;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecord;
 import ilb.telemetry.RequestRecords;
 import org.apache.camel.Exchange;
@@ -46,11 +48,14 @@ public final class BatchAdmission implements Processor {
     private final ApiKeys apiKeys;
     private final RequestTopics topics;
     private final HttpApi httpApi;
+    private final RefusalMeters refusals;
 
-    public BatchAdmission(ApiKeys apiKeys, RequestTopics topics, HttpApi httpApi) {
+    /** @param refusals counts the jobs refused at their first try, which go to the dead letter topic */
+    public BatchAdmission(ApiKeys apiKeys, RequestTopics topics, HttpApi httpApi, RefusalMeters refusals) {
         this.apiKeys = apiKeys;
         this.topics = topics;
         this.httpApi = httpApi;
+        this.refusals = refusals;
     }
 
     @Override
@@ -81,6 +86,11 @@ public final class BatchAdmission implements Processor {
                 // whatever else a line may break on: the job cannot be done, and saying why is enough
                 body = ApiError.badRequest("The job could not be read: " + e.getMessage());
             }
+        }
+        if (body instanceof ApiError refused && record.giveUp() == null) {
+            // a job is read as an HTTP request is: its protocol label is http, as when a pool answers it
+            refusals.refused(Protocol.HTTP, exchange.getProperty(ExchangeProperties.TENANT, Tenant.class), null,
+                    refused);
         }
         exchange.getMessage().setBody(body);
         RequestRecord requestRecord = RequestRecords.of(exchange);

@@ -12,6 +12,7 @@ import ilb.inference.InferenceRequest;
 import ilb.inference.Priority;
 import ilb.inference.Protocol;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecord;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,12 +44,17 @@ public final class HttpApi implements Processor {
     private final OpenAiApi openAi;
     private final KServeApi kserve;
     private final String sessionHeader;
+    private final RefusalMeters refusals;
 
-    /** @param sessionHeader the request header that names the client's session, for session affinity */
-    public HttpApi(ModelCatalog catalog, String sessionHeader) {
+    /**
+     * @param sessionHeader the request header that names the client's session, for session affinity
+     * @param refusals      counts the requests this step refuses (those from the head are {@link HttpEdge}'s)
+     */
+    public HttpApi(ModelCatalog catalog, String sessionHeader, RefusalMeters refusals) {
         this.openAi = new OpenAiApi(catalog);
         this.kserve = new KServeApi(catalog);
         this.sessionHeader = sessionHeader;
+        this.refusals = refusals;
     }
 
     @Override
@@ -67,6 +73,10 @@ public final class HttpApi implements Processor {
         InferenceMessage result = asAsked(read, tenant, request.headers().get(PRIORITY_HEADER),
                 request.headers().get(VERSION_HEADER), request.headers().get(sessionHeader),
                 client.channel().closeFuture());
+        if (result instanceof ApiError refused) {
+            refusals.refused(Protocol.HTTP, tenant, read instanceof InferenceRequest asked ? asked.model() : null,
+                    refused);
+        }
         exchange.getMessage().setBody(result);
         if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);

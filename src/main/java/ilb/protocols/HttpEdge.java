@@ -10,6 +10,8 @@ import ilb.admission.ByteBudget;
 import ilb.admission.Tenant;
 import ilb.inference.Api;
 import ilb.inference.ApiError;
+import ilb.inference.Protocol;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecord;
 import ilb.telemetry.RequestRecords;
 import io.netty.channel.ChannelDuplexHandler;
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * requests may hold ({@code ilb.http.maxBufferedBytes}, 503: a body counts as it comes, and once complete counts
  * twice, for the copy ilb reads it into, until its response is written); a request that does not arrive whole within
  * {@code ilb.http.requestReadTimeout} (408), and a connection idle for {@code ilb.http.idleTimeout}. Refused
- * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered.
+ * requests are answered in the API's JSON shape and their connection closed; their bodies are never gathered. Each
+ * refusal (a connection over the limit too) is counted once in {@code ilb_requests_total} ({@link RefusalMeters}).
  * <p>
  * Sits in camel-netty-http's server pipeline as an encoder ({@code encoders: "#httpEdge"}, routes/api.yaml): there
  * it sees the decoded request heads and body chunks before the aggregator gathers them, and the responses before they
@@ -91,6 +94,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     private final HttpApi httpApi;
     private final ByteBudget budget;
     private final RequestRecords records;
+    private final RefusalMeters refusals;
     private final AtomicInteger connections = new AtomicInteger();
     /** Requests read whose responses are not written to their end yet, on every connection. */
     private final AtomicInteger owed = new AtomicInteger();
@@ -99,9 +103,12 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
     /** Counted down once draining with nothing owed. */
     private final CountDownLatch answered = new CountDownLatch(1);
 
-    public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi, RequestRecords records) {
+    /** @param refusals counts every request refused here, the connections over the limit and the 408s too */
+    public HttpEdge(Limits limits, ApiKeys apiKeys, HttpApi httpApi, RequestRecords records,
+            RefusalMeters refusals) {
         this.limits = limits;
         this.records = records;
+        this.refusals = refusals;
         this.apiKeys = apiKeys;
         this.httpApi = httpApi;
         this.budget = new ByteBudget(limits.maxBufferedBytes());
@@ -175,6 +182,8 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         private boolean refused;
         private long drainLeft;
         private Api api = Api.OPENAI;
+        /** The tenant of the request being read, once its key is checked; else null. */
+        private Tenant tenant;
         /** The records of the requests read whose responses have not ended, oldest first; null while none is kept. */
         private ArrayDeque<RequestRecord> recorded;
         /** The record of the request whose head was read last, or null. */
@@ -244,6 +253,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
             if (msg instanceof HttpRequest request) {
                 timeouts.requestBytes(System.nanoTime());
                 record(request);
+                tenant = null;
                 ApiError refusal = draining ? ApiError.unavailable("shutting_down", "ilb is shutting down; try"
                         + " again", 1) : admit(request);
                 if (refusal != null) {
@@ -321,10 +331,11 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
                 return ApiError.tooLarge(limits.maxRequestBytes());
             }
             String rawPath = new QueryStringDecoder(request.uri()).rawPath();
-            Tenant tenant = Tenant.ANYONE;
+            tenant = Tenant.ANYONE;
             if (!apiKeys.isOpen(rawPath)) {
                 Object authenticated = apiKeys.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
                 if (authenticated instanceof ApiError error) {
+                    tenant = null;
                     return error;
                 }
                 tenant = (Tenant) authenticated;
@@ -371,6 +382,7 @@ public final class HttpEdge extends ChannelInboundHandlerAdapter implements Chan
         /** Answers the refusal and closes, once the rest of a small refused body has been read. */
         private void refuse(ApiError error, boolean drainFirst) {
             refused = true;
+            refusals.refused(Protocol.HTTP, tenant, null, error);
             // the part of a body gathered so far is dropped now, not reported as a premature close
             if (ctx.pipeline().get("aggregator") != null) {
                 ctx.pipeline().remove("aggregator");

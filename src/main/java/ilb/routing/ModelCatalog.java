@@ -22,6 +22,7 @@ import ilb.inference.Api;
 import ilb.inference.ApiError;
 import ilb.inference.ExchangeProperties;
 import ilb.inference.InferenceRequest;
+import ilb.telemetry.RefusalMeters;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -66,6 +67,8 @@ public final class ModelCatalog {
     /** The settings of each model's versions, in version order: replaced whole whenever a route or setting changes. */
     private volatile Map<String, List<VersionSettings>> versions = Map.of();
     private volatile boolean shuttingDown;
+    /** Counts what {@link #dispatch} refuses; null until {@link #countRefusals} (tests of routing alone). */
+    private volatile RefusalMeters refusals;
 
     /**
      * @param timer   parked requests' timeouts
@@ -167,6 +170,16 @@ public final class ModelCatalog {
     public boolean reaches(Tenant tenant, String name) {
         List<VersionSettings> served = versions.get(name);
         return served == null || served.stream().anyMatch(v -> tenant.reaches(v.stage()));
+    }
+
+    /** Whether a model of that name is served (not an alias): a label value meters may show. */
+    public boolean knows(String name) {
+        return versions.containsKey(name);
+    }
+
+    /** Makes {@link #dispatch}'s refusals (unknown model or version, stage not reached, none running) counted. */
+    public void countRefusals(RefusalMeters meters) {
+        this.refusals = meters;
     }
 
     /**
@@ -322,7 +335,13 @@ public final class ModelCatalog {
         ready.forEach(p -> timer.execute(() -> dispatch(p.name(), p.version(), p.exchange(), p.callback())));
     }
 
-    private static void answer(Exchange exchange, AsyncCallback callback, ApiError error) {
+    private void answer(Exchange exchange, AsyncCallback callback, ApiError error) {
+        RefusalMeters meters = refusals;
+        if (meters != null) {
+            InferenceRequest request = exchange.getMessage().getBody(InferenceRequest.class);
+            meters.refused(request.protocol(), exchange.getProperty(ExchangeProperties.TENANT, Tenant.class),
+                    request.model(), error);
+        }
         exchange.getMessage().setBody(error);
         callback.done(false);
     }

@@ -37,6 +37,11 @@ public final class RequestMeters implements RequestObserver {
     private static final double[] PREDICTION_ERROR_BUCKETS = {0.25, 0.5, 0.8, 1, 1.25, 2, 4};
     private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
 
+    /** The meter of requests answered, this class's and {@link RefusalMeters}'s. */
+    static final String REQUESTS = "ilb.requests";
+    static final String REQUESTS_DESCRIPTION = "requests answered (refused before a pool too), by model, version,"
+            + " stage, protocol, tenant, priority and outcome";
+
     private final MeterRegistry registry;
     private final Map<BackendKey, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -113,8 +118,7 @@ public final class RequestMeters implements RequestObserver {
             meters.duration.record(waited, TimeUnit.NANOSECONDS);
         }
         requests.computeIfAbsent(new Labels(model, tenant, priority(request), outcome(response)),
-                labels -> counter("ilb.requests", "requests answered, by model, version, stage, protocol, tenant,"
-                        + " priority and outcome", "outcome", labels)).increment();
+                labels -> counter(REQUESTS, REQUESTS_DESCRIPTION, "outcome", labels)).increment();
     }
 
     @Override

@@ -4,6 +4,7 @@ import static ilb.batch.BatchJobsTest.JSON;
 import static ilb.batch.BatchJobsTest.KEY;
 import static ilb.batch.BatchJobsTest.chatLine;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -12,9 +13,11 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import ilb.Appliance;
 import ilb.PoolRoute;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
+import ilb.telemetry.Scrape;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,7 +32,10 @@ class DeadLetterTest {
         TestKafka.Topics topics = TestKafka.topics(1);
         try (Servers servers = new Servers()) {
             SimulatedBackend backend = servers.fastBackend();
-            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", backend)), topics.ilbProperties());
+            int port = Appliance.freePort();
+            servers.ilb(PoolRoute.pool("m", "round-robin", PoolRoute.backend("a", backend)), topics.ilbProperties(
+                    "camel.management.enabled=true", "camel.management.host=127.0.0.1",
+                    "camel.management.port=" + port));
             try (KafkaProducer<String, String> producer = TestKafka.producer()) {
                 TestKafka.send(producer, topics.requests(), "poison", "{\"custom_id\": \"poison\", oops", KEY);
                 TestKafka.send(producer, topics.requests(), "unknown-model", chatLine("unknown-model")
@@ -70,6 +76,18 @@ class DeadLetterTest {
                 List<ConsumerRecord<String, String>> read = TestKafka.readAtLeast(results, 1, Duration.ofSeconds(30));
                 assertThat(read).extracting(ConsumerRecord::key).containsExactly("good");
             }
+            // each job once in ilb_requests_total: the refused by why, with their tenant once their key was read
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Scrape scrape = Scrape.of(port);
+                assertThat(scrape.sum("ilb_requests_total")).isEqualTo(6);
+                assertThat(scrape.sum("ilb_requests_total", "model=m", "tenant=test", "outcome=success"))
+                        .isEqualTo(1);
+                assertThat(scrape.sum("ilb_requests_total", "model=", "protocol=http", "tenant=test",
+                        "outcome=not_found")).isEqualTo(1);
+                assertThat(scrape.sum("ilb_requests_total", "tenant=", "outcome=unauthorized")).isEqualTo(1);
+                // poison, streamed and bad-url: refused by their line, before their key is read
+                assertThat(scrape.sum("ilb_requests_total", "tenant=", "outcome=invalid_request")).isEqualTo(3);
+            });
         }
     }
 

@@ -55,6 +55,11 @@ public final class Scrape {
                 .mapToDouble(Sample::value).sum();
     }
 
+    /** The label sets of the samples of {@code name}: one per series. */
+    public List<Map<String, String>> series(String name) {
+        return samples.stream().filter(s -> s.name().equals(name)).map(Sample::labels).toList();
+    }
+
     /** Whether there is any sample of {@code name}. */
     boolean has(String name) {
         return samples.stream().anyMatch(s -> s.name().equals(name));

@@ -1,9 +1,11 @@
 package ilb.protocols.grpc;
 
 import ilb.admission.ApiKeys;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecord;
 import ilb.telemetry.RequestRecords;
 import ilb.inference.ApiError;
+import ilb.inference.Protocol;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -29,10 +31,12 @@ final class ApiKeyInterceptor implements ServerInterceptor {
 
     private final ApiKeys apiKeys;
     private final RequestRecords records;
+    private final RefusalMeters refusals;
 
-    ApiKeyInterceptor(ApiKeys apiKeys, RequestRecords records) {
+    ApiKeyInterceptor(ApiKeys apiKeys, RequestRecords records, RefusalMeters refusals) {
         this.apiKeys = apiKeys;
         this.records = records;
+        this.refusals = refusals;
     }
 
     @Override
@@ -44,6 +48,7 @@ final class ApiKeyInterceptor implements ServerInterceptor {
         Object admission = apiKeys.identify(headers.get(AUTHORIZATION));
         if (admission instanceof ApiError refusal) {
             call.close(Status.UNAUTHENTICATED.withDescription(refusal.message()), new Metadata());
+            refusals.refused(Protocol.GRPC, null, null, refusal);
             RequestRecord record = InferenceCall.record(records, headers, call.getMethodDescriptor());
             if (record != null) {
                 record.answered(refusal, null, 0);

@@ -17,6 +17,7 @@ import ilb.protocols.HttpApi;
 import ilb.protocols.KServeApi;
 import ilb.protocols.RequestPath;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecord;
 import ilb.telemetry.RequestRecords;
 import io.grpc.Metadata;
@@ -43,11 +44,16 @@ public final class GrpcApi implements Processor {
 
     private final KServeApi kserve;
     private final Metadata.Key<String> session;
+    private final RefusalMeters refusals;
 
-    /** @param sessionHeader the metadata key that names the client's session, for session affinity */
-    public GrpcApi(ModelCatalog catalog, String sessionHeader) {
+    /**
+     * @param sessionHeader the metadata key that names the client's session, for session affinity
+     * @param refusals      counts the calls this step refuses (those for their key are {@link ApiKeyInterceptor}'s)
+     */
+    public GrpcApi(ModelCatalog catalog, String sessionHeader, RefusalMeters refusals) {
         this.kserve = new KServeApi(catalog);
         this.session = key(sessionHeader);
+        this.refusals = refusals;
     }
 
     @Override
@@ -55,8 +61,13 @@ public final class GrpcApi implements Processor {
         GrpcCall call = exchange.getMessage().getBody(GrpcCall.class);
         Tenant tenant = exchange.getProperty(ExchangeProperties.TENANT, Tenant.class);
         Metadata metadata = call.metadata();
-        InferenceMessage result = HttpApi.asAsked(read(tenant, call), tenant, metadata.get(PRIORITY),
-                metadata.get(VERSION), metadata.get(session), call.cancelled());
+        InferenceMessage read = read(tenant, call);
+        InferenceMessage result = HttpApi.asAsked(read, tenant, metadata.get(PRIORITY), metadata.get(VERSION),
+                metadata.get(session), call.cancelled());
+        if (result instanceof ApiError refused) {
+            refusals.refused(Protocol.GRPC, tenant, read instanceof InferenceRequest asked ? asked.model() : null,
+                    refused);
+        }
         exchange.getMessage().setBody(result);
         if (!(result instanceof InferenceRequest)) {
             exchange.setRouteStop(true);

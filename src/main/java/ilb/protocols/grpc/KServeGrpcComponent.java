@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import ilb.admission.ApiKeys;
 import ilb.routing.ModelCatalog;
+import ilb.telemetry.RefusalMeters;
 import ilb.telemetry.RequestRecords;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -27,16 +28,19 @@ public class KServeGrpcComponent extends DefaultComponent {
     private final ModelCatalog catalog;
     private final ServingModels serving;
     private final RequestRecords records;
+    private final RefusalMeters refusals;
     private SslContext sslContext;
 
     /**
      * @param eventLoops the I/O threads of the server (NIO), best the backends' too: a call is served on one thread
      * @param timer      runs the health service's refresh
      * @param records    starts each call's record, for the access log and tracing
+     * @param refusals   counts the calls refused for their key
      */
     public KServeGrpcComponent(ApiKeys apiKeys, EventLoopGroup eventLoops, ScheduledExecutorService timer,
-            ModelCatalog catalog, ServingModels serving, RequestRecords records) {
+            ModelCatalog catalog, ServingModels serving, RequestRecords records, RefusalMeters refusals) {
         this.records = records;
+        this.refusals = refusals;
         this.apiKeys = apiKeys;
         this.eventLoops = eventLoops;
         this.timer = timer;
@@ -87,5 +91,9 @@ public class KServeGrpcComponent extends DefaultComponent {
 
     RequestRecords records() {
         return records;
+    }
+
+    RefusalMeters refusals() {
+        return refusals;
     }
 }

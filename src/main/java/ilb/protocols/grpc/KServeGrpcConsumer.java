@@ -68,7 +68,8 @@ public final class KServeGrpcConsumer extends DefaultConsumer implements Drainab
                 .intercept(openCallLimit)
                 .maxConcurrentCallsPerConnection(endpoint.maxConcurrentCallsPerConnection())
                 .addService(ServerInterceptors.intercept(inferenceService(eventLoops, component.records()),
-                        new ApiKeyInterceptor(component.apiKeys(), component.records())))
+                        new ApiKeyInterceptor(component.apiKeys(), component.records(),
+                                component.refusals())))
                 .addService(health.service())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance());
