@@ -81,8 +81,8 @@ class TenantTopicsTest {
             BatchIntake intake = BatchRetryTest.intake(ilb);
             assertThat(intake.results()).isEqualTo(3);
             assertThat(intake.deadLetters()).isEqualTo(2);
-            assertThat(requests(ilb, "a", "batch")).isEqualTo(2);
-            assertThat(requests(ilb, "b", "batch")).isEqualTo(1);
+            assertThat(requests(ilb, "a", "batch", "success")).isEqualTo(2);
+            assertThat(requests(ilb, "b", "batch", "success")).isEqualTo(1);
             // a's topic has its consumer lag measured
             await().atMost(Duration.ofSeconds(30)).until(() -> lag(ilb, aJobs) == 0);
         }
@@ -121,10 +121,12 @@ class TenantTopicsTest {
             BatchIntake intake = BatchRetryTest.intake(ilb);
             assertThat(intake.results()).isEqualTo(3);
             assertThat(intake.deadLetters()).isEqualTo(1);
-            assertThat(requests(ilb, "vip", "standard")).isEqualTo(1);
-            assertThat(requests(ilb, "vip", "sheddable")).isEqualTo(1);
-            assertThat(requests(ilb, "test", "batch")).isEqualTo(1);
-            assertThat(requests(ilb, "vip", "critical")).isZero();
+            assertThat(requests(ilb, "vip", "standard", "success")).isEqualTo(1);
+            assertThat(requests(ilb, "vip", "sheddable", "success")).isEqualTo(1);
+            assertThat(requests(ilb, "test", "batch", "success")).isEqualTo(1);
+            assertThat(requests(ilb, "vip", "critical", "success")).isZero();
+            // the job that asked too much is counted as refused, in its tenant's own class
+            assertThat(requests(ilb, "vip", "standard", "forbidden")).isEqualTo(1);
         }
     }
 
@@ -183,9 +185,9 @@ class TenantTopicsTest {
     }
 
     /** Requests a tenant's jobs made of the pools in a class, whatever their outcome. */
-    private static double requests(Appliance ilb, String tenant, String priority) {
-        return meters(ilb).find("ilb.requests").tag("tenant", tenant).tag("priority", priority).counters().stream()
-                .mapToDouble(Counter::count).sum();
+    private static double requests(Appliance ilb, String tenant, String priority, String outcome) {
+        return meters(ilb).find("ilb.requests").tag("tenant", tenant).tag("priority", priority).tag("outcome", outcome)
+                .counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private static double lag(Appliance ilb, String topic) {
