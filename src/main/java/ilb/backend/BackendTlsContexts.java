@@ -1,7 +1,6 @@
 package ilb.backend;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -9,10 +8,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertPathBuilderException;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -31,6 +28,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import ilb.inference.Protocol;
 import ilb.tls.CertificateReloads;
 import ilb.tls.KeySource;
+import ilb.tls.Pem;
 import ilb.tls.ReloadingKeyManager;
 import ilb.tls.TlsContexts;
 import io.grpc.netty.GrpcSslContexts;
@@ -123,15 +121,8 @@ final class BackendTlsContexts {
             if (trustFile != null) {
                 authorities = KeyStore.getInstance(KeyStore.getDefaultType());
                 authorities.load(null, null);
-                Collection<? extends Certificate> read;
-                try (InputStream in = Files.newInputStream(trustFile)) {
-                    read = CertificateFactory.getInstance("X.509").generateCertificates(in);
-                }
-                if (read.isEmpty()) {
-                    throw new IllegalArgumentException("trustFile " + trustFile + " holds no PEM certificate");
-                }
                 int i = 0;
-                for (Certificate authority : read) {
+                for (X509Certificate authority : Pem.certificates(Files.readString(trustFile))) {
                     authorities.setCertificateEntry("authority-" + i++, authority);
                 }
             }

@@ -24,10 +24,7 @@ public final class RefusalMeters {
 
     private final MeterRegistry registry;
     private final Predicate<String> knownModel;
-    private final Map<Labels, Counter> counters = new ConcurrentHashMap<>();
-
-    private record Labels(String model, String protocol, String tenant, String priority, String outcome) {
-    }
+    private final Map<RequestMeters.Labels, Counter> counters = new ConcurrentHashMap<>();
 
     /** @param knownModel whether the catalog serves a model of that name */
     public RefusalMeters(MeterRegistry registry, Predicate<String> knownModel) {
@@ -42,13 +39,11 @@ public final class RefusalMeters {
      * @param model  the model it asked for, or null when not read
      */
     public void refused(Protocol protocol, Tenant tenant, String model, ApiError error) {
-        Labels labels = new Labels(model != null && knownModel.test(model) ? model : UNKNOWN, protocol.label(),
+        RequestMeters.Labels labels = new RequestMeters.Labels(new RequestMeters.ModelRequest(
+                model != null && knownModel.test(model) ? model : UNKNOWN, "", "", protocol.label()),
                 tenant != null ? tenant.name() : UNKNOWN, tenant != null ? tenant.priority().label() : UNKNOWN,
                 outcome(error.status()));
-        counters.computeIfAbsent(labels, l -> Counter.builder(RequestMeters.REQUESTS)
-                .description(RequestMeters.REQUESTS_DESCRIPTION).tag("model", l.model()).tag("version", "")
-                .tag("stage", "").tag("protocol", l.protocol()).tag("tenant", l.tenant())
-                .tag("priority", l.priority()).tag("outcome", l.outcome()).register(registry)).increment();
+        counters.computeIfAbsent(labels, l -> RequestMeters.requestCounter(registry, l)).increment();
     }
 
     /**

@@ -37,9 +37,9 @@ public final class RequestMeters implements RequestObserver {
     private static final double[] PREDICTION_ERROR_BUCKETS = {0.25, 0.5, 0.8, 1, 1.25, 2, 4};
     private static final Duration[] ITL_BUCKETS = seconds(0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1);
 
-    /** The meter of requests answered, this class's and {@link RefusalMeters}'s. */
-    static final String REQUESTS = "ilb.requests";
-    static final String REQUESTS_DESCRIPTION = "requests answered (refused before a pool too), by model, version,"
+    /** The meter of requests answered, this class's and {@link RefusalMeters}'s ({@link #requestCounter}). */
+    private static final String REQUESTS = "ilb.requests";
+    private static final String REQUESTS_DESCRIPTION = "requests answered (refused before a pool too), by model, version,"
             + " stage, protocol, tenant, priority and outcome";
 
     private final MeterRegistry registry;
@@ -63,7 +63,7 @@ public final class RequestMeters implements RequestObserver {
      * What the per-model meters tell requests apart by: the model's version ("" for none), the stage of the pool
      * that serves it, and the protocol the client spoke ({@link ilb.inference.Protocol#label()}).
      */
-    private record ModelRequest(String model, String version, String stage, String protocol) {
+    record ModelRequest(String model, String version, String stage, String protocol) {
     }
 
     /** What a backend's meters are labelled by, found per answer without building their tags. */
@@ -75,7 +75,7 @@ public final class RequestMeters implements RequestObserver {
     }
 
     /** A label set of the per-model counters: {@code kind} is the outcome of a request or the kind of a token. */
-    private record Labels(ModelRequest model, String tenant, String priority, String kind) {
+    record Labels(ModelRequest model, String tenant, String priority, String kind) {
     }
 
     @Override
@@ -118,7 +118,7 @@ public final class RequestMeters implements RequestObserver {
             meters.duration.record(waited, TimeUnit.NANOSECONDS);
         }
         requests.computeIfAbsent(new Labels(model, tenant, priority(request), outcome(response)),
-                labels -> counter(REQUESTS, REQUESTS_DESCRIPTION, "outcome", labels)).increment();
+                labels -> requestCounter(registry, labels)).increment();
     }
 
     @Override
@@ -147,12 +147,21 @@ public final class RequestMeters implements RequestObserver {
     }
 
     private Counter tokenCounter(Labels labels) {
-        return tokens.computeIfAbsent(labels, l -> counter("ilb.tokens",
+        return tokens.computeIfAbsent(labels, l -> counter(registry, "ilb.tokens",
                 "prompt and completion tokens, by model, version, stage, protocol, tenant and priority", "kind", l));
     }
 
+    /**
+     * The {@code ilb_requests_total} counter of a label set (the kind an outcome): one definition of its labels for the
+     * requests a pool answered and those refused before one, which Prometheus needs to be the same.
+     */
+    static Counter requestCounter(MeterRegistry registry, Labels labels) {
+        return counter(registry, REQUESTS, REQUESTS_DESCRIPTION, "outcome", labels);
+    }
+
     /** A per-model counter; {@code kindTag} names what the labels' kind is (an outcome, a kind of token). */
-    private Counter counter(String name, String description, String kindTag, Labels labels) {
+    private static Counter counter(MeterRegistry registry, String name, String description, String kindTag,
+            Labels labels) {
         return Counter.builder(name).description(description).tags(tags(labels.model()))
                 .tag("tenant", labels.tenant()).tag("priority", labels.priority()).tag(kindTag, labels.kind())
                 .register(registry);
