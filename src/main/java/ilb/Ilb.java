@@ -39,7 +39,7 @@ public final class Ilb {
      * added as a location could not override it: override properties rank above all locations and below the
      * environment and {@code -D}, which is the order wanted.
      */
-    static Properties operatorProperties() throws IOException {
+    public static Properties operatorProperties() throws IOException {
         Path file = configDir().resolve("application.properties");
         Properties properties = new Properties();
         if (Files.isRegularFile(file)) {

@@ -130,6 +130,52 @@ class DistributionIT {
         }
     }
 
+    /** ilb's command line from bin/: its help, a route check, a usage error, and console users in hawtio/. */
+    @Test
+    void binIlbRunsTheCommandLine() throws Exception {
+        Path home = unpack();
+
+        Run help = cli(home, "", "--help");
+        assertThat(help.exit()).as(help.output()).isZero();
+        assertThat(help.output()).contains("batch", "console", "routes", "bin/ilb drain");
+
+        Run check = cli(home, "", "routes", "check", "routes/pool-llama.yaml", "routes/api.yaml");
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).contains("routes/pool-llama.yaml: ok (1 route: pool-llama; 3 backends)",
+                "routes/api.yaml: ok (1 route: http-api)");
+
+        Run mistyped = cli(home, "", "batch", "collect", "--bootstrap-servers", "kafka:9092", "a.jsonl", "b.jsonl");
+        assertThat(mistyped.exit()).as(mistyped.output()).isEqualTo(2);
+        assertThat(mistyped.output()).contains("'--bootstrap-servers'");
+
+        // hawtio-user: console user, for scripts written before it
+        Run added = cli(home, "first-password\n", "hawtio-user", "add", "alice", "admin");
+        assertThat(added.exit()).as(added.output()).isZero();
+        Run changed = cli(home, "second-password\n", "console", "user", "passwd", "alice");
+        assertThat(changed.exit()).as(changed.output()).isZero();
+        assertThat(Files.readString(home.resolve("hawtio/users.properties"))).contains("alice = pbkdf2-sha256:")
+                .doesNotContain("first-password", "second-password");
+    }
+
+    record Run(int exit, String output) {
+    }
+
+    /** bin/ilb with these arguments, run in the distribution's folder, with {@code input} on its standard input. */
+    private Run cli(Path home, String input, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin/ilb").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(key -> key.startsWith("ILB_") || key.startsWith("CAMEL_")
+                || key.equals("JAVA_HOME"));
+        Process process = builder.start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", args)).isTrue();
+        return new Run(process.exitValue(), output);
+    }
+
     interface Checks {
         void run(Process ilb) throws Exception;
     }

@@ -85,7 +85,10 @@ public class BackendComponent extends DefaultComponent {
         if (dns != null) {
             dns.close();
         }
-        clients.close();
+        // null in a context stopped without having started (routes check)
+        if (clients != null) {
+            clients.close();
+        }
         super.doStop();
     }
 

@@ -22,7 +22,10 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public record BatchTopics(String requests, String results, String dlq) {
 
-    public static final BatchTopics DEFAULT = new BatchTopics("ilb.requests", "ilb.results", "ilb.requests.dlq");
+    static final String REQUESTS = "ilb.requests";
+    static final String RESULTS = "ilb.results";
+    static final String DLQ = "ilb.requests.dlq";
+    public static final BatchTopics DEFAULT = new BatchTopics(REQUESTS, RESULTS, DLQ);
 
     /**
      * Creates the topics that do not exist yet: requests and results with {@code partitions} partitions (the most

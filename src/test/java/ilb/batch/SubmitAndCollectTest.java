@@ -4,18 +4,20 @@ import static ilb.batch.BatchJobsTest.JSON;
 import static ilb.batch.BatchJobsTest.chatLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import ilb.Appliance;
+import ilb.IlbCommand;
 import ilb.PoolRoute;
 import ilb.Servers;
 import ilb.simulator.SimulatedBackend;
@@ -23,8 +25,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-/** What a user submits jobs with: ilb's batch CLI, and Kafka's own console producer. */
+/** What a user submits jobs with: ilb batch submit and collect, and Kafka's own console producer. */
 class SubmitAndCollectTest {
 
     @TempDir
@@ -42,20 +45,20 @@ class SubmitAndCollectTest {
             lines.add(chatLine("lost").replace("\"model\":\"m\"", "\"model\":\"nope\""));
             Files.write(jobs, lines);
             String[] topicOptions = {"--bootstrap-server", TestKafka.bootstrap(), "--requests-topic", topics.requests(),
-                "--results-topic", topics.results(), "--dlq-topic", topics.dlq(), "--timeout", "60"};
+                "--results-topic", topics.results(), "--dlq-topic", topics.dlq()};
 
             // a result of an earlier batch that used the same ids: not this batch's
             try (var producer = TestKafka.producer()) {
                 producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.results(), null,
                         System.currentTimeMillis() - 600_000, "job-0", "{\"custom_id\":\"job-0\",\"stale\":true}")).get();
             }
-            ByteArrayOutputStream output = new ByteArrayOutputStream();
-            PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
-            assertThat(BatchCli.run(concat(new String[] {"submit", jobs.toString()}, topicOptions), Appliance.API_KEY,
-                    out)).isZero();
+            StringWriter output = new StringWriter();
+            CommandLine cli = IlbCommand.commandLine(Map.of("ILB_API_KEY", Appliance.API_KEY));
+            cli.setOut(new PrintWriter(output, true));
+            assertThat(cli.execute(concat(new String[] {"batch", "submit", jobs.toString()}, topicOptions))).isZero();
             Path results = dir.resolve("results.jsonl");
-            assertThat(BatchCli.run(concat(new String[] {"collect", jobs.toString(), results.toString()}, topicOptions),
-                    null, out)).isZero();
+            assertThat(cli.execute(concat(new String[] {"batch", "collect", "--timeout", "60s", jobs.toString(),
+                results.toString()}, topicOptions))).isZero();
 
             List<String> collected = Files.readAllLines(results);
             assertThat(collected).hasSize(20);
@@ -66,7 +69,7 @@ class SubmitAndCollectTest {
             List<String> errors = Files.readAllLines(dir.resolve("results.jsonl.errors.jsonl"));
             assertThat(errors).hasSize(1);
             assertThat(JSON.readTree(errors.get(0)).at("/error/code").asText()).isEqualTo("model_not_found");
-            assertThat(output.toString(StandardCharsets.UTF_8))
+            assertThat(output.toString())
                     .contains("submitted 21 jobs")
                     .contains("collected 21 of 21: 20 results").contains("1 dead letters").contains("0 duplicates");
         }

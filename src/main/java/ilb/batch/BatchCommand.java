@@ -2,7 +2,7 @@ package ilb.batch;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +26,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import ilb.backend.Durations;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
- * Submits a JSONL file of OpenAI Batch API input lines as jobs, and collects their results into a JSONL file:
+ * {@code ilb batch}: submits a JSONL file of OpenAI Batch API input lines as jobs, and collects their results into a
+ * JSONL file:
  * <pre>
  * batch submit jobs.jsonl                  one record per line, key = custom_id, header authorization from ILB_API_KEY
  * batch collect jobs.jsonl results.jsonl   waits until every custom_id of jobs.jsonl has a result or a dead letter
@@ -36,58 +46,79 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code collect} writes the first result of each job to the results file and its dead-letter record, if it has
  * one, to {@code <results>.errors.jsonl}, shows progress every second, and counts results that came more than once
  * (a job done again after an ilb replica stopped). It reads only what came after the file was submitted (the time
- * {@code submit} notes in {@code <jobs>.submitted}), so an earlier batch's jobs of the same ids do not count. Options: {@code --bootstrap-server} (127.0.0.1:9092),
- * {@code --timeout} (seconds, 3600), {@code --requests-topic}, {@code --results-topic}, {@code --dlq-topic}.
+ * {@code submit} notes in {@code <jobs>.submitted}), so an earlier batch's jobs of the same ids do not count.
  */
-public final class BatchCli {
+@Command(name = "batch", description = "Submits batch jobs to Kafka and collects their results.")
+public final class BatchCommand {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final PrintStream out;
-    private final Map<String, String> options;
-    private final BatchTopics topics;
-    private final String bootstrap;
+    /** Where the jobs go and their results come from; the same options for submit and collect. */
+    static final class Kafka {
+        @Option(names = "--bootstrap-server", paramLabel = "<host:port>", defaultValue = "127.0.0.1:9092",
+                description = "a Kafka broker (default: ${DEFAULT-VALUE})")
+        String bootstrap;
+        @Option(names = "--requests-topic", paramLabel = "<topic>", defaultValue = BatchTopics.REQUESTS,
+                description = "the jobs topic (default: ${DEFAULT-VALUE})")
+        String requests;
+        @Option(names = "--results-topic", paramLabel = "<topic>", defaultValue = BatchTopics.RESULTS,
+                description = "the results topic (default: ${DEFAULT-VALUE})")
+        String results;
+        @Option(names = "--dlq-topic", paramLabel = "<topic>", defaultValue = BatchTopics.DLQ,
+                description = "the dead-letter topic (default: ${DEFAULT-VALUE})")
+        String dlq;
 
-    private BatchCli(PrintStream out, Map<String, String> options) {
-        this.out = out;
-        this.options = options;
-        this.bootstrap = options.getOrDefault("bootstrap-server", "127.0.0.1:9092");
-        this.topics = new BatchTopics(options.getOrDefault("requests-topic", BatchTopics.DEFAULT.requests()),
-                options.getOrDefault("results-topic", BatchTopics.DEFAULT.results()),
-                options.getOrDefault("dlq-topic", BatchTopics.DEFAULT.dlq()));
+        BatchTopics topics() {
+            return new BatchTopics(requests, results, dlq);
+        }
     }
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.getenv("ILB_API_KEY"), System.out));
-    }
-
-    /** @return the exit status: 0 done, 1 a collect that timed out, 2 bad usage */
-    static int run(String[] args, String apiKey, PrintStream out) throws Exception {
-        List<String> positional = new ArrayList<>();
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].startsWith("--") && i + 1 < args.length) {
-                options.put(args[i].substring(2), args[++i]);
-            } else {
-                positional.add(args[i]);
+    /** Seconds, as collect always took them, or a duration as route files write them: 90s, 30m, 1h. */
+    static final class Timeout implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String text) {
+            try {
+                return text.chars().allMatch(Character::isDigit) ? Duration.ofSeconds(Long.parseLong(text))
+                        : Duration.ofMillis(Durations.millis(text));
+            } catch (RuntimeException e) {
+                throw new TypeConversionException("'" + text + "' is not a duration (90s, 30m, 1h, or seconds)");
             }
         }
-        BatchCli cli = new BatchCli(out, options);
-        if (positional.size() == 2 && positional.get(0).equals("submit")) {
-            cli.submit(Path.of(positional.get(1)), apiKey);
-            return 0;
-        }
-        if (positional.size() == 3 && positional.get(0).equals("collect")) {
-            return cli.collect(Path.of(positional.get(1)), Path.of(positional.get(2))) ? 0 : 1;
-        }
-        out.println("usage: batch submit <jobs.jsonl>   (the API key from ILB_API_KEY)");
-        out.println("       batch collect <jobs.jsonl> <results.jsonl>");
-        out.println("options: --bootstrap-server host:port, --timeout seconds, --requests-topic, --results-topic,"
-                + " --dlq-topic");
-        return 2;
     }
 
-    private void submit(Path jobs, String apiKey) throws Exception {
+    @Spec
+    private CommandSpec spec;
+    private final String apiKey;
+
+    /** @param apiKey the tenant's key the jobs are sent with (ILB_API_KEY), or null */
+    public BatchCommand(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    @Command(name = "submit", description = "Sends each line of <jobs.jsonl> as a job, keyed by its custom_id, with"
+            + " the API key of ILB_API_KEY.")
+    int submit(@Parameters(paramLabel = "<jobs.jsonl>") Path jobs, @Mixin Kafka kafka) throws Exception {
+        send(jobs, kafka.bootstrap, kafka.topics());
+        return 0;
+    }
+
+    @Command(name = "collect", description = "Waits until every job of <jobs.jsonl> has a result or a dead letter;"
+            + " writes the results to <results.jsonl> and the dead letters to <results.jsonl>.errors.jsonl. Exit"
+            + " status 1 if some are missing at the timeout.")
+    int collect(@Parameters(paramLabel = "<jobs.jsonl>") Path jobs,
+            @Parameters(paramLabel = "<results.jsonl>") Path results, @Mixin Kafka kafka,
+            @Option(names = "--timeout", paramLabel = "<duration>", defaultValue = "1h",
+                    converter = Timeout.class,
+                    description = "how long to wait: 90s, 30m, 1h, or seconds (default: ${DEFAULT-VALUE})")
+            Duration timeout) throws Exception {
+        return await(jobs, results, kafka.bootstrap, kafka.topics(), timeout) ? 0 : 1;
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private void send(Path jobs, String bootstrap, BatchTopics topics) throws Exception {
         List<String> lines = lines(jobs);
         long submittedAt = System.currentTimeMillis();
         List<java.util.concurrent.Future<?>> sends = new ArrayList<>(lines.size());
@@ -106,27 +137,27 @@ public final class BatchCli {
                 // acknowledged by the broker, or this throws: then nothing claims the file was submitted
                 send.get();
                 if (++sent % 10_000 == 0) {
-                    out.println("submitted " + sent + " of " + lines.size());
+                    out().println("submitted " + sent + " of " + lines.size());
                 }
             }
         }
         Files.writeString(submittedFile(jobs), String.valueOf(submittedAt));
-        out.println("submitted " + lines.size() + " jobs to " + topics.requests() + " on " + bootstrap);
+        out().println("submitted " + lines.size() + " jobs to " + topics.requests() + " on " + bootstrap);
     }
 
-    private boolean collect(Path jobs, Path resultsFile) throws Exception {
-        Set<String> wanted = lines(jobs).stream().map(BatchCli::customId).filter(id -> id != null)
+    private boolean await(Path jobs, Path resultsFile, String bootstrap, BatchTopics topics, Duration timeout)
+            throws Exception {
+        Set<String> wanted = lines(jobs).stream().map(BatchCommand::customId).filter(id -> id != null)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         Path errorsFile = resultsFile.resolveSibling(resultsFile.getFileName() + ".errors.jsonl");
-        long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(options.getOrDefault("timeout",
-                "3600"))).toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> done = new LinkedHashSet<>();
         int results = 0;
         int deadLetters = 0;
         int duplicates = 0;
         Path submitted = submittedFile(jobs);
         long since = Files.exists(submitted) ? Long.parseLong(Files.readString(submitted).trim()) : 0;
-        try (KafkaConsumer<String, String> consumer = reader(since);
+        try (KafkaConsumer<String, String> consumer = reader(bootstrap, topics, since);
                 BufferedWriter resultsOut = Files.newBufferedWriter(resultsFile);
                 BufferedWriter errorsOut = Files.newBufferedWriter(errorsFile)) {
             long nextReport = 0;
@@ -150,13 +181,13 @@ public final class BatchCli {
                     }
                 }
                 if (System.nanoTime() > nextReport) {
-                    out.printf("collected %d of %d (%d results, %d dead letters, %d duplicates)%n", done.size(),
+                    out().printf("collected %d of %d (%d results, %d dead letters, %d duplicates)%n", done.size(),
                             wanted.size(), results, deadLetters, duplicates);
                     nextReport = System.nanoTime() + 1_000_000_000L;
                 }
             }
         }
-        out.printf("collected %d of %d: %d results in %s, %d dead letters in %s, %d duplicates skipped%n",
+        out().printf("collected %d of %d: %d results in %s, %d dead letters in %s, %d duplicates skipped%n",
                 done.size(), wanted.size(), results, resultsFile, deadLetters, errorsFile, duplicates);
         return done.size() == wanted.size();
     }
@@ -165,7 +196,7 @@ public final class BatchCli {
      * Reads the results and dead-letter topics from {@code sinceMillis} (a minute earlier, for clocks that differ),
      * or from their beginning if 0; in no consumer group (it commits nothing).
      */
-    private KafkaConsumer<String, String> reader(long sinceMillis) {
+    private static KafkaConsumer<String, String> reader(String bootstrap, BatchTopics topics, long sinceMillis) {
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new StringDeserializer(), new StringDeserializer());
