@@ -18,6 +18,7 @@ import ilb.backend.Durations;
 import ilb.batch.BatchAdmission;
 import ilb.batch.BatchBroker;
 import ilb.batch.BatchIntake;
+import ilb.batch.BatchIntakeMBean;
 import ilb.batch.BatchOutcome;
 import ilb.batch.ConsumerLag;
 import ilb.batch.RequestTopics;
@@ -37,6 +38,7 @@ import ilb.routing.ConfigMapReload;
 import ilb.routing.ModelCatalog;
 import ilb.routing.ModelComponent;
 import ilb.routing.ModelEndpoint;
+import ilb.routing.PoolMBeans;
 import ilb.simulator.DemoFleet;
 import ilb.telemetry.AccessLog;
 import ilb.telemetry.BackendHealth;
@@ -308,7 +310,7 @@ public class IlbConfiguration implements CamelConfiguration {
         registry.bind("ilbBackendHealth", new BackendHealth(running));
         ((DefaultRegistry) registry).addBeanRepository(new PoolBalancers(settings, timer, hedgeTimer,
                 PoolListener.all(IlbMeters.pools(ilbMeters, pool -> ModelEndpoint.stageOfRoute(context, pool)),
-                        running),
+                        running, new PoolMBeans(context)),
                 new RequestMeters(ilbMeters, catalog::servingRoute), new QueueMeters(ilbMeters)));
 
         // ilb answers every failure itself, in the client's API (InferenceHttpBinding); no Camel redelivery or logging
@@ -330,6 +332,7 @@ public class IlbConfiguration implements CamelConfiguration {
                         context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ilb-batch-lag"));
                 context.addService(lag);
                 IlbMeters.consumerLag(ilbMeters, lag);
+                context.addService(new BatchIntakeMBean(intake, lag));
             }
         }
 

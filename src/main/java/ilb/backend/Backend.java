@@ -53,6 +53,7 @@ public final class Backend {
     private final LongAdder sent = new LongAdder();
     private final LatencyEwma latency = new LatencyEwma(TimeUnit.SECONDS.toNanos(10));
     private final ServiceProfile profile = new ServiceProfile();
+    private final RecentAttempts recent = new RecentAttempts();
     private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
     private volatile long coolUntilNanos;
     private volatile String downReason;
@@ -151,6 +152,11 @@ public final class Backend {
 
     public LatencyEwma latency() {
         return latency;
+    }
+
+    /** What its attempts came to over the last minute: what the console shows. */
+    public RecentAttempts recent() {
+        return recent;
     }
 
     /** How fast it served ilb's requests lately: what predictions of a request's latency there rest on. */

@@ -165,6 +165,40 @@ final class BackendMBeans {
         }
 
         @Override
+        public double getTtftP50Millis() {
+            return recent().ttftP50Millis();
+        }
+
+        @Override
+        public double getTtftP99Millis() {
+            return recent().ttftP99Millis();
+        }
+
+        @Override
+        public double getErrorRate() {
+            return recent().errorRate();
+        }
+
+        @Override
+        public long[] getAttemptsPerSlice() {
+            return recent().attempts();
+        }
+
+        @Override
+        public double[] getTtftP50MillisPerSlice() {
+            return recent().ttftP50sMillis();
+        }
+
+        @Override
+        public double[] getErrorRatePerSlice() {
+            return recent().errorRates();
+        }
+
+        private RecentAttempts.Summary recent() {
+            return backend.recent().summary(System.nanoTime());
+        }
+
+        @Override
         public void drain() {
             backend.drain();
         }

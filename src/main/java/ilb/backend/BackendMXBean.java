@@ -44,6 +44,27 @@ public interface BackendMXBean {
     /** Requests sent to it since ilb started, retries included. */
     long getRequests();
 
+    /**
+     * Median time to first token of its answers over the last minute, in milliseconds (a whole reply's: to its end);
+     * -1 with none ({@link RecentAttempts}).
+     */
+    double getTtftP50Millis();
+
+    /** The 99th percentile of it; -1 with none. */
+    double getTtftP99Millis();
+
+    /** The share of its attempts over the last minute that failed (errors, resets, timeouts, unreachable). */
+    double getErrorRate();
+
+    /** Attempts in each five seconds of the last minute, oldest first: the console's sparkline. */
+    long[] getAttemptsPerSlice();
+
+    /** The median time to first token of each five seconds of the last minute, oldest first; -1 with none. */
+    double[] getTtftP50MillisPerSlice();
+
+    /** The failed share of each five seconds' attempts of the last minute, oldest first. */
+    double[] getErrorRatePerSlice();
+
     /** No new requests; those in flight finish. */
     void drain();
 

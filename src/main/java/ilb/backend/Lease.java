@@ -106,6 +106,7 @@ public final class Lease {
                 backend.latency().observe(elapsed, now);
                 backend.observed(elapsed, inFlightAtSend, false, now);
                 backend.succeeded();
+                backend.recent().served(elapsed, now);
             }
             case FAILED, UNREACHABLE -> {
                 backend.breaker().onError(elapsed, TimeUnit.NANOSECONDS,
@@ -113,6 +114,7 @@ public final class Lease {
                 backend.latency().observe(elapsed, now);
                 backend.observed(elapsed, inFlightAtSend, true, now);
                 backend.failed(outcome.reason());
+                backend.recent().failed(now);
             }
             case FULL, EXCUSED -> backend.breaker().releasePermission();
         }

@@ -93,6 +93,8 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
     /** The least delay before a request is hedged, the pool's {@code hedgeAfter}; 0: never hedged. */
     private final long hedgeAfterMillis;
     private RetryBudget budget;
+    /** The policy's name in the route file, for operators. */
+    private final String policy;
 
     /** One priority level and the policy that picks among its backends. */
     private record Tier(int number, SelectionPolicy policy) {
@@ -153,6 +155,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             ScheduledExecutorService timer, Timer hedgeTimer, PoolListener listener, RequestObserver observer,
             QueueObserver queueObserver) {
         this.policies = policies;
+        this.policy = options.policy();
         this.slo = SloTargets.from(options);
         this.hedgeAfterMillis = options.millis("hedgeAfter", DEFAULT_HEDGE_AFTER_MILLIS);
         this.settings = settings;
@@ -171,6 +174,11 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         synchronized (waiting) {
             return waiting.size();
         }
+    }
+
+    /** The name of its selection policy, as its route file gives it ({@code predicted-latency}). */
+    public String policy() {
+        return policy;
     }
 
     /** The pool's backends, every tier; not those leaving it. */

@@ -12,6 +12,7 @@ import ilb.tls.TlsContexts;
 import jakarta.servlet.DispatcherType;
 import org.apache.camel.support.service.ServiceSupport;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpVersion;
@@ -26,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Hawtio console in ilb's JVM, on a port of its own under {@code /hawtio}: Camel's routes (Camel plugin) and
- * ilb's backends ({@code ilb:type=Backend}, JMX plugin) with their operations. The war's own Jolokia reads the
+ * The Hawtio console in ilb's JVM, on a port of its own under {@code /hawtio}: ilb's pools, backends and batch intake
+ * with their operations (its Inference view, {@link InferencePlugin}), Camel's routes (Camel plugin) and every MBean
+ * (JMX plugin). The war's own Jolokia reads the
  * platform MBean server; users log in against the users file, and what they may read and run is the Jolokia policy
  * narrowed by their role ({@link ConsoleAccess}). Logins are limited per address and in all ({@link LoginGuard}).
  */
@@ -43,6 +45,7 @@ public final class HawtioConsole extends ServiceSupport {
     private ConsoleRealm realm;
     private ConsoleAccess access;
     private PasswordCheck passwords;
+    private InferencePlugin inference;
 
     /** @param tls HTTPS, its certificate reloaded when renewed ({@link TlsContexts#jdk}); null for HTTP */
     public HawtioConsole(ConsoleSettings settings, SSLContext tls) {
@@ -75,6 +78,9 @@ public final class HawtioConsole extends ServiceSupport {
         configureHawtio();
         // before the war starts: Hawtio's Jolokia looks for it once, when it starts
         access = ConsoleAccess.register(settings.authenticationEnabled());
+        // ilb's own view, "Inference" in the console's navigation
+        inference = new InferencePlugin(PATH);
+        inference.register();
 
         server = new Server();
         ServerConnector connector = tls == null ? new ServerConnector(server) : httpsConnector();
@@ -156,6 +162,8 @@ public final class HawtioConsole extends ServiceSupport {
         webApp.setInitParameter("restrictorClass", "io.hawt.system.RBACRestrictor");
         // no JSR-160 proxy: the war's Jolokia would open JMX connections (RMI, JNDI) to any host a user names
         webApp.setInitParameter("disabledServices", "org.jolokia.service.jsr160.Jsr160RequestHandler");
+        webApp.addServlet(new ServletHolder(inference), InferencePlugin.PATH + "/*");
+        webApp.addEventListener(inference.servedBeforeLogin());
         webApp.addFilter(new FilterHolder(new NoProxyFilter(settings.authenticationEnabled())), "/jolokia/*",
                 EnumSet.of(DispatcherType.REQUEST));
         // the session cookie is the login: no script reads it, and no other site's request carries it
@@ -173,6 +181,10 @@ public final class HawtioConsole extends ServiceSupport {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (inference != null) {
+            inference.unregister();
+            inference = null;
         }
         if (access != null) {
             access.unregister();

@@ -48,15 +48,31 @@ public class ModelEndpoint extends DefaultEndpoint {
         return aliases;
     }
 
+    String version() {
+        return version;
+    }
+
+    String stage() {
+        return stage;
+    }
+
     /**
-     * The stage of the pool route {@code routeId}: production unless its {@code model:} endpoint says otherwise. Read
-     * from the route's definition, as the route is not yet among the context's routes while it starts.
+     * The stage of the pool route {@code routeId}: production unless its {@code model:} endpoint says otherwise.
      */
     public static String stageOfRoute(CamelContext context, String routeId) {
+        ModelEndpoint endpoint = ofRoute(context, routeId);
+        return endpoint != null ? endpoint.stage : Tenant.PRODUCTION;
+    }
+
+    /**
+     * The {@code model:} endpoint the route {@code routeId} consumes from, or null. Read from the route's definition,
+     * as the route is not yet among the context's routes while it starts.
+     */
+    static ModelEndpoint ofRoute(CamelContext context, String routeId) {
         RouteDefinition route = context.getCamelContextExtension().getContextPlugin(Model.class)
                 .getRouteDefinition(routeId);
         return route != null && context.getEndpoint(route.getInput().getEndpointUri()) instanceof ModelEndpoint endpoint
-                ? endpoint.stage : Tenant.PRODUCTION;
+                ? endpoint : null;
     }
 
     @Override
