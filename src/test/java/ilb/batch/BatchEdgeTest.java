@@ -6,6 +6,7 @@ import static ilb.batch.BatchJobsTest.chatLine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -171,6 +175,12 @@ class BatchEdgeTest {
             BatchIntake intake = BatchRetryTest.intake(ilb);
             assertThat(intake.deadLetters()).isEqualTo(bad.size());
             assertThat(intake.results()).isEqualTo(2);
+            // as the console's Inference view reads them
+            ObjectName mbean = new ObjectName(BatchIntakeMBean.NAME);
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            assertThat(jmx.getAttribute(mbean, "DeadLetters")).isEqualTo((long) bad.size());
+            assertThat(jmx.getAttribute(mbean, "Results")).isEqualTo(2L);
+            assertThat((int) jmx.getAttribute(mbean, "Limit")).isPositive();
             // only the good jobs reached the backend
             assertThat(backend.inferenceRequests()).isEqualTo(2);
         }
