@@ -53,7 +53,10 @@ public interface BackendMXBean {
     /** The 99th percentile of it; -1 with none. */
     double getTtftP99Millis();
 
-    /** The share of its attempts over the last minute that failed (errors, resets, timeouts, unreachable). */
+    /**
+     * The share of its attempts over the last minute that failed as its breaker counts them: errors, resets,
+     * timeouts, unreachable, and attempts called off for giving no first byte within the hedge delay.
+     */
     double getErrorRate();
 
     /** Attempts in each five seconds of the last minute, oldest first: the console's sparkline. */
