@@ -38,8 +38,9 @@ final class FirstAdmin {
         write(passwordFile, password);
         users.put(ConsoleUser.withPassword(NAME, password.toCharArray(), Set.of(ConsoleRole.ADMIN)));
         LOG.info("Console users file {} had no users: created user '{}', its password is in {}. Change it with: "
-                + "mvn -q compile exec:java@hawtio-user -Dexec.args=\"add {} admin\", then delete that file",
-                users.path(), NAME, passwordFile, NAME);
+                + "mvn -q compile exec:java@ilb -Dexec.args=\"console user passwd {}\" (bin/ilb console user passwd {}),"
+                + " then delete that file",
+                users.path(), NAME, passwordFile, NAME, NAME);
     }
 
     static Path passwordFile(UsersFile users) {

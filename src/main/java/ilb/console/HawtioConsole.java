@@ -127,8 +127,8 @@ public final class HawtioConsole extends ServiceSupport {
                 FirstAdmin.createIfNoUsers(users);
             } else if (users.users().isEmpty()) {
                 LOG.info("Console users file {} has no users: nobody can log in until one is added (bin/ilb"
-                        + " hawtio-user add <name> admin; in the source tree: mvn -q compile exec:java@hawtio-user"
-                        + " -Dexec.args=\"add <name> admin\")", users.path());
+                        + " console user add <name> admin; in the source tree: mvn -q compile exec:java@ilb"
+                        + " -Dexec.args=\"console user add <name> admin\")", users.path());
             }
             passwords = new PasswordCheck(users, settings.rememberVerified(), System::nanoTime);
             realm = ConsoleRealm.install(passwords);
