@@ -6,47 +6,14 @@
 // Environment: CONSOLE_URL (…/hawtio/), CONSOLE_USER, CONSOLE_PASSWORD, ROUTES (route ids, comma-separated),
 // BACKENDS (backend ids), DRAIN (the backend to drain), SCREENSHOT (PNG path), PROFILE (a fresh Chromium profile
 // directory), CHROMIUM (default /usr/bin/chromium).
-import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { env, logIn, session } from './session.mjs';
 
-const env = name => {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-};
 const consoleUrl = env('CONSOLE_URL');
 const routes = env('ROUTES').split(',');
 const backends = env('BACKENDS').split(',');
 const drain = env('DRAIN');
 const screenshot = env('SCREENSHOT');
-const profile = env('PROFILE');
-const TIMEOUT = 30_000;
-
-fs.rmSync(profile, { recursive: true, force: true });
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 2000, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = browser.pages()[0] ?? await browser.newPage();
-page.setDefaultTimeout(TIMEOUT);
-
-async function step(name, action) {
-  try {
-    await action();
-    console.log(`ok: ${name}`);
-  } catch (e) {
-    const failure = screenshot.replace(/\.png$/, '-failed.png');
-    await page.screenshot({ path: failure, fullPage: true }).catch(() => {});
-    console.log(`FAILED: ${name}: ${e.message} (screenshot: ${failure})`);
-    await browser.close();
-    process.exit(1);
-  }
-}
+const { browser, page, step } = await session(env('PROFILE'), screenshot, { width: 2000, height: 900 });
 
 // A node of a Hawtio tree, by the id Hawtio gives it (its path in the tree), and its own label and toggle.
 const treeNode = id => page.locator(`li[id="${id}"]`);
@@ -64,10 +31,7 @@ await step('the console asks for a login', async () => {
 });
 
 await step(`logs in as ${env('CONSOLE_USER')}`, async () => {
-  await page.getByRole('textbox', { name: 'Username' }).fill(env('CONSOLE_USER'));
-  await page.locator('#pf-login-password-id').fill(env('CONSOLE_PASSWORD'));
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.locator('#hawtio-header-user-dropdown-toggle').getByText(env('CONSOLE_USER')).waitFor();
+  await logIn(page, consoleUrl, env('CONSOLE_USER'), env('CONSOLE_PASSWORD'));
 });
 
 await step(`the Camel view shows the routes ${routes}`, async () => {

@@ -9,34 +9,14 @@
 // BACKENDS (backend ids), DRAIN (the backend to drain; empty: expect no action buttons at all), CANARY (pool route
 // id/model/version/new weight: the canary whose weight to change, with DRAIN), SCREENSHOT (PNG path),
 // PROFILE (a fresh Chromium profile directory), CHROMIUM (default /usr/bin/chromium).
-import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { env, logIn, session } from './session.mjs';
 
-const env = name => {
-  const value = process.env[name];
-  if (value === undefined) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-};
 const consoleUrl = env('CONSOLE_URL');
 const pools = env('POOLS').split(',');
 const backends = env('BACKENDS').split(',');
 const drain = env('DRAIN');
 const screenshot = env('SCREENSHOT');
-const profile = env('PROFILE');
-const TIMEOUT = 30_000;
-
-fs.rmSync(profile, { recursive: true, force: true });
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1800, height: 1200 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = browser.pages()[0] ?? await browser.newPage();
-page.setDefaultTimeout(TIMEOUT);
+const { browser, page, step } = await session(env('PROFILE'), screenshot, { width: 1800, height: 1200 });
 // the view must work offline: any request that leaves the console's own origin fails the run
 const origin = new URL(consoleUrl).origin;
 const elsewhere = [];
@@ -46,28 +26,11 @@ page.on('request', request => {
   }
 });
 
-async function step(name, action) {
-  try {
-    await action();
-    console.log(`ok: ${name}`);
-  } catch (e) {
-    const failure = screenshot.replace(/\.png$/, '-failed.png');
-    await page.screenshot({ path: failure, fullPage: true }).catch(() => {});
-    console.log(`FAILED: ${name}: ${e.message} (screenshot: ${failure})`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
 const view = page.locator('#ilb-inference');
 const row = backend => view.locator(`tr[data-backend="${backend}"]`);
 
 await step(`logs in as ${env('CONSOLE_USER')}`, async () => {
-  await page.goto(consoleUrl);
-  await page.getByRole('textbox', { name: 'Username' }).fill(env('CONSOLE_USER'));
-  await page.locator('#pf-login-password-id').fill(env('CONSOLE_PASSWORD'));
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.locator('#hawtio-header-user-dropdown-toggle').getByText(env('CONSOLE_USER')).waitFor();
+  await logIn(page, consoleUrl, env('CONSOLE_USER'), env('CONSOLE_PASSWORD'));
 });
 
 await step('the navigation has Inference, and it opens the view', async () => {
