@@ -84,7 +84,7 @@ public class BackendComponent extends DefaultComponent {
     private int breakerMinimumNumberOfCalls = 10;
     @Metadata(defaultValue = "10s", description = "How long an open breaker keeps its backend out before letting"
             + " probes through (half-open)")
-    private Duration breakerOpenDuration = Duration.ofSeconds(10);
+    private Duration breakerOpenDuration = Durations.of("10s");
     @Metadata(defaultValue = "3", description = "Probe calls let through while half-open; all must succeed to close"
             + " the breaker again")
     private int breakerHalfOpenCalls = 3;
@@ -93,9 +93,9 @@ public class BackendComponent extends DefaultComponent {
     private int ejectAfterFailures = 5;
     @Metadata(defaultValue = "10s", description = "How long a first ejection lasts; each one in a row lasts twice"
             + " as long as the one before")
-    private Duration ejectionBase = Duration.ofSeconds(10);
+    private Duration ejectionBase = Durations.of("10s");
     @Metadata(defaultValue = "5m", description = "The longest an ejection lasts")
-    private Duration ejectionMax = Duration.ofMinutes(5);
+    private Duration ejectionMax = Durations.of("5m");
     private final BackendMBeans mbeans = new BackendMBeans();
     private final BackendTlsContexts tlsContexts = new BackendTlsContexts();
 

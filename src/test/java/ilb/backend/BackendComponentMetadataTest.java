@@ -40,6 +40,7 @@ class BackendComponentMetadataTest {
         EndpointMetadata metadata = EndpointMetadata.of(BackendEndpoint.class, "backend");
 
         metadata.describesEveryOptionOf(camel.getEndpoint("backend:gpu-0"));
+        metadata.describesEveryComponentOptionOf(new BackendComponent(loops));
         assertThat(metadata.properties().get("timeout").get("type").asText()).isEqualTo("duration");
         assertThat(metadata.properties().get("url").get("required").asBoolean()).isTrue();
     }
