@@ -20,14 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One model server as a Camel endpoint, with its settings as URI parameters (see {@link BackendSettings}), or every
- * server a DNS name gives ({@code dns://name:port}, {@code srv://_service._proto.name}: {@link DiscoveredBackends}),
- * each with the entry's settings. Sending an {@link ilb.inference.InferenceRequest} to it sends the request to the
- * server (of a group, the one the balancer chose); the reply replaces the body. While the endpoint runs, each
- * server's health path is polled, and its metrics path scraped if it speaks HTTP (the metrics of a server that speaks
- * gRPC are not scraped: they are HTTP). An {@code https://} or {@code grpcs://} url (or {@code tls=true} on a DNS
- * url) talks TLS to its servers, with the TLS options written here or in the TLS profile named ({@link TlsOptions}).
+ * One model server as a Camel endpoint, with its settings as URI parameters ({@link BackendSettings}), or every
+ * server a DNS name gives (a dns://name:port or srv://_service._proto.name url: {@link DiscoveredBackends}), each
+ * with the entry's settings. Sending an {@link ilb.inference.InferenceRequest} to it sends the request to the server
+ * (of a group, the one the balancer chose); the reply replaces the body. While the endpoint runs, each server's
+ * health path is polled, and its metrics path scraped if it speaks HTTP (the metrics of a server that speaks gRPC
+ * are not scraped: they are HTTP). An https:// or grpcs:// url (or tls=true on a DNS url) talks TLS to its servers,
+ * with the TLS options written here or in the TLS profile named ({@link TlsOptions}).
  */
+// the javadoc above is the component's description in Camel tooling (the generated metadata): plain text
 @UriEndpoint(firstVersion = "0.1.0", scheme = "backend", title = "Backend", syntax = "backend:name",
         producerOnly = true, category = {Category.AI, Category.HTTP, Category.RPC}, remote = true)
 public class BackendEndpoint extends DefaultEndpoint {

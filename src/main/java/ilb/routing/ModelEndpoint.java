@@ -18,11 +18,11 @@ import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
 
 /**
- * {@code model:<name>[?aliases=a,b&version=2&stage=experimental&weight=5&shadow=0.1]}: as a consumer, the route that
- * serves the model (the version, if given; any version otherwise), in a stage, with a canary weight or a shadow share
- * ({@link VersionSettings}). As a producer, {@code model:*} sends to the model the request names and
- * {@code model:<name>} to that model.
+ * A model, by its name: as a consumer, the route that serves the model (one version of it if given, else any) under
+ * that name and its aliases, in a stage, with a canary weight or a shadow share ({@link VersionSettings}). As a
+ * producer, sends to the model it names or, named by an asterisk, to the model each request names.
  */
+// the javadoc above is the component's description in Camel tooling (the generated metadata): plain text
 @UriEndpoint(firstVersion = "0.1.0", scheme = "model", title = "Model", syntax = "model:name",
         category = {Category.AI}, remote = false)
 public class ModelEndpoint extends DefaultEndpoint {
