@@ -30,7 +30,7 @@ public record EndpointMetadata(String json, JsonNode root) {
     public static EndpointMetadata of(Class<?> endpointClass, String scheme) throws IOException {
         String path = "META-INF/" + endpointClass.getPackageName().replace('.', '/') + "/" + scheme + ".json";
         try (InputStream in = endpointClass.getClassLoader().getResourceAsStream(path)) {
-            assertThat(in).as(path + " (made by mvn process-classes)").isNotNull();
+            assertThat(in).as(path + " (made by mvn compile)").isNotNull();
             String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new EndpointMetadata(json, new ObjectMapper().readTree(json));
         }
