@@ -64,7 +64,8 @@ class ModelEndpointTest {
 
     @Test
     void anUnknownOptionFailsTheRouteNamingIt() {
-        assertThatThrownBy(() -> consumer("model:m?verison=v1")).hasMessageContaining("verison");
+        assertThatThrownBy(() -> consumer("model:m?verison=v1"))
+                .hasMessageContaining("Unknown parameters=[{verison=v1}]");
     }
 
     private ModelConsumer consumer(String uri) throws Exception {
