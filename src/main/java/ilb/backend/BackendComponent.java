@@ -129,7 +129,10 @@ public class BackendComponent extends DefaultComponent {
         if (dns != null) {
             dns.close();
         }
-        clients.close();
+        // Camel stops a component that was only initialized too (a context closed before it started)
+        if (clients != null) {
+            clients.close();
+        }
         super.doStop();
     }
 
