@@ -35,13 +35,14 @@ public class BackendEndpoint extends DefaultEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackendEndpoint.class);
 
+    // descriptions in plain text: the plugin drops what is in <>, [] and a *
     @UriPath(name = "name", description = "Names the backend in headers, logs, metrics and the console; its state"
             + " (breaker, latency, health) is kept by this name across route reloads")
     @Metadata(required = true)
     private final String id;
-    @UriParam(description = "The server's base URL, request paths appended: http[s]://host:port[/path],"
-            + " grpc[s]://host:port (KServe v2 over gRPC), or every server a DNS name gives: dns://name:port,"
-            + " srv://_service._proto.name")
+    @UriParam(description = "The server's base URL, request paths appended: http:// or https://host:port and a"
+            + " path if any, grpc:// or grpcs://host:port (KServe v2 over gRPC), or every server a DNS name gives:"
+            + " dns://name:port, srv://_service._proto.name")
     @Metadata(required = true)
     private String url;
     @UriParam(defaultValue = "0", description = "Priority: lower tiers are used first, higher tiers take what they"
@@ -82,7 +83,7 @@ public class BackendEndpoint extends DefaultEndpoint {
     private Duration metricsInterval;
     @UriParam(description = "Sent to the server as a bearer token", label = "security", secret = true)
     private String apiKey;
-    @UriParam(enums = "http,grpc", defaultValueNote = "grpc for a grpc[s]:// url, else http", description = "The"
+    @UriParam(enums = "http,grpc", defaultValueNote = "grpc for a grpc:// or grpcs:// url, else http", description = "The"
             + " wire the server speaks: http (OpenAI and KServe v2 REST) or grpc (KServe v2's GRPCInferenceService)")
     private String protocol;
     @UriParam(defaultValue = BackendComponent.RESOLVE_INTERVAL, description = "How often a dns:// or srv:// url is"
@@ -92,7 +93,7 @@ public class BackendEndpoint extends DefaultEndpoint {
             + " server's url says so by its scheme (https://, grpcs://)", label = "security")
     private boolean tls;
     @UriParam(description = "Takes each TLS option this entry does not set from properties"
-            + " ilb.backend.tls.<profile>.<option>", label = "security")
+            + " ilb.backend.tls.PROFILE.OPTION", label = "security")
     private String tlsProfile;
     @UriParam(defaultValueNote = "the JVM's trust store", description = "PEM bundle of the authorities a server's"
             + " certificate must come from", label = "security")

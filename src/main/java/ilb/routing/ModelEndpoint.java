@@ -29,14 +29,15 @@ public class ModelEndpoint extends DefaultEndpoint {
 
     static final String REQUESTED = "*";
 
-    @UriPath(name = "name", description = "The model's own name, which the route serves; as a producer, * for the"
-            + " model the request names")
+    // descriptions in plain text: the plugin drops what is in <>, [] and a *
+    @UriPath(name = "name", description = "The model's own name, which the route serves; as a producer, an"
+            + " asterisk for the model each request names")
     @Metadata(required = true)
     private final String model;
     @UriParam(label = "consumer", description = "Other names clients may use for the model, comma-separated")
     private String aliases = "";
     @UriParam(label = "consumer", defaultValue = "", description = "The model version this route serves (KServe"
-            + " /versions/<v>); empty: any")
+            + " /versions/VERSION); empty: any")
     private String version = "";
     @UriParam(label = "consumer", enums = Tenant.PRODUCTION + "," + Tenant.EXPERIMENTAL,
             defaultValue = Tenant.PRODUCTION, description = "Only tenants that reach the stage are served here")
