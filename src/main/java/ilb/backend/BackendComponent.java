@@ -73,8 +73,8 @@ public class BackendComponent extends DefaultComponent {
             + " gets its hardware's, so that a tier of mixed hardware shares requests by capability")
     private String hardwareWeights = "";
     private Map<String, Integer> weightsByHardware = Map.of();
-    @Metadata(description = "The nameservers dns:// and srv:// urls are looked up on, as host or host:port, comma-separated; empty: the"
-            + " system's (/etc/resolv.conf). Set from ilb.dns.nameservers")
+    @Metadata(description = "The nameservers dns:// and srv:// urls are looked up on, as host or host:port,"
+            + " comma-separated; empty: the system's (/etc/resolv.conf). Set from ilb.dns.nameservers")
     private String dnsNameservers = "";
     @Metadata(defaultValue = "50", description = "Percentage of failed calls in the window that opens a breaker")
     private float breakerFailureRateThreshold = 50;

@@ -83,8 +83,9 @@ public class BackendEndpoint extends DefaultEndpoint {
     private Duration metricsInterval;
     @UriParam(description = "Sent to the server as a bearer token", label = "security", secret = true)
     private String apiKey;
-    @UriParam(enums = "http,grpc", defaultValueNote = "grpc for a grpc:// or grpcs:// url, else http", description = "The"
-            + " wire the server speaks: http (OpenAI and KServe v2 REST) or grpc (KServe v2's GRPCInferenceService)")
+    @UriParam(enums = "http,grpc", defaultValueNote = "grpc for a grpc:// or grpcs:// url, else http",
+            description = "The wire the server speaks: http (OpenAI and KServe v2 REST) or grpc (KServe v2's"
+            + " GRPCInferenceService)")
     private String protocol;
     @UriParam(defaultValue = BackendComponent.RESOLVE_INTERVAL, description = "How often a dns:// or srv:// url is"
             + " looked up again (sooner when its records' time to live runs out)", label = "advanced")
@@ -104,8 +105,8 @@ public class BackendEndpoint extends DefaultEndpoint {
     @UriParam(description = "The client certificate's private key (PEM, PKCS#8)", label = "security")
     private String clientKeyFile;
     // null until written: the TLS profile's then, else true (TlsOptions)
-    @UriParam(defaultValue = "true", defaultValueNote = "the TLS profile's, if it sets one", description = "false: a server's"
-            + " certificate need not name it (warned at start)", label = "security")
+    @UriParam(defaultValue = "true", defaultValueNote = "the TLS profile's, if it sets one",
+            description = "false: a server's certificate need not name it (warned at start)", label = "security")
     private Boolean verifyHostname;
     private MonitoredBackend sole;
     private DiscoveredBackends discovered;
