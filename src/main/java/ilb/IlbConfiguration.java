@@ -210,7 +210,7 @@ public class IlbConfiguration implements CamelConfiguration {
                 .newSingleThreadScheduledExecutor(this, "ilb-tls-reload"), Durations.millis(tlsReloadInterval));
         context.addService(certificateReloads);
         BackendComponent backends = new BackendComponent(eventLoops);
-        backends.setCertificateReloads(certificateReloads);
+        backends.reloadCertificatesWith(certificateReloads);
         backends.onNewBackend(backend -> IlbMeters.backend(ilbMeters, backend));
         backends.onBackendGone(backend -> IlbMeters.backendGone(ilbMeters, backend));
         IlbMeters.dnsLookups(ilbMeters, backends);

@@ -5,7 +5,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 
 import io.netty.util.Timer;
-import java.util.function.Function;
 
 import ilb.balancer.BalancerSettings;
 import ilb.balancer.InferenceLoadBalancer;
@@ -13,8 +12,8 @@ import ilb.balancer.PoolListener;
 import ilb.balancer.PoolOptions;
 import ilb.balancer.QueueObserver;
 import ilb.balancer.RequestObserver;
-import ilb.balancer.SelectionPolicy;
 import ilb.policies.Policies;
+import ilb.policies.Policy;
 import org.apache.camel.spi.BeanRepository;
 
 /**
@@ -52,17 +51,16 @@ final class PoolBalancers implements BeanRepository {
             return null;
         }
         PoolOptions options = PoolOptions.parse(name);
-        Function<PoolOptions, SelectionPolicy> policy = Policies.BY_NAME.get(options.policy());
+        Policy policy = Policies.named(options.policy());
         if (policy == null) {
             // not a balancer spec: some other bean's name
             return null;
         }
-        InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.apply(options), options, settings,
-                timer, hedgeTimer, listener, observer, queueObserver);
-        // the balancer makes its tiers' policies only when it starts: make one now, so that the policy reads (and
-        // checks) its options before the unread ones are named
-        policy.apply(options);
-        options.checkAllRead();
+        // the balancer makes its tiers' policies only when it starts: make one now, so that a wrong option or value
+        // fails the route as it is read
+        policy.of(options);
+        InferenceLoadBalancer balancer = new InferenceLoadBalancer(() -> policy.of(options), options,
+                settings, timer, hedgeTimer, listener, observer, queueObserver);
         return type.cast(balancer);
     }
 

@@ -13,6 +13,8 @@ import ilb.discovery.DnsLookup;
 import io.netty.channel.EventLoopGroup;
 import ilb.tls.CertificateReloads;
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 
 /**
@@ -23,7 +25,17 @@ import org.apache.camel.support.DefaultComponent;
  * <p>
  * Defaults for all backends, and the circuit-breaker policy, are set as {@code camel.component.backend.*}.
  */
+@Component("backend")
 public class BackendComponent extends DefaultComponent {
+
+    // The defaults of the endpoint options that every backend takes from here unless it writes its own: written once,
+    // for the component's fields and the endpoint's metadata (@UriParam defaultValue) alike
+    static final String TIMEOUT = "120s";
+    static final String DEADLINE = "10m";
+    static final String CONNECT_TIMEOUT = "2s";
+    static final String HEALTH_INTERVAL = "2s";
+    static final String METRICS_INTERVAL = "200ms";
+    static final String RESOLVE_INTERVAL = "5s";
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops;
@@ -33,25 +45,57 @@ public class BackendComponent extends DefaultComponent {
     private DnsLookup dns;
     private final LongAdder dnsAnswers = new LongAdder();
     private final LongAdder dnsFailures = new LongAdder();
-    private String dnsNameservers = "";
 
+    @Metadata(defaultValue = "67108864", description = "The largest response ilb takes from a backend (not a"
+            + " stream), or response message from a gRPC backend, in bytes; a larger one is answered 502")
     private int maxResponseBytes = 64 << 20;
+    @Metadata(defaultValue = "256", description = "The highest concurrency limit ilb may learn for a backend that"
+            + " writes no capacity; one that writes it has that limit")
     private int capacity = 256;
-    private String timeout = "120s";
-    private String deadline = "10m";
-    private String connectTimeout = "2s";
-    private String healthInterval = "2s";
-    private String metricsInterval = "200ms";
-    private String resolveInterval = "5s";
-    private Map<String, Integer> hardwareWeights = Map.of();
+    @Metadata(defaultValue = TIMEOUT, description = "Default longest a backend may stay silent: before its response,"
+            + " or between streamed chunks")
+    private Duration timeout = Durations.of(TIMEOUT);
+    @Metadata(defaultValue = DEADLINE, description = "Default longest a response that is not a stream may take, from"
+            + " sending to its last byte: a server that trickles it is never silent, yet too slow")
+    private Duration deadline = Durations.of(DEADLINE);
+    @Metadata(defaultValue = CONNECT_TIMEOUT, description = "Default longest a connection may take to open; also"
+            + " bounds a DNS lookup")
+    private Duration connectTimeout = Durations.of(CONNECT_TIMEOUT);
+    @Metadata(defaultValue = HEALTH_INTERVAL, description = "Default time between two health checks")
+    private Duration healthInterval = Durations.of(HEALTH_INTERVAL);
+    @Metadata(defaultValue = METRICS_INTERVAL, description = "Default time between two scrapes of a backend's"
+            + " metrics path; 0 turns scraping off")
+    private Duration metricsInterval = Durations.of(METRICS_INTERVAL);
+    @Metadata(defaultValue = RESOLVE_INTERVAL, description = "Default time between two DNS lookups of a dns:// or"
+            + " srv:// url (sooner when its records' time to live runs out)")
+    private Duration resolveInterval = Durations.of(RESOLVE_INTERVAL);
+    @Metadata(description = "Default weights by hardware, as h100:8,a100:4,cpu:1: a backend that writes no weight"
+            + " gets its hardware's, so that a tier of mixed hardware shares requests by capability")
+    private String hardwareWeights = "";
+    private Map<String, Integer> weightsByHardware = Map.of();
+    @Metadata(description = "The nameservers dns:// and srv:// urls are looked up on, as host or host:port,"
+            + " comma-separated; empty: the system's (/etc/resolv.conf). Set from ilb.dns.nameservers")
+    private String dnsNameservers = "";
+    @Metadata(defaultValue = "50", description = "Percentage of failed calls in the window that opens a breaker")
     private float breakerFailureRateThreshold = 50;
+    @Metadata(defaultValue = "20", description = "How many recent calls a breaker judges")
     private int breakerSlidingWindowSize = 20;
+    @Metadata(defaultValue = "10", description = "Calls a breaker needs to see before it may open")
     private int breakerMinimumNumberOfCalls = 10;
-    private String breakerOpenDuration = "10s";
+    @Metadata(defaultValue = "10s", description = "How long an open breaker keeps its backend out before letting"
+            + " probes through (half-open)")
+    private Duration breakerOpenDuration = Durations.of("10s");
+    @Metadata(defaultValue = "3", description = "Probe calls let through while half-open; all must succeed to close"
+            + " the breaker again")
     private int breakerHalfOpenCalls = 3;
+    @Metadata(defaultValue = "5", description = "Failures in a row that eject a backend for a while (passive health"
+            + " checking); 0 turns ejection off")
     private int ejectAfterFailures = 5;
-    private String ejectionBase = "10s";
-    private String ejectionMax = "5m";
+    @Metadata(defaultValue = "10s", description = "How long a first ejection lasts; each one in a row lasts twice"
+            + " as long as the one before")
+    private Duration ejectionBase = Durations.of("10s");
+    @Metadata(defaultValue = "5m", description = "The longest an ejection lasts")
+    private Duration ejectionMax = Durations.of("5m");
     private final BackendMBeans mbeans = new BackendMBeans();
     private final BackendTlsContexts tlsContexts = new BackendTlsContexts();
 
@@ -85,7 +129,7 @@ public class BackendComponent extends DefaultComponent {
         if (dns != null) {
             dns.close();
         }
-        // null in a context stopped without having started (routes check)
+        // Camel stops a component that was only initialized too (a context closed before it started: routes check)
         if (clients != null) {
             clients.close();
         }
@@ -97,7 +141,7 @@ public class BackendComponent extends DefaultComponent {
     }
 
     /** Checks ilb's client certificates for backends (mutual TLS) for renewal; unset, they are read once. */
-    public void setCertificateReloads(CertificateReloads reloads) {
+    public void reloadCertificatesWith(CertificateReloads reloads) {
         tlsContexts.reloadWith(reloads);
     }
 
@@ -131,7 +175,7 @@ public class BackendComponent extends DefaultComponent {
     /** Where {@code dns://} and {@code srv://} names are looked up; made when the first one is. */
     synchronized DnsLookup dns() {
         if (dns == null) {
-            dns = new DnsLookup(eventLoops.next(), DnsLookup.nameservers(dnsNameservers), Durations.millis(connectTimeout));
+            dns = new DnsLookup(eventLoops.next(), DnsLookup.nameservers(dnsNameservers), connectTimeout.toMillis());
         }
         return dns;
     }
@@ -150,7 +194,7 @@ public class BackendComponent extends DefaultComponent {
     Backend backend(BackendSettings settings) {
         Backend backend = backends.computeIfAbsent(settings.id(), id -> {
             Backend created = new Backend(settings, breakerConfig(), new OutlierEjection(ejectAfterFailures,
-                    Durations.millis(ejectionBase), Durations.millis(ejectionMax)), capacity);
+                    ejectionBase.toMillis(), ejectionMax.toMillis()), capacity);
             mbeans.register(created);
             newBackendListener.accept(created);
             return created;
@@ -161,7 +205,7 @@ public class BackendComponent extends DefaultComponent {
 
     /** The weight of a backend that does not set one: its hardware's, or 1. */
     int weightOf(String hardware) {
-        return hardwareWeights.getOrDefault(hardware, 1);
+        return weightsByHardware.getOrDefault(hardware, 1);
     }
 
     /** Every backend known since start, in no particular order. */
@@ -175,24 +219,27 @@ public class BackendComponent extends DefaultComponent {
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(breakerSlidingWindowSize)
                 .minimumNumberOfCalls(breakerMinimumNumberOfCalls)
-                .waitDurationInOpenState(Duration.ofMillis(Durations.millis(breakerOpenDuration)))
+                .waitDurationInOpenState(breakerOpenDuration)
                 .permittedNumberOfCallsInHalfOpenState(breakerHalfOpenCalls)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .build();
     }
 
-    /**
-     * The largest response ilb takes from a backend (not a stream), or response message from a gRPC backend; a
-     * larger one is answered 502.
-     */
+    // The options (camel.component.backend.*), described by the fields' @Metadata; Camel's generated configurer
+    // sets and reads them by these
+
+    public int getMaxResponseBytes() {
+        return maxResponseBytes;
+    }
+
     public void setMaxResponseBytes(int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
     }
 
-    /**
-     * The highest concurrency limit ilb may learn for a backend that has no {@code capacity} written. A backend that
-     * writes one has that limit, whatever this says.
-     */
+    public int getCapacity() {
+        return capacity;
+    }
+
     public void setCapacity(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity (the ceiling of learned limits) must be at least 1, not "
@@ -201,52 +248,58 @@ public class BackendComponent extends DefaultComponent {
         this.capacity = capacity;
     }
 
-    /** Default longest a backend may stay silent: before its response, or between streamed chunks. */
-    public void setTimeout(String timeout) {
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
         this.timeout = timeout;
     }
 
-    /**
-     * Default longest a response that is not a stream may take, from sending to its last byte: a server that
-     * trickles it a byte at a time is never silent, yet too slow. Streams are bound by {@code timeout} alone.
-     */
-    public void setDeadline(String deadline) {
+    public Duration getDeadline() {
+        return deadline;
+    }
+
+    public void setDeadline(Duration deadline) {
         this.deadline = deadline;
     }
 
-    public void setConnectTimeout(String connectTimeout) {
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
     }
 
-    public void setHealthInterval(String healthInterval) {
+    public Duration getHealthInterval() {
+        return healthInterval;
+    }
+
+    public void setHealthInterval(Duration healthInterval) {
         this.healthInterval = healthInterval;
     }
 
-    /**
-     * Default time between two DNS lookups of a {@code dns://} or {@code srv://} backend url (sooner when its records'
-     * time to live runs out).
-     */
-    public void setResolveInterval(String resolveInterval) {
-        this.resolveInterval = resolveInterval;
+    public Duration getMetricsInterval() {
+        return metricsInterval;
     }
 
-    /**
-     * The nameservers {@code dns://} and {@code srv://} urls are looked up on, as {@code host[:port],...}; empty: the
-     * system's ({@code /etc/resolv.conf}). Set from {@code ilb.dns.nameservers}.
-     */
-    public void setDnsNameservers(String dnsNameservers) {
-        this.dnsNameservers = dnsNameservers;
-    }
-
-    /** How often each backend's metrics path is scraped; 0 turns scraping off. */
-    public void setMetricsInterval(String metricsInterval) {
+    public void setMetricsInterval(Duration metricsInterval) {
         this.metricsInterval = metricsInterval;
     }
 
-    /**
-     * Default weights by hardware, as {@code h100:8,a100:4,cpu:1}: a backend that sets no weight gets its
-     * hardware's, so that a tier of mixed hardware shares requests by capability.
-     */
+    public Duration getResolveInterval() {
+        return resolveInterval;
+    }
+
+    public void setResolveInterval(Duration resolveInterval) {
+        this.resolveInterval = resolveInterval;
+    }
+
+    public String getHardwareWeights() {
+        return hardwareWeights;
+    }
+
     public void setHardwareWeights(String hardwareWeights) {
         Map<String, Integer> weights = new HashMap<>();
         for (String entry : hardwareWeights.split(",")) {
@@ -259,46 +312,79 @@ public class BackendComponent extends DefaultComponent {
             }
             weights.put(pair[0].trim(), Integer.parseInt(pair[1].trim()));
         }
-        this.hardwareWeights = Map.copyOf(weights);
+        this.hardwareWeights = hardwareWeights;
+        this.weightsByHardware = Map.copyOf(weights);
     }
 
-    /** Percentage of failed calls in the window that opens a breaker. */
+    public String getDnsNameservers() {
+        return dnsNameservers;
+    }
+
+    public void setDnsNameservers(String dnsNameservers) {
+        this.dnsNameservers = dnsNameservers;
+    }
+
+    public float getBreakerFailureRateThreshold() {
+        return breakerFailureRateThreshold;
+    }
+
     public void setBreakerFailureRateThreshold(float breakerFailureRateThreshold) {
         this.breakerFailureRateThreshold = breakerFailureRateThreshold;
     }
 
-    /** How many recent calls a breaker judges. */
+    public int getBreakerSlidingWindowSize() {
+        return breakerSlidingWindowSize;
+    }
+
     public void setBreakerSlidingWindowSize(int breakerSlidingWindowSize) {
         this.breakerSlidingWindowSize = breakerSlidingWindowSize;
     }
 
-    /** Calls a breaker needs to see before it may open. */
+    public int getBreakerMinimumNumberOfCalls() {
+        return breakerMinimumNumberOfCalls;
+    }
+
     public void setBreakerMinimumNumberOfCalls(int breakerMinimumNumberOfCalls) {
         this.breakerMinimumNumberOfCalls = breakerMinimumNumberOfCalls;
     }
 
-    /** How long an open breaker keeps its backend out before letting probes through (half-open). */
-    public void setBreakerOpenDuration(String breakerOpenDuration) {
+    public Duration getBreakerOpenDuration() {
+        return breakerOpenDuration;
+    }
+
+    public void setBreakerOpenDuration(Duration breakerOpenDuration) {
         this.breakerOpenDuration = breakerOpenDuration;
     }
 
-    /** Failures in a row that eject a backend for a while (passive health checking); 0 turns ejection off. */
+    public int getBreakerHalfOpenCalls() {
+        return breakerHalfOpenCalls;
+    }
+
+    public void setBreakerHalfOpenCalls(int breakerHalfOpenCalls) {
+        this.breakerHalfOpenCalls = breakerHalfOpenCalls;
+    }
+
+    public int getEjectAfterFailures() {
+        return ejectAfterFailures;
+    }
+
     public void setEjectAfterFailures(int ejectAfterFailures) {
         this.ejectAfterFailures = ejectAfterFailures;
     }
 
-    /** How long a first ejection lasts; each one in a row lasts twice as long as the one before. */
-    public void setEjectionBase(String ejectionBase) {
+    public Duration getEjectionBase() {
+        return ejectionBase;
+    }
+
+    public void setEjectionBase(Duration ejectionBase) {
         this.ejectionBase = ejectionBase;
     }
 
-    /** The longest an ejection lasts. */
-    public void setEjectionMax(String ejectionMax) {
-        this.ejectionMax = ejectionMax;
+    public Duration getEjectionMax() {
+        return ejectionMax;
     }
 
-    /** Probe calls let through while half-open; all must succeed to close the breaker again. */
-    public void setBreakerHalfOpenCalls(int breakerHalfOpenCalls) {
-        this.breakerHalfOpenCalls = breakerHalfOpenCalls;
+    public void setEjectionMax(Duration ejectionMax) {
+        this.ejectionMax = ejectionMax;
     }
 }

@@ -69,8 +69,16 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 public class InferenceLoadBalancer extends LoadBalancerSupport {
 
-    /** The least hedge delay of a pool that names none: well past a healthy server's time to first token. */
-    private static final long DEFAULT_HEDGE_AFTER_MILLIS = 250;
+    /** The pool's time-to-first-token target; read by the balancer and by {@code predicted-latency}. */
+    public static final PoolOption SLO_TTFT = PoolOption.duration("sloTtft", "0", "latency target: time to first"
+            + " token; backends forecast to miss it are passed over, to the next tier (0: none)");
+    public static final PoolOption SLO_TPOT = PoolOption.duration("sloTpot", "0", "latency target: time per output"
+            + " token, as sloTtft (0: none)");
+    /** The default is well past a healthy server's time to first token. */
+    public static final PoolOption HEDGE_AFTER = PoolOption.duration("hedgeAfter", "250ms", "the least delay"
+            + " before a request not answered yet is also sent to another backend (0: never)");
+    /** The options of every pool, whatever its policy: read here. */
+    public static final List<PoolOption> OPTIONS = List.of(SLO_TTFT, SLO_TPOT, HEDGE_AFTER);
 
     private final Supplier<SelectionPolicy> policies;
     private final BalancerSettings settings;
@@ -157,7 +165,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         this.policies = policies;
         this.policy = options.policy();
         this.slo = SloTargets.from(options);
-        this.hedgeAfterMillis = options.millis("hedgeAfter", DEFAULT_HEDGE_AFTER_MILLIS);
+        this.hedgeAfterMillis = options.millis(HEDGE_AFTER);
         this.settings = settings;
         this.selector = new Selector(slo, new SpareCapacity(settings.batchReserve()), settings.zone(),
                 settings.queueSize());
@@ -229,7 +237,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
             BackendEndpoint endpoint = backendEndpoint(processor);
             ServiceHelper.startService(endpoint);
             byEntry.put(endpoint, processor);
-            byNumber.computeIfAbsent(endpoint.tier(), number -> new Tier(number, policies.get()));
+            byNumber.computeIfAbsent(endpoint.getTier(), number -> new Tier(number, policies.get()));
         }
         entries = byEntry;
         tiers = List.copyOf(byNumber.values());
@@ -264,7 +272,7 @@ public class InferenceLoadBalancer extends LoadBalancerSupport {
         Map<Backend, HedgeDelays> hedgeDelays = new HashMap<>();
         Members before = members;
         entries.forEach((endpoint, processor) -> {
-            Tier tier = tiers.stream().filter(t -> t.number() == endpoint.tier()).findFirst().orElseThrow();
+            Tier tier = tiers.stream().filter(t -> t.number() == endpoint.getTier()).findFirst().orElseThrow();
             BackendGroup group = endpoint.group();
             for (Backend backend : group.serving()) {
                 if (processors.containsKey(backend)) {

@@ -2,7 +2,9 @@ package ilb.balancer;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -11,14 +13,14 @@ import ilb.backend.Durations;
 
 /**
  * How a pool balances, as one line in its route file: a policy name and its options in URI query style,
- * {@code customLoadBalancer: {ref: "scored?prefix=3&sloTtft=500ms"}}. Options are read by the policy and the
- * balancer; one that nobody reads is a typo, and fails the route with a clear message.
+ * {@code customLoadBalancer: {ref: "scored?prefix=3&sloTtft=500ms"}} (values URL-decoded). The options a policy
+ * takes are declared ({@link PoolOption}); a spec is checked against them before anything reads it, so that a typo
+ * or a bad value fails the route with a message naming the policy, the option and the value.
  */
 public final class PoolOptions {
 
     private final String policy;
     private final Map<String, String> values;
-    private final Set<String> read = new TreeSet<>();
 
     private PoolOptions(String policy, Map<String, String> values) {
         this.policy = policy;
@@ -48,45 +50,43 @@ public final class PoolOptions {
         return policy;
     }
 
-    public double number(String name, double otherwise) {
-        String value = take(name);
-        if (value == null) {
-            return otherwise;
+    /** Fails unless every option given is one of {@code known}, with a value of its kind. */
+    public void check(Collection<PoolOption> known) {
+        Map<String, PoolOption> byName = new LinkedHashMap<>();
+        known.forEach(option -> byName.put(option.name(), option));
+        Set<String> unknown = new TreeSet<>(values.keySet());
+        unknown.removeAll(byName.keySet());
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("balancer " + policy + ": unknown option(s) " + unknown
+                    + "; known: " + new TreeSet<>(byName.keySet()));
         }
+        values.forEach((name, value) -> parse(byName.get(name), value));
+    }
+
+    /** The option's number: as given, else its default. */
+    public double number(PoolOption option) {
+        return (Double) parse(option, values.getOrDefault(option.name(), option.defaultValue()));
+    }
+
+    /** The option's duration in milliseconds: as given, else its default. */
+    public long millis(PoolOption option) {
+        return (Long) parse(option, values.getOrDefault(option.name(), option.defaultValue()));
+    }
+
+    private Object parse(PoolOption option, String value) {
         try {
+            if (option.kind() == PoolOption.Kind.DURATION) {
+                return Durations.millis(value);
+            }
             double number = Double.parseDouble(value);
             if (Double.isFinite(number)) {
                 return number;
             }
-        } catch (NumberFormatException e) {
+        } catch (RuntimeException e) {
             // said below
         }
-        throw new IllegalArgumentException("balancer " + policy + ": " + name + " must be a number, got " + value);
-    }
-
-    /** A duration ({@code 500ms}, {@code 2s}) in milliseconds; {@code otherwise} when not set. */
-    public long millis(String name, long otherwise) {
-        String value = take(name);
-        try {
-            return value == null ? otherwise : Durations.millis(value);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("balancer " + policy + ": " + name + " must be a duration, got " + value);
-        }
-    }
-
-    private String take(String name) {
-        read.add(name);
-        return values.get(name);
-    }
-
-    /** Fails if an option was given that nothing read. */
-    public void checkAllRead() {
-        Set<String> unknown = new TreeSet<>(values.keySet());
-        unknown.removeAll(read);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("balancer " + policy + ": unknown option(s) " + unknown
-                    + "; known: " + read);
-        }
+        throw new IllegalArgumentException("balancer " + policy + ": " + option.name() + " must be a "
+                + option.kind().name().toLowerCase(Locale.ROOT) + ", got " + value);
     }
 
     @Override

@@ -13,7 +13,8 @@ record SloTargets(long ttftMillis, long tpotMillis) {
     static final SloTargets NONE = new SloTargets(0, 0);
 
     static SloTargets from(PoolOptions options) {
-        return new SloTargets(options.millis("sloTtft", 0), options.millis("sloTpot", 0));
+        return new SloTargets(options.millis(InferenceLoadBalancer.SLO_TTFT),
+                options.millis(InferenceLoadBalancer.SLO_TPOT));
     }
 
     boolean any() {

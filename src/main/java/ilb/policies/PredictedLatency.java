@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 
 import ilb.backend.Backend;
 import ilb.backend.ServiceProfile.PredictionError;
+import ilb.balancer.InferenceLoadBalancer;
 import ilb.balancer.PoolOptions;
 import ilb.balancer.SelectionPolicy;
 import ilb.inference.InferenceMessage;
@@ -47,7 +48,8 @@ public final class PredictedLatency implements SelectionPolicy {
     };
 
     public PredictedLatency(PoolOptions options) {
-        this(options.millis("sloTtft", 0), options.millis("sloTpot", 0), System::nanoTime);
+        this(options.millis(InferenceLoadBalancer.SLO_TTFT), options.millis(InferenceLoadBalancer.SLO_TPOT),
+                System::nanoTime);
     }
 
     /** With its targets in milliseconds (0: none) and a clock, for tests. */

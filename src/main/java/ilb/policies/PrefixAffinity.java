@@ -4,6 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import ilb.backend.Backend;
+import ilb.balancer.PoolOption;
 import ilb.balancer.PoolOptions;
 import ilb.balancer.SelectionPolicy;
 import ilb.inference.InferenceRequest;
@@ -21,18 +22,21 @@ import ilb.inference.InferenceRequest;
  * <li>a prompt whose backends are all over the bound goes to the least loaded backend, which then holds that
  * prefix too: a hot prefix spreads as far as its load needs.</li>
  * </ul>
- * Option: {@code loadBound} (default 2). The session comes from the header {@code ilb.http.sessionHeader}.
+ * Option: {@link #LOAD_BOUND}. The session comes from the header {@code ilb.http.sessionHeader}.
  */
 public final class PrefixAffinity implements SelectionPolicy {
 
     /** Blocks remembered per pool: 16 Ki blocks of 256 characters, some 4 MB of prompts. */
     static final int INDEX_BLOCKS = 1 << 14;
 
+    static final PoolOption LOAD_BOUND = PoolOption.number("loadBound", "2", "how many times its weighted share of"
+            + " the pool's requests in flight a backend may hold before a prefix it holds goes elsewhere; at least 1");
+
     private final double loadBound;
     private final PrefixIndex index = new PrefixIndex(INDEX_BLOCKS);
 
     public PrefixAffinity(PoolOptions options) {
-        this(options.number("loadBound", 2));
+        this(options.number(LOAD_BOUND));
     }
 
     PrefixAffinity(double loadBound) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import ilb.backend.Backend;
+import ilb.balancer.PoolOption;
 import ilb.balancer.PoolOptions;
 import ilb.balancer.SelectionPolicy;
 import ilb.inference.InferenceRequest;
@@ -14,10 +15,16 @@ import ilb.inference.InferenceRequest;
  * less loaded, then to chance. When a server's metrics are stale or missing, its telemetry scores are 0 and the
  * choice rests on in-flight counts and latency.
  * <p>
- * Options, the weight of each scorer (0 turns it off): {@code queue} (2), {@code kv} (1), {@code inflight} (1),
- * {@code latency} (1), {@code prefix} (2).
+ * Options: the weight of each scorer ({@link #OPTIONS}).
  */
 public final class Scored implements SelectionPolicy {
+
+    static final PoolOption QUEUE = weight("queue", "2", "requests waiting at the server (its metrics)");
+    static final PoolOption KV = weight("kv", "1", "the server's KV cache use (its metrics)");
+    static final PoolOption IN_FLIGHT = weight("inflight", "1", "ilb's requests in flight there, per capacity");
+    static final PoolOption LATENCY = weight("latency", "1", "its recent latency");
+    static final PoolOption PREFIX = weight("prefix", "2", "how little of the prompt's prefix it likely holds");
+    static final List<PoolOption> OPTIONS = List.of(QUEUE, KV, IN_FLIGHT, LATENCY, PREFIX);
 
     private record Weighted(Scorer scorer, double weight) {
     }
@@ -26,11 +33,11 @@ public final class Scored implements SelectionPolicy {
     private final PrefixIndex index;
 
     public Scored(PoolOptions options) {
-        add(new QueueScorer(), options.number("queue", 2));
-        add(new KvCacheScorer(), options.number("kv", 1));
-        add(new InFlightScorer(), options.number("inflight", 1));
-        add(new LatencyScorer(), options.number("latency", 1));
-        double prefix = options.number("prefix", 2);
+        add(new QueueScorer(), options.number(QUEUE));
+        add(new KvCacheScorer(), options.number(KV));
+        add(new InFlightScorer(), options.number(IN_FLIGHT));
+        add(new LatencyScorer(), options.number(LATENCY));
+        double prefix = options.number(PREFIX);
         index = prefix > 0 ? new PrefixIndex(PrefixAffinity.INDEX_BLOCKS) : null;
         if (index != null) {
             add(new PrefixScorer(index), prefix);
@@ -38,6 +45,10 @@ public final class Scored implements SelectionPolicy {
         if (scorers.isEmpty()) {
             throw new IllegalArgumentException("scored: every weight is 0; give at least one scorer a weight");
         }
+    }
+
+    private static PoolOption weight(String name, String defaultValue, String scores) {
+        return PoolOption.number(name, defaultValue, "weight of the score of " + scores + "; 0 turns it off");
     }
 
     private void add(Scorer scorer, double weight) {

@@ -3,12 +3,14 @@ package ilb.routing;
 import java.util.Map;
 
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 
 /**
  * The {@code model:} component. {@code from: model:llama-3.1-8b?aliases=llama3} makes a route the one that serves
  * that model; {@code to: model:*} hands a request to the route serving the model it names.
  */
+@Component("model")
 public class ModelComponent extends DefaultComponent {
 
     private final ModelCatalog catalog;

@@ -146,13 +146,12 @@ class PredictedLatencyTest {
 
     @Test
     void itReadsTheTargetsOfItsPool() {
-        PoolOptions options = PoolOptions.parse("predicted-latency?sloTtft=300ms&sloTpot=50ms");
-        new PredictedLatency(options);
-        options.checkAllRead();
+        Policy policy = Policies.named("predicted-latency");
+        assertThat(policy.of(PoolOptions.parse("predicted-latency?sloTtft=300ms&sloTpot=50ms")))
+                .isInstanceOf(PredictedLatency.class);
 
-        PoolOptions typo = PoolOptions.parse("predicted-latency?sloTfft=300ms");
-        new PredictedLatency(typo);
-        assertThatThrownBy(typo::checkAllRead).hasMessageContaining("unknown option(s) [sloTfft]");
+        assertThatThrownBy(() -> policy.of(PoolOptions.parse("predicted-latency?sloTfft=300ms")))
+                .hasMessageContaining("unknown option(s) [sloTfft]");
     }
 
     /** Sends the request to a and streams {@code tokens} tokens back, the test's clock moving as they come. */

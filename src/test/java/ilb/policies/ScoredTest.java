@@ -20,10 +20,7 @@ class ScoredTest {
     private final List<Backend> fleet = List.of(a, b);
 
     private static Scored scored(String spec) {
-        PoolOptions options = PoolOptions.parse(spec);
-        Scored policy = new Scored(options);
-        options.checkAllRead();
-        return policy;
+        return (Scored) Policies.named("scored").of(PoolOptions.parse(spec));
     }
 
     @Test

@@ -3,6 +3,7 @@ package ilb.routing;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import ilb.backend.EndpointMetadata;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,17 @@ class ModelEndpointTest {
     @Test
     void aWeightThatIsNoNumberFailsTheRouteToo() {
         assertThatThrownBy(() -> consumer("model:m?version=v1&weight=lots")).hasMessageContaining("weight");
+    }
+
+    @Test
+    void theMetadataListsEveryOptionWithItsTypeAndDefault() throws Exception {
+        EndpointMetadata.of(ModelEndpoint.class, "model").describesEveryOptionOf(context.getEndpoint("model:m"));
+    }
+
+    @Test
+    void anUnknownOptionFailsTheRouteNamingIt() {
+        assertThatThrownBy(() -> consumer("model:m?verison=v1"))
+                .hasMessageContaining("Unknown parameters=[{verison=v1}]");
     }
 
     private ModelConsumer consumer(String uri) throws Exception {
