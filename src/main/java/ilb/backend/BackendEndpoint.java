@@ -122,9 +122,13 @@ public class BackendEndpoint extends DefaultEndpoint {
         return (BackendComponent) super.getComponent();
     }
 
+    /**
+     * What can be told wrong without a server: checked as the route is made, so that a reload refuses the file, and
+     * {@code ilb routes check} says so, rather than the route failing as it starts.
+     */
     @Override
-    protected void doStart() throws Exception {
-        super.doStart();
+    protected void doInit() throws Exception {
+        super.doInit();
         if (url == null) {
             throw new IllegalArgumentException("backend:" + id + " needs a url parameter");
         }
@@ -134,12 +138,22 @@ public class BackendEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("backend:" + id + ": tls is for dns:// and srv:// urls; one server's"
                     + " url says TLS by its scheme: https:// or grpcs://");
         }
-        boolean secure = names ? tls : BackendSettings.usesTls(uri);
-        TlsOptions tlsOptions = tlsOptions(secure);
-        if (names) {
+        if (!secure(uri) && (tlsProfile != null || trustFile != null || clientCertFile != null
+                || clientKeyFile != null || verifyHostname != null)) {
+            throw new IllegalArgumentException("backend:" + id + " sets TLS options, but " + url + " is plain"
+                    + " text: write https:// or grpcs:// (tls=true for dns:// and srv://)");
+        }
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        URI uri = URI.create(url);
+        TlsOptions tlsOptions = secure(uri) ? tlsOptions() : null;
+        if (DnsTarget.names(uri)) {
             DnsTarget target = DnsTarget.of(uri);
             Protocol speaks = BackendSettings.protocolOf(id, URI.create("http://" + target.name()), protocol);
-            String scheme = (speaks == Protocol.GRPC ? "grpc" : "http") + (secure ? "s" : "");
+            String scheme = (speaks == Protocol.GRPC ? "grpc" : "http") + (tlsOptions != null ? "s" : "");
             BackendTls serverTls = backendTls(tlsOptions, speaks, target.serviceName());
             discovered = new DiscoveredBackends(id, target, getComponent(), server -> settings(id + "@"
                     + server.hostPort(), target.serverUrl(scheme, server), speaks, server.weight(), serverTls),
@@ -152,16 +166,13 @@ public class BackendEndpoint extends DefaultEndpoint {
         }
     }
 
-    /** The TLS options of a backend that talks TLS (null for one that does not: it may set none). */
-    private TlsOptions tlsOptions(boolean secure) {
-        if (!secure) {
-            if (tlsProfile != null || trustFile != null || clientCertFile != null || clientKeyFile != null
-                    || verifyHostname != null) {
-                throw new IllegalArgumentException("backend:" + id + " sets TLS options, but " + url + " is plain"
-                        + " text: write https:// or grpcs:// (tls=true for dns:// and srv://)");
-            }
-            return null;
-        }
+    /** Whether it talks TLS: a DNS url if {@code tls} says so, one server's by its scheme. */
+    private boolean secure(URI uri) {
+        return DnsTarget.names(uri) ? tls : BackendSettings.usesTls(uri);
+    }
+
+    /** The TLS options of a backend that talks TLS: its own, or its profile's. */
+    private TlsOptions tlsOptions() {
         TlsOptions options = TlsOptions.resolve(id, tlsProfile,
                 name -> getCamelContext().getPropertiesComponent().resolveProperty(name),
                 trustFile, clientCertFile, clientKeyFile, verifyHostname);

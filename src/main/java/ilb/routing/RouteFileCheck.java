@@ -22,7 +22,7 @@ import org.apache.camel.support.PluginHelper;
  * Checks a route file offline, as a reload would take it: the YAML, each endpoint's options ({@code backend:} and
  * {@code model:} take no unknown ones), each pool's policy and its options, unique route ids. The routes are made
  * in a CamelContext wired as ilb's ({@link IlbConfiguration}) that is never started: no port is opened, no backend
- * or Kafka broker is contacted. What is checked only as a route starts (a backend's url) is not.
+ * or Kafka broker is contacted. What only a running ilb can tell (a TLS file that cannot be read) is not checked.
  */
 public final class RouteFileCheck {
 
