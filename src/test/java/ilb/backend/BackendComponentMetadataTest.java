@@ -1,6 +1,7 @@
 package ilb.backend;
 
 import java.time.Duration;
+import java.util.HashMap;
 
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.apache.camel.ResolveEndpointFailedException;
@@ -39,8 +40,8 @@ class BackendComponentMetadataTest {
     void theMetadataListsEveryOptionWithItsTypeAndDefault() throws Exception {
         EndpointMetadata metadata = EndpointMetadata.of(BackendEndpoint.class, "backend");
 
-        // as made, before its options are set (and checked: a url is needed)
-        metadata.describesEveryOptionOf(new BackendEndpoint("backend:gpu-0", component, "gpu-0"));
+        // as the component makes it, before it is initialized (which checks that it has a url)
+        metadata.describesEveryOptionOf(component.createEndpoint("backend:gpu-0", "gpu-0", new HashMap<>()));
         metadata.describesEveryComponentOptionOf(new BackendComponent(loops));
         assertThat(metadata.properties().get("timeout").get("type").asText()).isEqualTo("duration");
         assertThat(metadata.properties().get("url").get("required").asBoolean()).isTrue();
