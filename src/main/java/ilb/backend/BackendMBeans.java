@@ -82,6 +82,11 @@ final class BackendMBeans {
     /** What JMX reads and calls: the backend's live state, and operations on it. */
     static final class View implements BackendMXBean {
         private final Backend backend;
+        private volatile Recent recent;
+
+        /** A summary of the last minute and when it was made. */
+        private record Recent(long nanos, RecentAttempts.Summary summary) {
+        }
 
         View(Backend backend) {
             this.backend = backend;
@@ -140,8 +145,11 @@ final class BackendMBeans {
         @Override
         public String getUrl() {
             URI url = backend.settings().url();
-            // never credentials a url may carry (http://user:secret@host)
-            return url.getRawUserInfo() == null ? url.toString() : url.toString().replace(url.getRawUserInfo() + "@", "");
+            // never credentials a url may carry (http://user:secret@host, ?api_key=...): viewers read this too
+            String shown = url.getRawUserInfo() == null ? url.toString()
+                    : url.toString().replace(url.getRawUserInfo() + "@", "");
+            int query = shown.indexOf('?');
+            return query < 0 ? shown : shown.substring(0, query);
         }
 
         @Override
@@ -194,8 +202,18 @@ final class BackendMBeans {
             return recent().errorRates();
         }
 
+        /**
+         * The last minute as of at most a second ago: a read of all attributes asks six times, and anyone who may
+         * read JMX (the management port's Jolokia too) may ask often; the window's lock is the event loops'.
+         */
         private RecentAttempts.Summary recent() {
-            return backend.recent().summary(System.nanoTime());
+            long now = System.nanoTime();
+            Recent last = recent;
+            if (last == null || now - last.nanos() > TimeUnit.SECONDS.toNanos(1)) {
+                last = new Recent(now, backend.recent().summary(now));
+                recent = last;
+            }
+            return last.summary();
         }
 
         @Override

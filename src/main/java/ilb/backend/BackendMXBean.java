@@ -59,7 +59,7 @@ public interface BackendMXBean {
      */
     double getErrorRate();
 
-    /** Attempts in each five seconds of the last minute, oldest first: the console's sparkline. */
+    /** Attempts in each five seconds of the last minute, oldest first (the last still filling): a sparkline. */
     long[] getAttemptsPerSlice();
 
     /** The median time to first token of each five seconds of the last minute, oldest first; -1 with none. */

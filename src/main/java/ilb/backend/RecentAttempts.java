@@ -40,7 +40,7 @@ public final class RecentAttempts {
         failed[slot(nowNanos)]++;
     }
 
-    /** The last minute up to {@code nowNanos}, and each of its slices, oldest first. */
+    /** The last minute up to {@code nowNanos}, and each of its slices, oldest first: the last one still filling. */
     public synchronized Summary summary(long nowNanos) {
         long current = Math.floorDiv(nowNanos, SLICE_NANOS);
         long[] attempts = new long[SLICES];
@@ -100,19 +100,19 @@ public final class RecentAttempts {
         return slot;
     }
 
-    /** Bucket 0: under 1 µs; bucket i: up to 2^((i - 1) / 8) µs; the last: anything longer. */
+    /** Bucket 0: up to 1 µs; bucket i: over 2^((i - 1) / 8) µs, up to 2^(i / 8) µs; the last: anything longer. */
     static int bucket(long nanos) {
         double micros = nanos / 1000.0;
         if (micros <= 1) {
             return 0;
         }
-        int bucket = 1 + (int) Math.ceil(PER_DOUBLING * Math.log(micros) / Math.log(2));
+        int bucket = (int) Math.ceil(PER_DOUBLING * Math.log(micros) / Math.log(2));
         return Math.min(bucket, BUCKETS - 1);
     }
 
     /** The geometric middle of a bucket, in milliseconds. */
     static double millisOf(int bucket) {
-        return bucket == 0 ? 0.001 : Math.pow(2, (bucket - 1.5) / PER_DOUBLING) / 1000.0;
+        return bucket == 0 ? 0.001 : Math.pow(2, (bucket - 0.5) / PER_DOUBLING) / 1000.0;
     }
 
     private static double percentileMillis(int[] buckets, long count, double quantile) {

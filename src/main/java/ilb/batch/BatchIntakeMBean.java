@@ -1,6 +1,7 @@
 package ilb.batch;
 
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -12,6 +13,9 @@ import org.apache.camel.support.service.ServiceSupport;
 public final class BatchIntakeMBean extends ServiceSupport implements BatchIntakeMXBean {
 
     static final String NAME = "ilb:type=BatchIntake";
+
+    /** The intake registered now: another ilb's stop (tests run several in one JVM) leaves it. */
+    private static final AtomicReference<BatchIntakeMBean> REGISTERED = new AtomicReference<>();
 
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final BatchIntake intake;
@@ -30,13 +34,13 @@ public final class BatchIntakeMBean extends ServiceSupport implements BatchIntak
             server.unregisterMBean(name);
         }
         server.registerMBean(this, name);
+        REGISTERED.set(this);
     }
 
     @Override
     protected void doStop() throws JMException {
-        ObjectName name = new ObjectName(NAME);
-        if (server.isRegistered(name)) {
-            server.unregisterMBean(name);
+        if (REGISTERED.compareAndSet(this, null)) {
+            server.unregisterMBean(new ObjectName(NAME));
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -28,6 +29,9 @@ final class InferencePlugin extends HttpServlet implements InferencePluginMBean 
     static final String PATH = "/ilb-inference";
     private static final String SCRIPT = "remoteEntry.js";
     private static final String NAME = "hawtio:type=plugin,name=ilb-inference";
+
+    /** The console whose plugin is registered: another one's stop (tests run several) leaves it. */
+    private static final AtomicReference<InferencePlugin> REGISTERED = new AtomicReference<>();
 
     private final String contextPath;
     private final byte[] script;
@@ -53,9 +57,13 @@ final class InferencePlugin extends HttpServlet implements InferencePluginMBean 
             server.unregisterMBean(name);
         }
         server.registerMBean(this, name);
+        REGISTERED.set(this);
     }
 
     void unregister() {
+        if (!REGISTERED.compareAndSet(this, null)) {
+            return;
+        }
         try {
             ManagementFactory.getPlatformMBeanServer().unregisterMBean(new ObjectName(NAME));
         } catch (JMException e) {

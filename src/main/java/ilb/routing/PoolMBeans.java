@@ -28,7 +28,11 @@ public final class PoolMBeans implements PoolListener {
 
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final CamelContext context;
-    private final Map<ObjectName, InferenceLoadBalancer> registered = new ConcurrentHashMap<>();
+    /**
+     * The balancer registered under each name, whichever ilb of this JVM made it (tests run several): a stopped
+     * balancer's name is left to the balancer that replaced it.
+     */
+    private static final Map<ObjectName, InferenceLoadBalancer> REGISTERED = new ConcurrentHashMap<>();
 
     public PoolMBeans(CamelContext context) {
         this.context = context;
@@ -53,7 +57,7 @@ public final class PoolMBeans implements PoolListener {
                 server.unregisterMBean(name);
             }
             server.registerMBean(new View(pool, endpoint, balancer), name);
-            registered.put(name, balancer);
+            REGISTERED.put(name, balancer);
         } catch (JMException e) {
             LOG.warn("pool {} is not visible in JMX: {}", pool, e.toString());
         }
@@ -63,7 +67,7 @@ public final class PoolMBeans implements PoolListener {
     public void stopped(String pool, InferenceLoadBalancer balancer) {
         ObjectName name = name(pool);
         // a reloaded route's new balancer may have started first: only its own registration goes
-        if (registered.remove(name, balancer)) {
+        if (REGISTERED.remove(name, balancer)) {
             try {
                 server.unregisterMBean(name);
             } catch (InstanceNotFoundException e) {

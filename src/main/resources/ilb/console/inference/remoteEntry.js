@@ -19,13 +19,25 @@
   let hawtioReact;
   let h;
 
+  /** Versions as numbers, part by part: 18.10 is newer than 18.9. */
+  const byVersion = (a, b) => {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] || 0) !== (y[i] || 0)) {
+        return (x[i] || 0) - (y[i] || 0);
+      }
+    }
+    return 0;
+  };
+
   /** The newest version a share scope offers of a module, loaded. */
   async function shared(scope, name) {
     const versions = scope[name];
     if (!versions) {
       throw new Error(`the console shares no ${name}`);
     }
-    const newest = Object.keys(versions).sort().pop();
+    const newest = Object.keys(versions).sort(byVersion).pop();
     const factory = await versions[newest].get();
     return factory();
   }
@@ -38,11 +50,18 @@
     return found ? found.slice(key.length + 1) : '';
   }
 
-  /** All of ilb's MBeans in one read: pools, backends, model versions and the batch intake. */
+  /**
+   * All of ilb's MBeans in one read: pools, backends, model versions and the batch intake. Hawtio's read answers a
+   * failure (a session gone, a refusal) with nothing at all, logged; while the console runs there is always ilb's
+   * ConsoleAccess, so nothing at all is a failure, not a fleet without pools.
+   */
   async function readAll() {
     const all = await hawtioReact.jolokiaService.readAttributes('ilb:*');
+    if (!all || Object.keys(all).length === 0) {
+      throw new Error('the console\'s Jolokia answered nothing (logged out, or refused: see the browser\'s console)');
+    }
     const read = { pools: [], backends: {}, versions: {}, intake: null };
-    for (const [objectName, attributes] of Object.entries(all || {})) {
+    for (const [objectName, attributes] of Object.entries(all)) {
       const mbean = { objectName, ...attributes };
       switch (keyOf(objectName, 'type')) {
         case 'Pool': read.pools.push(mbean); break;
@@ -96,13 +115,26 @@
       'aria-label': label || text, style: { marginRight: '4px' } }, text);
   }
 
-  /** A number field and a Set button: the value is sent only when Set is pressed. */
+  /**
+   * A number field and a Set button: the value is sent only when Set is pressed, and only a number; the field then
+   * shows the server's value again. {@code current} null: none yet (a version without a canary weight).
+   */
   function NumberSetter({ current, label, step, min, max, onSet }) {
-    const [value, setValue] = React.useState(String(current));
+    const shown = current === null ? '' : String(current);
+    const [value, setValue] = React.useState(shown);
+    React.useEffect(() => setValue(shown), [shown]);
+    const set = () => {
+      const number = Number(value);
+      if (value.trim() !== '' && Number.isFinite(number)) {
+        onSet(number);
+      }
+      setValue(shown);
+    };
     return h('span', { style: { whiteSpace: 'nowrap' } },
       h('input', { type: 'number', className: 'pf-v5-c-form-control', 'aria-label': label, value, step, min, max,
+        placeholder: current === null ? 'none' : undefined,
         style: { width: '5.5em', marginRight: '4px' }, onChange: e => setValue(e.target.value) }),
-      h(Button, { text: 'Set', label: `Set ${label}`, onClick: () => onSet(Number(value)) }));
+      h(Button, { text: 'Set', label: `Set ${label}`, onClick: set }));
   }
 
   function Table({ label, columns, rows }) {
@@ -123,7 +155,7 @@
       h('td', { key: 'breaker', 'data-label': 'Breaker' }, backend.Breaker),
       h('td', { key: 'health', 'data-label': 'Health' }, backend.Health),
       h('td', { key: 'weight', 'data-label': 'Weight' }, operate
-        ? h(NumberSetter, { key: `w-${backend.Weight}`, current: backend.Weight, label: `weight of ${name}`, step: 1,
+        ? h(NumberSetter, { current: backend.Weight, label: `weight of ${name}`, step: 1,
           min: 0, onSet: weight => act(backend.objectName, 'changeWeight(int)', [weight]) })
         : String(backend.Weight)),
       h('td', { key: 'ttft', 'data-label': 'TTFT p50 / p99' },
@@ -178,10 +210,10 @@
     return h('p', { 'data-version': version.Version },
       `Canary weight ${weight} · shadow share ${percent(version.Shadow)} `,
       operate ? h('span', null,
-        h(NumberSetter, { key: `cw-${version.Weight}`, current: Math.max(version.Weight, 0), step: 1, min: 0,
+        h(NumberSetter, { current: version.Weight < 0 ? null : version.Weight, step: 1, min: 0,
           label: `canary weight of ${version.Model} ${version.Version}`,
           onSet: value => act(version.objectName, 'changeWeight(int)', [value]) }), ' ',
-        h(NumberSetter, { key: `sh-${version.Shadow}`, current: version.Shadow, step: 0.05, min: 0, max: 1,
+        h(NumberSetter, { current: version.Shadow, step: 0.05, min: 0, max: 1,
           label: `shadow share of ${version.Model} ${version.Version}`,
           onSet: value => act(version.objectName, 'changeShadow(double)', [value]) })) : null);
   }
@@ -204,29 +236,50 @@
     const [operate, setOperate] = React.useState(null);
     const [said, setSaid] = React.useState(null);
     const history = React.useRef({});
+    // each read is numbered: an answer older than one already shown is dropped (a slow read after an action's)
+    const reads = React.useRef({ started: 0, shown: 0 });
 
     const refresh = React.useCallback(async () => {
+      const number = ++reads.current.started;
       try {
         const read = await readAll();
-        for (const pool of read.pools) {
-          const points = history.current[pool.Name] || [];
-          history.current[pool.Name] = points.concat(pool.Saturation).slice(-HISTORY);
+        if (number < reads.current.shown) {
+          return;
         }
+        reads.current.shown = number;
+        const points = {};
+        for (const pool of read.pools) {
+          points[pool.Name] = (history.current[pool.Name] || []).concat(pool.Saturation).slice(-HISTORY);
+        }
+        // pools gone are forgotten
+        history.current = points;
         setData(read);
         setFailure(null);
         const any = Object.values(read.backends)[0];
-        if (any) {
+        if (any && operate === null) {
+          // a role does not change while the page is open: asked once
           setOperate(await canOperate(any.objectName));
         }
       } catch (e) {
         setFailure(String(e && e.message ? e.message : e));
       }
-    }, []);
+    }, [operate]);
 
+    // the next read is due a few seconds after the last one ended: reads never pile up behind a slow Jolokia
     React.useEffect(() => {
-      refresh();
-      const timer = setInterval(refresh, REFRESH_MILLIS);
-      return () => clearInterval(timer);
+      let timer;
+      let stopped = false;
+      const loop = async () => {
+        await refresh();
+        if (!stopped) {
+          timer = setTimeout(loop, REFRESH_MILLIS);
+        }
+      };
+      loop();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
     }, [refresh]);
 
     const act = React.useCallback(async (objectName, operation, args) => {
