@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +41,12 @@ public final class Scrape {
     }
 
     public static Scrape of(int managementPort) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        // HTTP/1.1, as Prometheus scrapes: the JDK client's default h2c upgrade once left a scrape unanswered
+        // forever; and a deadline, so that a lost answer fails the test instead of hanging the build
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new AssertionError("metrics answered " + response.statusCode());
         }
