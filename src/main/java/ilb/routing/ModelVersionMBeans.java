@@ -30,8 +30,11 @@ final class ModelVersionMBeans {
         }
     }
 
-    /** Names and versions as route files write them; quoted when JMX would misread them (a '/' of a Hugging Face id) */
-    private static String value(String text) {
+    /**
+     * Names, versions and route ids as route files write them; quoted when JMX would misread them (a '/' of a Hugging
+     * Face id). {@link PoolMBeans} names pools with it too.
+     */
+    static String value(String text) {
         return text.matches("[A-Za-z0-9._-]+") ? text : ObjectName.quote(text);
     }
 

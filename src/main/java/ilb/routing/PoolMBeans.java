@@ -40,8 +40,7 @@ public final class PoolMBeans implements PoolListener {
 
     static ObjectName name(String pool) {
         try {
-            return new ObjectName("ilb:type=Pool,name=" + (pool.matches("[A-Za-z0-9._-]+") ? pool
-                    : ObjectName.quote(pool)));
+            return new ObjectName("ilb:type=Pool,name=" + ModelVersionMBeans.value(pool));
         } catch (JMException e) {
             throw new IllegalArgumentException("pool " + pool + " cannot be named in JMX", e);
         }
